@@ -11,11 +11,13 @@ dumps off. The session is closed at interpreter exit.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import tempfile
+import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,32 @@ def find_octave() -> str | None:
     return shutil.which("octave-cli") or shutil.which("octave")
 
 
+@contextlib.contextmanager
+def _stderr_captured() -> Iterator[Callable[[], str]]:
+    """Hold back what is written to file descriptor 2 while Octave starts.
+
+    oct2py checks the executable with ``octave --eval "disp(version)"``, and Octave 7.3 then
+    prints "error: ignoring const execution_exception& while preparing to exit" on every run,
+    a known harmless shutdown message. It would look like a failure, so it is captured here
+    and shown only inside the error if the start fails.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), 2)
+
+        def text() -> str:
+            sink.seek(0)
+            return sink.read().decode(errors="replace").strip()
+
+        try:
+            yield text
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 class OctaveBridge:
     """A lazily started Octave session with ``matlab_ref`` on its path.
 
@@ -82,19 +110,23 @@ class OctaveBridge:
     def _start(self) -> Any:
         exe = find_octave()
         if exe is None:
-            raise OctaveUnavailable(f"GNU Octave was not found on PATH; {INSTALL_HINT}.")
+            env = os.environ.get("OCTAVE_EXECUTABLE") or os.environ.get("OCTAVE")
+            where = f"at OCTAVE_EXECUTABLE={env!r}" if env else "on PATH (as octave-cli or octave)"
+            raise OctaveUnavailable(f"GNU Octave was not found {where}; {INSTALL_HINT}.")
         # octave-cli avoids the GUI build's "X11 DISPLAY" chatter; oct2py reads this at import.
         os.environ.setdefault("OCTAVE_EXECUTABLE", exe)
-        try:
-            import oct2py  # noqa: PLC0415 (starts oct2py's default session: we adopt it below)
-        except ImportError as exc:
-            raise OctaveUnavailable(f"oct2py is not installed ({exc}); install it with 'pip install oct2py'.") from None
-        session = getattr(oct2py, "octave", None)
-        if session is None or session._engine is None:  # the default session failed to start
+        with _stderr_captured() as chatter:
             try:
-                session = oct2py.Oct2Py()
-            except oct2py.Oct2PyError as exc:
-                raise OctaveUnavailable(f"GNU Octave at {exe} did not start ({exc}); {INSTALL_HINT}.") from None
+                import oct2py  # noqa: PLC0415 (starts oct2py's default session: we adopt it below)
+            except ImportError as exc:
+                raise OctaveUnavailable(f"oct2py is not installed ({exc}); install it with 'pip install oct2py'.") from None
+            session = getattr(oct2py, "octave", None)
+            if session is None or session._engine is None:  # the default session failed to start
+                try:
+                    session = oct2py.Oct2Py()
+                except oct2py.Oct2PyError as exc:
+                    raise OctaveUnavailable(
+                        f"GNU Octave at {exe} did not start ({exc}; it said: {chatter()!r}); {INSTALL_HINT}.") from None
         session.settings = session.settings.model_copy(
             update={"keep_matlab_shapes": True, "oned_as": "column", "timeout": self.timeout})
         self._workdir = tempfile.mkdtemp(prefix="dlparity_octave_")
@@ -135,10 +167,10 @@ class OctaveBridge:
         OctaveError
             Octave reported an error (its message is included), timed out, or died twice.
         """
+        session = self.session()  # first: it sets OCTAVE_EXECUTABLE before oct2py is imported
         import oct2py  # noqa: PLC0415
         from pexpect.exceptions import EOF  # noqa: PLC0415 (oct2py's transport)
 
-        session = self.session()
         for attempt in (1, 2):
             if not self._alive():
                 self._revive()

@@ -1,0 +1,245 @@
+"""The ``dlparity`` command line: ``compare`` (Octave vs NumPy, side by side) and its siblings.
+
+Exit status: 0 everything matches, 1 a mismatch, 2 bad input (one sentence on stderr),
+3 Octave missing or failing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from python_impl.cases import Case, draw_case
+from python_impl.compare import CaseResult, QuantityReport, evaluate
+from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
+from python_impl.run_block import FORMS, Form
+from python_impl.validation import InputError, check_block_inputs
+
+EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_OCTAVE = 0, 1, 2, 3
+INPUT_KEYS = ("X", "y", "W1", "b1", "W2", "b2", "W3", "b3")
+
+
+# -- argument types: each failure is one sentence naming the flag --------------------------------
+
+def positive_int(flag: str):  # type: ignore[no-untyped-def]
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected a whole number >= 1.") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{flag} is {value}; expected a whole number >= 1.")
+        return value
+    return parse
+
+
+def int_list(flag: str, count: int, names: str):  # type: ignore[no-untyped-def]
+    def parse(text: str) -> tuple[int, ...]:
+        parts = text.split(",")
+        try:
+            values = tuple(int(p) for p in parts)
+        except ValueError:
+            values = ()
+        if len(values) != count or any(v < 1 for v in values):
+            raise argparse.ArgumentTypeError(
+                f"{flag} is {text!r}; expected {count} whole numbers >= 1 separated by commas ({names}).")
+        return values
+    return parse
+
+
+def npz_path(flag: str):  # type: ignore[no-untyped-def]
+    def parse(text: str) -> Path:
+        path = Path(text)
+        if path.suffix != ".npz":
+            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected a file name ending in .npz.")
+        return path
+    return parse
+
+
+def add_case_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that say which seeded case to draw (shared by compare and gradcheck)."""
+    parser.add_argument("--seed", type=int, default=0, help="seed of numpy.random.default_rng (default 0)")
+    parser.add_argument("--sizes", type=int_list("--sizes", 3, "d,h1,h2"), default=(5, 7, 3), metavar="d,h1,h2",
+                        help="input width and the two hidden widths (default 5,7,3; upstream is 37,128,64)")
+    parser.add_argument("--samples", type=positive_int("--samples"), default=40, metavar="N",
+                        help="rows of X (default 40)")
+    parser.add_argument("--batch", type=positive_int("--batch"), default=8, metavar="B",
+                        help="batch_size (default 8)")
+    parser.add_argument("--start", type=int, default=33, metavar="i",
+                        help="1-based first row of the minibatch, as MATLAB's i (default 33: the last, ragged "
+                             "minibatch when N=40, B=8 is full; try --samples 38)")
+    parser.add_argument("--form", choices=("backprop", "manual", "both"), default="both",
+                        help="section 1.3 backprop, section 1.2 closed form, or both (default)")
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of the table")
+
+
+def forms_of(choice: str) -> tuple[Form, ...]:
+    return FORMS if choice == "both" else (choice,)  # type: ignore[return-value]
+
+
+def case_from_args(args: argparse.Namespace) -> Case:
+    """Draw the case the flags describe, or load ``--inputs``; bad values raise InputError."""
+    if getattr(args, "inputs", None) is not None:
+        return load_case(args.inputs, args)
+    if not 1 <= args.start <= args.samples:
+        raise InputError(f"--start is {args.start}; expected a 1-based row with 1 <= --start <= --samples "
+                         f"({args.samples}), as MATLAB's i in X(i:batch_end, :).")
+    return draw_case(args.seed, args.sizes, args.samples, args.batch, args.start, label="seeded")
+
+
+def load_case(path: Path, args: argparse.Namespace) -> Case:
+    """Inputs from an ``.npz`` (as ``--save`` writes): X y W1 b1 W2 b2 W3 b3, and i, batch_size."""
+    if not path.is_file():
+        raise InputError(f"--inputs {path} does not exist; expected an .npz file with {' '.join(INPUT_KEYS)}.")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            stored = {k: data[k] for k in data.files}
+    except (OSError, ValueError) as exc:
+        raise InputError(f"--inputs {path} could not be read as an .npz file ({exc}).") from None
+    missing = [k for k in INPUT_KEYS if k not in stored]
+    if missing:
+        raise InputError(f"--inputs {path} lacks {', '.join(missing)}; expected the arrays {' '.join(INPUT_KEYS)}.")
+    i = stored["i"].item() if "i" in stored else args.start
+    batch = stored["batch_size"].item() if "batch_size" in stored else args.batch
+    inputs = check_block_inputs(*(stored[k] for k in INPUT_KEYS), i, batch)
+    return Case(f"inputs from {path}", args.seed, inputs)
+
+
+# -- compare ----------------------------------------------------------------------------------
+
+def add_compare_parser(sub: Any) -> None:
+    p = sub.add_parser("compare", help="run both blocks in Octave and NumPy on seeded inputs, side by side",
+                       description="Run the document's MATLAB in Octave and the NumPy port on the same seeded "
+                                   "inputs; print every intermediate and gradient side by side with its "
+                                   "rounding-error tolerance. Exit 0 when all match, 1 otherwise.")
+    add_case_arguments(p)
+    p.add_argument("--inputs", type=npz_path("--inputs"), metavar="PATH.npz",
+                   help="compare on these inputs (X y W1 b1 W2 b2 W3 b3 [i batch_size]) instead of drawing them")
+    p.add_argument("--save", type=npz_path("--save"), metavar="PATH.npz",
+                   help="save inputs and both sides' outputs (keys octave/<form>/<name>, numpy/<form>/<name>)")
+    p.add_argument("--overwrite", action="store_true", help="let --save replace an existing file")
+
+
+def check_save_target(path: Path | None, overwrite: bool) -> None:
+    if path is None:
+        return
+    if path.exists() and not overwrite:
+        raise InputError(f"--save {path} already exists; choose another name or pass --overwrite.")
+    if not path.parent.is_dir():
+        raise InputError(f"--save {path}: the folder {path.parent} does not exist.")
+
+
+def save_result(path: Path, result: CaseResult) -> None:
+    inp = result.case.inputs
+    arrays: dict[str, Any] = dict(inp.arrays())
+    arrays["i"] = np.int64(inp.i)
+    arrays["batch_size"] = np.int64(inp.batch_size)
+    arrays["seed"] = np.int64(result.case.seed)
+    for side, values in (("octave", result.octave), ("numpy", result.numpy)):
+        for form, outputs in values.items():
+            for name, value in outputs.items():
+                arrays[f"{side}/{form}/{name}"] = value
+    np.savez(path, **arrays)
+
+
+def _num(x: float) -> float | None:
+    return None if x != x else x  # NaN (shape mismatch) is not valid JSON: null
+
+
+def compare_json(result: CaseResult, reports: Sequence[QuantityReport]) -> dict[str, Any]:
+    return {
+        "ok": all(r.ok for r in reports),
+        "case": result.case.describe(),
+        "seed": result.case.seed,
+        "quantities": [
+            {"form": r.form, "name": r.name, "shape": list(r.shape), "max_abs_diff": _num(r.max_abs_diff),
+             "max_rel_diff": _num(r.max_rel_diff), "max_ulp": r.max_ulp, "tolerance": _num(r.tolerance),
+             "bound_ratio": _num(r.bound_ratio), "mask_ambiguous": r.ambiguous,
+             "octave_sample": _num(r.gold_sample), "numpy_sample": _num(r.mine_sample),
+             "compared": f"{r.gold_label} vs {r.mine_label}", "ok": r.ok}
+            for r in reports
+        ],
+    }
+
+
+def compare_table(result: CaseResult, reports: Sequence[QuantityReport]) -> str:
+    head = ("form", "quantity", "shape", "octave", "numpy", "max|Δ|", "max rel Δ", "max ULP", "tolerance", "verdict")
+    rows = [head]
+    for r in reports:
+        if r.form == "manual-vs-backprop":
+            continue
+        rows.append((r.form, r.name, "x".join(map(str, r.shape)), f"{r.gold_sample:.10g}", f"{r.mine_sample:.10g}",
+                     f"{r.max_abs_diff:.2e}", f"{r.max_rel_diff:.2e}", str(r.max_ulp), f"{r.tolerance:.2e}",
+                     "ok" if r.ok else "MISMATCH"))
+    widths = [max(len(row[k]) for row in rows) for k in range(len(head))]
+    lines = ["  ".join(c.ljust(w) if k < 3 else c.rjust(w) for k, (c, w) in enumerate(zip(row, widths, strict=True)))
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    cross = [r for r in reports if r.form == "manual-vs-backprop"]
+    out = [f"case: {result.case.describe()}",
+           "octave/numpy: the entry with the largest |Δ|/tolerance; tolerance: 2 x the rounding-error bound there "
+           "(docs/error-bounds.md)", "", *lines, ""]
+    if cross:
+        ok = all(r.ok for r in cross)
+        worst = max(r.bound_ratio for r in cross)
+        out.append(f"section 1.2 vs 1.3 on each side: {'agree' if ok else 'DISAGREE'} "
+                   f"({len(cross)} comparisons, largest |Δ|/tolerance {worst:.2g})")
+    bad = [r for r in reports if not r.ok]
+    worst_ratio = max((r.bound_ratio for r in reports), default=0.0)
+    if bad:
+        out.append(f"{len(bad)} of {len(reports)} comparisons MISMATCH; first: {bad[0].message()}")
+    else:
+        out.append(f"all {len(reports)} comparisons match (largest |Δ|/tolerance {worst_ratio:.2g})")
+    return "\n".join(out)
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    check_save_target(args.save, args.overwrite)
+    case = case_from_args(args)
+    result = evaluate([case], forms_of(args.form), bridge=get_bridge())[0]
+    reports = result.reports()
+    if args.save is not None:
+        save_result(args.save, result)
+    if args.json:
+        print(json.dumps(compare_json(result, reports), indent=2))
+    else:
+        print(compare_table(result, reports))
+        if args.save is not None:
+            print(f"saved inputs and outputs to {args.save}")
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_MISMATCH
+
+
+# -- entry point ------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dlparity", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version="dlparity 0.1.0")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{compare,gradcheck,train}")
+    add_compare_parser(sub)
+    return parser
+
+
+RUNNERS = {"compare": run_compare}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return RUNNERS[args.command](args)
+    except InputError as exc:
+        print(f"dlparity {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (OctaveUnavailable, OctaveError) as exc:
+        print(f"dlparity {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_OCTAVE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
