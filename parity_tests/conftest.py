@@ -23,3 +23,26 @@ def octave_bridge() -> OctaveBridge:
             pytest.fail(f"Octave is required here (DLPARITY_REQUIRE_OCTAVE=1): {exc}")
         pytest.skip(f"GNU Octave is not available: {exc}")
     return bridge
+
+
+# -- the largest observed |difference| / tolerance of the run, printed at the end ---------------
+
+_RATIOS = pytest.StashKey[list]()
+
+
+@pytest.fixture(scope="session")
+def ratio_log(request: pytest.FixtureRequest) -> list:
+    """Tests append QuantityReports here; the terminal summary prints the largest bound ratio."""
+    return request.config.stash.setdefault(_RATIOS, [])
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    reports = config.stash.get(_RATIOS, [])
+    finite = [r for r in reports if r.bound_ratio == r.bound_ratio]
+    if not finite:
+        return
+    worst = max(finite, key=lambda r: r.bound_ratio)
+    terminalreporter.write_sep("-", "rounding-error bounds")
+    terminalreporter.write_line(
+        f"{len(reports)} comparisons; largest |difference| / tolerance = {worst.bound_ratio:.3g} "
+        f"({worst.form} {worst.name}, {worst.gold_label} vs {worst.mine_label}, {worst.max_ulp} ulp) in {worst.case}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -149,7 +150,7 @@ def save_result(path: Path, result: CaseResult) -> None:
 
 
 def _num(x: float) -> float | None:
-    return None if x != x else x  # NaN (shape mismatch) is not valid JSON: null
+    return None if math.isnan(x) else x  # NaN (shape mismatch) is not valid JSON: null
 
 
 def compare_json(result: CaseResult, reports: Sequence[QuantityReport]) -> dict[str, Any]:

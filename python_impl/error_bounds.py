@@ -77,7 +77,7 @@ def relu_bound(z: Array, e_z: Array) -> Array:
     return np.where(z < -2.0 * e_z, 0.0, e_z)
 
 
-def block_error_bounds(inp: BlockInputs, v: dict[str, Array]) -> Bounds:
+def block_error_bounds(inp: BlockInputs, v: dict[str, Array], other: dict[str, Array] | None = None) -> Bounds:
     r"""Bounds for every quantity of the section 1.3 block, from computed values ``v``.
 
     Parameters
@@ -130,18 +130,27 @@ def block_error_bounds(inp: BlockInputs, v: dict[str, Array]) -> Bounds:
     # delta = (W' * delta_next) .* ReLU_deriv(z): the product has inner dimension n_next
     def masked(W_abs: Array, n_inner: int, d_next: Array, e_next: Array, z: Array, e_z: Array,
                name: str) -> Array:
+        other_z = None if other is None else other[name]
         a_next = np.abs(d_next)
         p_mag = W_abs.T @ a_next  # |W'| |delta_next|
         e_p = gamma(n_inner) * p_mag + W_abs.T @ e_next
         ambiguous = (np.abs(z) <= 2.0 * e_z) & (e_z > 0)
         amb[name] = ambiguous
-        certain_on = z > 0
-        # certain entries: the mask is the same on both sides; ambiguous: the mask may differ,
-        # so the difference can be the whole product |W' delta_next| plus its error.
-        return np.where(ambiguous, p_mag + e_p, np.where(certain_on, e_p, 0.0))
+        on = z > 0 if other_z is None else (z > 0) | (other_z > 0)
+        widen = ambiguous if other_z is None else ambiguous & ((z > 0) != (other_z > 0))
+        # certain entries: the mask is the same on both sides; ambiguous ones whose masks differ:
+        # the difference can be the whole product |W' delta_next| plus its error.
+        return np.where(widen, p_mag + e_p, np.where(on, e_p, 0.0))
 
     E["delta2"] = masked(aW3, 1, v["delta3"], E["delta3"], v["z2"], E["z2"], "z2")
     E["dW2"], E["db2"] = grads(v["delta2"], E["delta2"], a_a1, E["a1"])
     E["delta1"] = masked(aW2, h2, v["delta2"], E["delta2"], v["z1"], E["z1"], "z1")
     E["dW1"], E["db1"] = grads(v["delta1"], E["delta1"], ax, E["x"])
-    return Bounds(error=E, ambiguous=amb)
+
+    # The bounds are themselves evaluated in floating point. Every one is a sum of non-negative
+    # products, so rounding can only make it smaller, by a factor no worse than (1 - u)^k with k
+    # the roundings along its longest chain of operations: at most n + 3 per stage of inner
+    # dimension n, so k <= d + h1 + h2 + 2 B + 32. Dividing by (1 - u)^k, i.e. multiplying by
+    # at most 1 + 2 gamma(k), makes each bound a true upper bound on what it stands for.
+    widen = 1.0 + 2.0 * gamma(d + h1 + h2 + 2 * B + 32)
+    return Bounds(error={name: widen * e for name, e in E.items()}, ambiguous=amb)

@@ -1,7 +1,8 @@
 """The Octave side: one oct2py session, started on first use and reused, with ``matlab_ref`` on its path.
 
 ``import oct2py`` itself starts a default Octave session (``oct2py.octave``). Rather than pay
-for a second one, the bridge takes that session over and gives it our settings: MATLAB shapes
+for a second one, the first bridge to start takes that session over (later bridges start their
+own) and gives it our settings: MATLAB shapes
 kept (a 1-by-1 stays (1, 1), a column stays (N, 1)), 1-D arrays sent as columns, an explicit
 timeout (oct2py's default waits forever), Octave's working directory in a private temporary
 folder (so an ``octave-workspace`` crash dump never lands in the user's directory) and core
@@ -14,8 +15,8 @@ import atexit
 import contextlib
 import os
 import shutil
-import tempfile
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -37,12 +38,16 @@ INSTALL_HINT = ("install it with 'sudo apt-get install -y --no-install-recommend
                 "(Debian/Ubuntu), or set OCTAVE_EXECUTABLE to its path")
 
 
-class OctaveUnavailable(RuntimeError):
+class OctaveUnavailable(RuntimeError):  # noqa: N818 (reads as a state: 'Octave unavailable')
     """GNU Octave (or oct2py) is not installed or cannot start."""
 
 
 class OctaveError(RuntimeError):
     """Octave raised an error, timed out, or died; the message carries Octave's own words."""
+
+
+#: Whether a bridge has taken over oct2py's default session (only the first one may).
+_default_adopted = False
 
 
 def matlab_ref_dir() -> Path:
@@ -120,8 +125,10 @@ class OctaveBridge:
                 import oct2py  # noqa: PLC0415 (starts oct2py's default session: we adopt it below)
             except ImportError as exc:
                 raise OctaveUnavailable(f"oct2py is not installed ({exc}); install it with 'pip install oct2py'.") from None
-            session = getattr(oct2py, "octave", None)
-            if session is None or session._engine is None:  # the default session failed to start
+            global _default_adopted  # noqa: PLW0603
+            session = None if _default_adopted else getattr(oct2py, "octave", None)
+            _default_adopted = True
+            if session is None or session._engine is None:  # taken already, or it failed to start
                 try:
                     session = oct2py.Oct2Py()
                 except oct2py.Oct2PyError as exc:
@@ -177,15 +184,17 @@ class OctaveBridge:
             try:
                 return session.feval(func, *args, nout=nout, timeout=self.timeout)
             except (oct2py.Oct2PyError, EOF) as exc:
-                msg = str(exc).strip()
+                msg = _octave_message(str(exc))
                 died = isinstance(exc, EOF) or "Session died" in msg or not self._alive()
                 if not died:
                     if "Timed out" in msg:
                         raise OctaveError(f"Octave did not finish {func} within the {self.timeout:g} s timeout.") from None
                     raise OctaveError(f"Octave failed in {func}: {msg}") from None
+                self._revive()  # leave a working session behind either way
                 if attempt == 2:
                     raise OctaveError(f"Octave died twice while running {func}, even after a restart; giving up.") from None
-                self._revive()
+            except (TypeError, ValueError, KeyError) as exc:  # oct2py failing to decode Octave's reply
+                raise OctaveError(f"oct2py could not read Octave's reply to {func}: {exc}") from exc
         raise AssertionError("unreachable")
 
     def close(self) -> None:
@@ -202,6 +211,10 @@ class OctaveBridge:
     def pid(self) -> int:
         """Process id of the running Octave (for tests that kill it)."""
         return int(self.session()._engine.repl.child.pid)
+
+    def workdir(self) -> str | None:
+        """Octave's private working directory (removed by :meth:`close`)."""
+        return self._workdir
 
     # -- the blocks --------------------------------------------------------------------------
 
@@ -239,6 +252,13 @@ class OctaveBridge:
                 for j, k in enumerate(members):
                     results[k][name] = np.ascontiguousarray(value[:, :, j])
         return results
+
+
+def _octave_message(text: str) -> str:
+    """oct2py's "Octave evaluation error:\nerror: ..." as one line: "..." plus where it was called from."""
+    lines = [line.strip() for line in text.strip().splitlines()]
+    lines = [line for line in lines if line and line != "Octave evaluation error:"]
+    return "; ".join(line.removeprefix("error: ") for line in lines)
 
 
 def _is_cell(value: Any) -> bool:

@@ -32,7 +32,7 @@ def check_form(form: Any) -> Form:
 
 def run_checked(form: Form, inp: BlockInputs) -> dict[str, Array]:
     """Run one form on inputs already checked by :func:`check_block_inputs`."""
-    X, y, W1, b1, W2, b2, W3, b3 = inp.X, inp.y, inp.W1, inp.b1, inp.W2, inp.b2, inp.W3, inp.b3  # noqa: N806
+    X, y, W1, b1, W2, b2, W3, b3 = inp.X, inp.y, inp.W1, inp.b1, inp.W2, inp.b2, inp.W3, inp.b3
     i, batch_size, batch_end = inp.i, inp.batch_size, inp.batch_end
     if form == "backprop":
         return backprop(X, y, W1, b1, W2, b2, W3, b3, i, batch_size, batch_end)
