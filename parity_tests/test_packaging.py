@@ -1,0 +1,50 @@
+"""The package works installed as a wheel, not only from the checkout: matlab_ref ships inside it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+                   check=True, capture_output=True, text=True)
+    (path,) = out.glob("dlparity-*.whl")
+    return path
+
+
+def test_wheel_carries_matlab_ref_byte_for_byte(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        for m_file in sorted((ROOT / "matlab_ref").glob("*.m")):
+            inside = f"python_impl/matlab_ref/{m_file.name}"
+            assert inside in names, f"{inside} is missing from {wheel.name}"
+            assert zf.read(inside) == m_file.read_bytes(), f"{inside} differs from matlab_ref/{m_file.name}"
+        assert any(n.endswith("entry_points.txt") and b"dlparity = python_impl.cli:main" in zf.read(n) for n in names)
+
+
+@pytest.mark.octave
+def test_installed_wheel_runs_compare(wheel: Path, tmp_path: Path, octave_bridge: object) -> None:
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(site)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    code = ("import json, python_impl.octave_bridge as b, python_impl.cli as c; "
+            "print(json.dumps(str(b.matlab_ref_dir()))); raise SystemExit(c.main(['compare', '--json']))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    first, rest = proc.stdout.split("\n", 1)
+    assert json.loads(first) == str(site / "python_impl" / "matlab_ref")
+    assert json.loads(rest)["ok"] is True
+    assert not (tmp_path / "octave-workspace").exists()

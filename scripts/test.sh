@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Run the whole test suite: set up first if needed (scripts/bootstrap.sh), lint, then pytest.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -k parity -x`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+venv=${DLPARITY_VENV:-.venv}
+"$venv/bin/ruff" check python_impl parity_tests
+exec "$venv/bin/python" -m pytest "$@"
