@@ -15,7 +15,7 @@ Array = NDArray[np.float64]
 
 
 def backprop(
-    X: Array, y: Array, W1: Array, b1: Array, W2: Array, b2: Array, W3: Array, b3: Array,  # noqa: N803
+    X: Array, y: Array, W1: Array, b1: Array, W2: Array, b2: Array, W3: Array, b3: Array,
     i: int, batch_size: int, batch_end: int,
 ) -> dict[str, Array]:
     r"""Forward pass and layer-by-layer backward pass on one minibatch (section 1.3).

@@ -17,7 +17,7 @@ Array = NDArray[np.float64]
 
 def manual_gradients(
     x: Array, error: Array, batch_size: int,
-    W1: Array, b1: Array, W2: Array, b2: Array, W3: Array,  # noqa: N803
+    W1: Array, b1: Array, W2: Array, b2: Array, W3: Array,
 ) -> dict[str, Array]:
     r"""Gradients of the loss in closed form, each recomputing the forward pass it needs (section 1.2).
 

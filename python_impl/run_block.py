@@ -46,7 +46,7 @@ def run_checked(form: Form, inp: BlockInputs) -> dict[str, Array]:
 
 
 def run_block(
-    form: Form, X: Any, y: Any, W1: Any, b1: Any, W2: Any, b2: Any, W3: Any, b3: Any,  # noqa: N803
+    form: Form, X: Any, y: Any, W1: Any, b1: Any, W2: Any, b2: Any, W3: Any, b3: Any,
     i: Any, batch_size: Any,
 ) -> dict[str, Array]:
     """Check the inputs, then run the section 1.3 (``'backprop'``) or 1.2 (``'manual'``) block in NumPy.

@@ -118,7 +118,7 @@ def _check_index(name: str, value: Any, low: int, high: int | None, meaning: str
 
 
 def check_block_inputs(
-    X: Any, y: Any, W1: Any, b1: Any, W2: Any, b2: Any, W3: Any, b3: Any,  # noqa: N803
+    X: Any, y: Any, W1: Any, b1: Any, W2: Any, b2: Any, W3: Any, b3: Any,
     i: Any, batch_size: Any,
 ) -> BlockInputs:
     """Check the workspace of one block evaluation and return it normalised.
