@@ -1,0 +1,157 @@
+"""``dlparity gradcheck``: check both blocks' gradients against finite differences and autodiff.
+
+``python_impl/cli.py`` registers the subcommand with :func:`add_gradcheck_parser` and runs it
+with :func:`run_gradcheck`. Exit status: 0 when every compared gradient is within its derived
+tolerance, 1 when one is not, 2 for bad input and 3 for a missing Octave or PyTorch (each
+with one sentence on stderr), as ``dlparity compare``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from python_impl.autodiff import OracleUnavailable, torch_version
+from python_impl.finite_differences import STEP_FACTOR
+from python_impl.gradcheck import GRADIENTS, ORACLES, GradcheckResult, OracleCheck, gradcheck
+from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
+from python_impl.run_block import FORMS
+from python_impl.validation import InputError
+
+EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_UNAVAILABLE = 0, 1, 2, 3
+
+
+def add_gradcheck_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``gradcheck`` subcommand to ``subparsers`` (from ``ArgumentParser.add_subparsers``).
+
+    The case flags (``--seed --sizes --samples --batch --start --form --json``) and their defaults
+    are ``dlparity compare``'s, from :func:`python_impl.cli.add_case_arguments`.
+    """
+    from python_impl.cli import add_case_arguments  # noqa: PLC0415 (cli imports this module)
+
+    p = subparsers.add_parser(
+        "gradcheck",
+        help="check both blocks' gradients against finite differences and PyTorch autodiff",
+        description=("Draw seeded inputs, run the section 1.3 and 1.2 blocks in NumPy and Octave, and "
+                     "compare each gradient with central finite differences and PyTorch autograd, "
+                     "within tolerances derived from rounding-error bounds (docs/error-bounds.md)."))
+    add_case_arguments(p)
+    p.add_argument("--side", choices=("numpy", "octave", "both"), default="both",
+                   help="run the blocks in NumPy, in Octave, or both (default both)")
+    p.add_argument("--oracle", choices=(*ORACLES, "both"), default="both",
+                   help="finite differences, PyTorch autodiff, or both (default both)")
+    p.add_argument("--coords", type=int, default=None, metavar="K",
+                   help="at most K finite-difference coordinates per parameter, drawn with --seed (default all)")
+    p.set_defaults(func=run_gradcheck)
+    return p
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"dlparity gradcheck: error: {message}", file=sys.stderr)
+    return status
+
+
+def run_gradcheck(args: argparse.Namespace) -> int:
+    """Run ``dlparity gradcheck`` with parsed ``args``.
+
+    Returns
+    -------
+    int
+        0 every comparison within tolerance, 1 a mismatch, 2 bad input, 3 Octave or PyTorch
+        missing (2 and 3 with one sentence on stderr).
+    """
+    from python_impl.cli import case_from_args  # noqa: PLC0415 (cli imports this module)
+
+    try:
+        if args.coords is not None and args.coords < 1:
+            raise InputError(f"--coords is {args.coords}; expected at least 1 coordinate per parameter.")
+        case = case_from_args(args)
+    except InputError as exc:
+        return _fail(str(exc), EXIT_BAD_INPUT)
+    forms = FORMS if args.form == "both" else (args.form,)
+    oracles = ORACLES if args.oracle == "both" else (args.oracle,)
+    bridge = None
+    if args.side in ("octave", "both"):
+        bridge = get_bridge()
+        try:
+            bridge.session()
+        except OctaveUnavailable as exc:
+            return _fail(f"{str(exc).rstrip('.')}; or pass --side numpy to check the NumPy port only.",
+                         EXIT_UNAVAILABLE)
+    try:
+        versions = {"torch": torch_version()} if "autodiff" in oracles else {}
+        (result,) = gradcheck([case], forms, oracles, bridge, coords=args.coords)
+    except OracleUnavailable as exc:
+        return _fail(f"{str(exc).rstrip('.')}; or pass --oracle fd to use finite differences only.",
+                     EXIT_UNAVAILABLE)
+    except OctaveError as exc:
+        return _fail(str(exc), EXIT_UNAVAILABLE)
+    if args.side == "octave":
+        result.checks = [c for c in result.checks if c.side == "octave"]
+    if args.json:
+        print(json.dumps(_to_json(result, versions, args), indent=2))
+    else:
+        print(_table(result, versions, args))
+    return EXIT_OK if result.ok else EXIT_MISMATCH
+
+
+def _to_json(result: GradcheckResult, versions: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    inp = result.case.inputs
+    d, h1, h2 = inp.sizes
+    return {
+        "ok": result.ok,
+        "case": {"seed": result.case.seed, "sizes": [d, h1, h2], "samples": inp.N, "batch": inp.batch_size,
+                 "start": inp.i, "batch_end": inp.batch_end, "replay": result.case.replay()},
+        "oracles": {"fd": {"step_factor": STEP_FACTOR, "coords_per_parameter": args.coords},
+                    **({"autodiff": {"library": "torch", "version": versions["torch"]}} if versions else {})},
+        "quantities": [
+            {"form": c.form, "side": c.side, "name": c.name, "oracle": c.oracle, "max_rel_err": c.max_rel_err,
+             "bound_ratio": c.bound_ratio, "excluded": c.excluded, "checked": c.checked, "ok": c.ok}
+            for c in result.checks],
+    }
+
+
+def _fmt(check: OracleCheck | None) -> tuple[str, str]:
+    if check is None:
+        return "-", "-"
+    return f"{check.max_rel_err:.1e}", f"{check.bound_ratio:.2g}"
+
+
+def _table(result: GradcheckResult, versions: dict[str, str], args: argparse.Namespace) -> str:
+    inp = result.case.inputs
+    d, h1, h2 = inp.sizes
+    lines = [
+        f"dlparity gradcheck: seed={result.case.seed} N={inp.N} d,h1,h2={d},{h1},{h2} "
+        f"rows {inp.i}..{inp.batch_end} with batch_size={inp.batch_size}",
+        "oracles: central differences of L = sum((y_pred - y_true).^2)/batch_size "
+        f"(step 2^k ~ {STEP_FACTOR:.1e}*max(|theta|, mean|P|), steps that may cross a ReLU kink excluded)"
+        + (f"; PyTorch {versions['torch']} float64 autograd" if versions else ""),
+        "rel err: max |mine - oracle| / max |entry|; ratio: max |mine - oracle| / derived tolerance "
+        "(must be <= 1; docs/error-bounds.md)",
+        "",
+        f"{'form':<9} {'side':<7} {'grad':<5} {'rel err vs FD':>13} {'ratio':>7} {'excluded':>9} "
+        f"{'rel err vs autodiff':>19} {'ratio':>7}  verdict",
+    ]
+    by_key = {(c.side, c.form, c.name, c.oracle): c for c in result.checks}
+    sides = [s for s in ("numpy", "octave") if any(c.side == s for c in result.checks)]
+    forms = [f for f in FORMS if any(c.form == f for c in result.checks)]
+    for form in forms:
+        for side in sides:
+            for name in GRADIENTS:
+                fd, ad = by_key.get((side, form, name, "fd")), by_key.get((side, form, name, "autodiff"))
+                fd_rel, fd_ratio = _fmt(fd)
+                ad_rel, ad_ratio = _fmt(ad)
+                excluded = f"{fd.excluded}/{fd.excluded + fd.checked}" if fd is not None else "-"
+                ok = all(c.ok for c in (fd, ad) if c is not None)
+                lines.append(f"{form:<9} {side:<7} {name:<5} {fd_rel:>13} {fd_ratio:>7} {excluded:>9} "
+                             f"{ad_rel:>19} {ad_ratio:>7}  {'ok' if ok else 'FAIL'}")
+    failures = result.failures()
+    lines.append("")
+    if failures:
+        lines.append(f"FAIL: {len(failures)} of {len(result.checks)} comparisons exceed their tolerance:")
+        lines.extend(f"  {c.message()}" for c in failures)
+    else:
+        lines.append(f"ok: all {len(result.checks)} comparisons within their derived tolerances")
+    return "\n".join(lines)
