@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 venv=${DLPARITY_VENV:-.venv}
-"$venv/bin/ruff" check python_impl parity_tests
+"$venv/bin/ruff" check python_impl parity_tests benchmarks
 exec "$venv/bin/python" -m pytest "$@"
