@@ -108,7 +108,8 @@ def load_case(path: Path, args: argparse.Namespace) -> Case:
         raise InputError(f"--inputs {path} lacks {', '.join(missing)}; expected the arrays {' '.join(INPUT_KEYS)}.")
     i = stored["i"].item() if "i" in stored else args.start
     batch = stored["batch_size"].item() if "batch_size" in stored else args.batch
-    inputs = check_block_inputs(*(stored[k] for k in INPUT_KEYS), i, batch)
+    inputs = check_block_inputs(stored["X"], stored["y"], stored["W1"], stored["b1"], stored["W2"], stored["b2"],
+                                stored["W3"], stored["b3"], i, batch)
     return Case(f"inputs from {path}", args.seed, inputs)
 
 

@@ -170,7 +170,7 @@ def evaluate(cases: Sequence[Case], forms: Sequence[Form] = FORMS, bridge: Any =
     """
     results, numpy_backprop = [], []
     for case in cases:
-        numpy_values = {form: run_checked(form, case.inputs) for form in forms}
+        numpy_values: dict[str, dict[str, Array]] = {form: run_checked(form, case.inputs) for form in forms}
         bp = numpy_values.get("backprop") or run_checked("backprop", case.inputs)
         numpy_backprop.append(bp)
         results.append(CaseResult(case, numpy_values, {}, block_error_bounds(case.inputs, bp)))

@@ -110,7 +110,7 @@ def _check_index(name: str, value: Any, low: int, high: int | None, meaning: str
         raise InputError(f"{name} is {value!r}; expected an integer ({meaning}).")
     if not float(value).is_integer():
         raise InputError(f"{name} = {value!r} is not a whole number; expected an integer ({meaning}).")
-    k = int(value)
+    k = int(float(value))
     if k < low or (high is not None and k > high):
         rng = f"{low} <= {name} <= {high}" if high is not None else f"{name} >= {low}"
         raise InputError(f"{name} = {k} is out of range; expected {rng} ({meaning}).")
