@@ -54,8 +54,8 @@ class TrainResult:
 
 
 def train_sgd(
-    form: str, X: Array, y: Array, x_valid: Array, y_valid: Array,  # noqa: N803
-    W1: Array, b1: Array, W2: Array, b2: Array, W3: Array, b3: Array,  # noqa: N803
+    form: str, X: Array, y: Array, x_valid: Array, y_valid: Array,
+    W1: Array, b1: Array, W2: Array, b2: Array, W3: Array, b3: Array,
     learning_rate: float, num_epochs: int, batch_size: int,
     perms: NDArray[np.int64] | None = None, keep_history: bool = False,
     on_epoch: Callable[[int, float, float], None] | None = None,

@@ -1,0 +1,340 @@
+"""``dlparity train``: the upstream training run in Octave and in NumPy, compared epoch by epoch.
+
+Exit status: 0 the trajectories agree within tolerance at every epoch, 1 they part (or training
+itself produced values that are not finite), 2 bad input (one sentence on stderr, nothing
+trained), 3 Octave missing or failing. Progress goes to stderr, so ``--json`` output on stdout
+stays clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from python_impl.data import Dataset, load_csv, synthetic_regression
+from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
+from python_impl.train_sgd import PARAMS
+from python_impl.training import PRESETS, SideResult, TrainConfig, TrainRun, prepare_run, run_numpy, run_octave
+from python_impl.trajectory import TrajectoryReport, compare_trajectories
+from python_impl.validation import InputError
+
+EXIT_OK, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_OCTAVE = 0, 1, 2, 3
+
+#: Epochs between rows of the side-by-side table (upstream prints its loss every 10 epochs).
+TABLE_EVERY = 10
+
+
+# -- argument types: each failure is one sentence naming the flag --------------------------------
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed is {text!r}; expected a whole number >= 0.") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed is {value}; expected a whole number >= 0.")
+    return value
+
+
+def _learning_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"--lr is {text!r}; expected a finite number > 0, e.g. 1e-4.")
+    return value
+
+
+def _path_with(flag: str, suffix: str):  # type: ignore[no-untyped-def]
+    def parse(text: str) -> Path:
+        path = Path(text)
+        if path.suffix.lower() != suffix:
+            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected a file name ending in {suffix}.")
+        return path
+    return parse
+
+
+def add_train_parser(sub: Any) -> argparse.ArgumentParser:
+    """Register ``train`` on the ``dlparity`` subparsers; returns the new parser."""
+    # The shared argument types; imported here because python_impl.cli imports this module.
+    from python_impl.cli import int_list, npz_path, positive_int  # noqa: PLC0415
+
+    p = sub.add_parser(
+        "train", help="train in Octave and NumPy from the same seed and compare the trajectories",
+        description="Run the upstream training loop (minibatch SGD over the document's MATLAB block) in GNU "
+                    "Octave and in NumPy from the same initial weights and permutations, and compare the "
+                    "per-epoch losses and parameters against a tolerance that grows with the steps taken "
+                    "(docs/training.md). Without --data it trains on the project's small synthetic set.")
+    p.add_argument("--data", type=Path, metavar="TRAIN.csv",
+                   help="training data: header row, feature columns, target last (default: synthetic set)")
+    p.add_argument("--valid", type=Path, metavar="VALID.csv", help="validation data, same columns (needs --data)")
+    p.add_argument("--preset", choices=sorted(PRESETS), default="upstream",
+                   help="configuration the other flags start from (default upstream: 128,64 hidden, lr 1e-4, "
+                        "100 epochs, batch 32, backprop, in order)")
+    p.add_argument("--epochs", type=positive_int("--epochs"), metavar="E", help="epochs (preset: 100)")
+    p.add_argument("--lr", type=_learning_rate, metavar="LR", help="learning rate (preset: 1e-4)")
+    p.add_argument("--batch", type=positive_int("--batch"), metavar="B", help="minibatch size (preset: 32)")
+    p.add_argument("--sizes", type=int_list("--sizes", 2, "h1,h2"), metavar="h1,h2", help="hidden sizes (preset: 128,64)")
+    p.add_argument("--form", choices=("backprop", "manual"),
+                   help="section 1.3 block (upstream Backpropagation.m) or section 1.2 (Gradient.m) (preset: backprop)")
+    p.add_argument("--shuffle", action="store_true", help="reorder the rows after every epoch, as Gradient.m does")
+    p.add_argument("--seed", type=_seed, help="seed for the initial weights and permutations (default 0)")
+    p.add_argument("--plot", type=_path_with("--plot", ".png"), metavar="PATH.png",
+                   help="write both loss curves and the relative drift to a PNG (needs matplotlib: dlparity[plot])")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON instead of the table")
+    p.add_argument("--save", type=npz_path("--save"), metavar="PATH.npz",
+                   help="save the run's inputs and both sides' results for replay (keys in docs/training.md)")
+    p.add_argument("--overwrite", action="store_true", help="let --save and --plot replace existing files")
+    return p
+
+
+# -- progress ---------------------------------------------------------------------------------
+
+class Progress:
+    """A one-line progress bar on a terminal (redrawn with ``\\r``); elsewhere one line when done."""
+
+    WIDTH = 24
+
+    def __init__(self, label: str, total: int, stream: TextIO) -> None:
+        self.label, self.total, self.stream = label, total, stream
+        self.live = bool(getattr(stream, "isatty", lambda: False)())
+        self.start = time.perf_counter()
+        self.last_draw = 0.0
+        self.done = 0
+
+    def _line(self) -> str:
+        filled = self.WIDTH * self.done // max(self.total, 1)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        return (f"{self.label:<6} [{bar}] {self.done:>{len(str(self.total))}}/{self.total} epochs "
+                f"{time.perf_counter() - self.start:6.1f} s")
+
+    def update(self, epoch: int) -> None:
+        self.done = epoch
+        now = time.perf_counter()
+        if self.live and (now - self.last_draw >= 0.1 or epoch == self.total):
+            self.stream.write("\r" + self._line())
+            self.stream.flush()
+            self.last_draw = now
+
+    def finish(self) -> None:
+        self.stream.write(("\r" if self.live else "") + self._line() + "\n")
+        self.stream.flush()
+
+
+# -- inputs -----------------------------------------------------------------------------------
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    base = PRESETS[args.preset]
+    return TrainConfig(
+        sizes=args.sizes if args.sizes is not None else base.sizes,
+        learning_rate=args.lr if args.lr is not None else base.learning_rate,
+        epochs=args.epochs if args.epochs is not None else base.epochs,
+        batch_size=args.batch if args.batch is not None else base.batch_size,
+        form=args.form if args.form is not None else base.form,
+        shuffle=args.shuffle or base.shuffle,
+        seed=args.seed if args.seed is not None else base.seed,
+    )
+
+
+def load_data(args: argparse.Namespace) -> tuple[Dataset, Dataset]:
+    """The training and validation sets the flags name, or the synthetic pair; InputError on a bad file."""
+    if args.data is None and args.valid is None:
+        return synthetic_regression()
+    if args.data is None or args.valid is None:
+        given, missing = ("--data", "--valid") if args.valid is None else ("--valid", "--data")
+        raise InputError(f"{given} was given without {missing}; expected both a training and a validation file.")
+    train = load_csv(args.data)
+    valid = load_csv(args.valid, n_features=train.d, n_features_from=f"set by {args.data}")
+    return train, valid
+
+
+def check_output(flag: str, path: Path | None, overwrite: bool) -> None:
+    if path is None:
+        return
+    if path.exists() and not overwrite:
+        raise InputError(f"{flag} {path} already exists; choose another name or pass --overwrite.")
+    if not path.parent.is_dir():
+        raise InputError(f"{flag} {path}: the folder {path.parent} does not exist.")
+
+
+# -- outputs ----------------------------------------------------------------------------------
+
+def table_epochs(epochs: int, report: TrajectoryReport) -> list[int]:
+    """Every 10th epoch, the last one, and the first divergent one."""
+    rows = set(range(TABLE_EVERY, epochs + 1, TABLE_EVERY)) | {epochs}
+    if report.divergence is not None:
+        rows.add(report.divergence.epoch)
+    return sorted(rows)
+
+
+def format_table(octave: SideResult, numpy_: SideResult, report: TrajectoryReport) -> str:
+    head = ("epoch", "loss octave", "loss numpy", "rel. diff", "tol.", "max rel. W diff", "tol.", "")
+    rows = [head]
+    for e in table_epochs(report.epochs, report):
+        k = e - 1
+        w = report.max_weight_diff_at(e)
+        bad = report.divergence is not None and e >= report.divergence.epoch
+        rows.append((str(e), f"{octave.result.loss_valid[k]:.16g}", f"{numpy_.result.loss_valid[k]:.16g}",
+                     f"{report.rel_loss_diff[k]:.1e}", f"{report.loss_tol[k]:.1e}", f"{w:.1e}",
+                     f"{report.weight_tol[k]:.1e}", "PARTED" if bad else "ok"))
+    widths = [max(len(r[j]) for r in rows) for j in range(len(head))]
+    lines = ["  ".join(c.rjust(wd) for c, wd in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * wd for wd in widths).rstrip())
+    return "\n".join(lines)
+
+
+def _finite_or_none(x: float) -> float | None:
+    return x if math.isfinite(x) else None  # NaN and Inf are not valid JSON: null
+
+
+def run_json(octave: SideResult, numpy_: SideResult, report: TrajectoryReport) -> dict[str, Any]:
+    """The ``--json`` document: exactly the fields the issue lists."""
+    return {
+        "ok": report.ok,
+        "epochs": report.epochs,
+        "loss_octave": [_finite_or_none(float(v)) for v in octave.result.loss_valid],
+        "loss_numpy": [_finite_or_none(float(v)) for v in numpy_.result.loss_valid],
+        "max_rel_loss_diff": _finite_or_none(report.max_rel_loss_diff),
+        "max_rel_weight_diff": {n: _finite_or_none(v) for n, v in report.max_rel_weight_diff.items()},
+        "octave_seconds": octave.seconds,
+        "numpy_seconds": numpy_.seconds,
+    }
+
+
+def save_run(path: Path, run: TrainRun, octave: SideResult, numpy_: SideResult) -> None:
+    """Write the ``--save`` archive: ``init/W1``..``init/b3``, ``perms`` (with shuffling), ``lr``,
+    ``batch_size``, ``epochs``, and ``octave/``, ``numpy/`` each with ``loss_valid`` and ``W1``..``b3``."""
+    arrays: dict[str, Any] = {f"init/{n}": run.init[n] for n in PARAMS}
+    if run.perms is not None:
+        arrays["perms"] = run.perms
+    arrays["lr"] = np.float64(run.config.learning_rate)
+    arrays["batch_size"] = np.int64(run.config.batch_size)
+    arrays["epochs"] = np.int64(run.config.epochs)
+    for side in (octave, numpy_):
+        arrays[f"{side.side}/loss_valid"] = side.result.loss_valid
+        for n in PARAMS:
+            arrays[f"{side.side}/{n}"] = side.result.params[n]
+    with path.open("wb") as f:  # a file object, so numpy does not append a second .npz
+        np.savez(f, **arrays)
+
+
+def plot_run(path: Path, octave: SideResult, numpy_: SideResult, report: TrajectoryReport, title: str) -> None:
+    """Both validation-loss curves on one axis; the relative drift, log scale, below."""
+    from matplotlib.figure import Figure  # noqa: PLC0415 (optional dependency, checked before training)
+
+    epochs = np.arange(1, report.epochs + 1)
+    floor = 2.0**-55  # exact agreement (0) cannot be drawn on a log axis: it is drawn at u/4
+    fig = Figure(figsize=(8, 7), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+    top.plot(epochs, octave.result.loss_valid, color="tab:orange", linewidth=4, alpha=0.6, label="Octave")
+    top.plot(epochs, numpy_.result.loss_valid, color="tab:blue", linewidth=1.2, linestyle="--", label="NumPy")
+    top.set_ylabel("validation loss (MSE)")
+    top.set_title(textwrap.fill(title, 110), fontsize=8)
+    top.legend()
+    w = np.array([report.max_weight_diff_at(int(e)) for e in epochs])
+    bottom.semilogy(epochs, np.maximum(report.rel_loss_diff, floor), ".-", color="tab:blue",
+                    label="validation loss, relative difference")
+    bottom.semilogy(epochs, np.maximum(w, floor), ".-", color="tab:green", label="parameters, max relative difference")
+    bottom.semilogy(epochs, report.loss_tol, "--", color="tab:blue", linewidth=1, label="loss tolerance")
+    bottom.semilogy(epochs, report.weight_tol, "--", color="tab:green", linewidth=1, label="parameter tolerance")
+    if report.divergence is not None:
+        bottom.axvline(report.divergence.epoch, color="tab:red", linewidth=1, label="first divergence")
+    bottom.set_xlabel("epoch")
+    bottom.set_ylabel("Octave vs NumPy (0 drawn at 2^-55)")
+    bottom.legend(fontsize=8)
+    fig.savefig(path, dpi=110)
+
+
+# -- the command ------------------------------------------------------------------------------
+
+def _describe_data(train: Dataset, valid: Dataset) -> str:
+    return f"train {train.source} ({train.N} rows), valid {valid.source} ({valid.N} rows)"
+
+
+def run_train(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run ``dlparity train`` with parsed ``args``; returns the exit status."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        config = config_from_args(args)
+        check_output("--save", args.save, args.overwrite)
+        check_output("--plot", args.plot, args.overwrite)
+        if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
+            raise InputError("--plot needs matplotlib, which is not installed; install it with "
+                             "pip install 'dlparity[plot]' (or drop --plot).")
+        train, valid = load_data(args)
+        run = prepare_run(config, train.X, train.y, valid.X, valid.y)
+    except InputError as exc:
+        print(f"dlparity train: error: {exc}", file=err)
+        return EXIT_BAD_INPUT
+    c = run.config
+    h1, h2 = c.sizes
+    title = (f"{_describe_data(train, valid)}; network {train.d} -> {h1} -> {h2} -> 1; {c.describe()}")
+    if not args.json:
+        print(f"dlparity train: {title}", file=out)
+        out.flush()
+
+    try:
+        bridge = get_bridge()
+        t0 = time.perf_counter()
+        started = bridge.started
+        bridge.session()
+        startup = 0.0 if started else time.perf_counter() - t0
+        bar = Progress("octave", c.epochs, err)
+        octave = run_octave(run, bridge, keep_history=True, on_epoch=bar.update)
+        bar.finish()
+    except (OctaveUnavailable, OctaveError) as exc:
+        print(f"\ndlparity train: error: {exc}", file=err)
+        return EXIT_OCTAVE
+    bar = Progress("numpy", c.epochs, err)
+    numpy_ = run_numpy(run, keep_history=True, on_epoch=bar.update)
+    bar.finish()
+
+    report = compare_trajectories(octave.result, numpy_.result, run.init, run.steps_per_epoch,
+                                  n_train=run.X.shape[0], n_valid=run.x_valid.shape[0])
+    if args.save is not None:
+        save_run(args.save, run, octave, numpy_)
+    if args.plot is not None:
+        plot_run(args.plot, octave, numpy_, report, title)
+
+    if args.json:
+        print(json.dumps(run_json(octave, numpy_, report), indent=2), file=out)
+    else:
+        print(format_table(octave, numpy_, report), file=out)
+        print(f"wall time: octave {octave.seconds:.2f} s, numpy {numpy_.seconds:.2f} s "
+              f"(training calls only; Octave start-up {startup:.2f} s)", file=out)
+        last = report.epochs - 1
+        if report.ok:
+            print(f"ok: the trajectories agree within tolerance at every epoch (largest difference/tolerance "
+                  f"{report.worst_ratio():.2g}); final validation loss octave {float(octave.result.loss_valid[last])!r}, "
+                  f"numpy {float(numpy_.result.loss_valid[last])!r}, relative difference {report.rel_loss_diff[last]:.2g}",
+                  file=out)
+        for path, what in ((args.save, "saved the run to"), (args.plot, "wrote the plot to")):
+            if path is not None:
+                print(f"{what} {path}", file=out)
+    if report.divergence is not None:
+        print(f"dlparity train: DIVERGED: {report.divergence.describe()} (seed {c.seed}; {c.describe()})", file=err)
+        return EXIT_DIVERGED
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry (``python -m python_impl.train_cli``) until ``dlparity`` registers ``train``."""
+    parser = argparse.ArgumentParser(prog="dlparity")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_train_parser(sub)
+    return run_train(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
