@@ -1,0 +1,237 @@
+"""The derivation itself, checked by two oracles that share no code with it.
+
+Parity with Octave proves the port is the MATLAB; it cannot prove the MATLAB is the gradient.
+Here both blocks, in NumPy and in Octave, are compared with central finite differences of the
+loss and with PyTorch autograd, each within a tolerance derived from rounding-error analysis
+(``docs/error-bounds.md``). The finite-difference oracle is itself checked against exact rational
+arithmetic: its truncation error is exactly 0 away from kinks, its rounding stays within the
+derived bound, and a step that crosses a kink is excluded, counted, and would indeed be wrong.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from oracle_support import assert_checks_ok, exact_block, exact_excess, fractions, require_torch
+
+import python_impl
+from python_impl.autodiff import OracleUnavailable, autodiff_gradients, import_torch
+from python_impl.cases import UPSTREAM_BATCH, UPSTREAM_SIZES, Case, draw_case, zero_preactivation_case
+from python_impl.error_bounds import block_error_bounds
+from python_impl.finite_differences import PARAMETERS, finite_differences, step_sizes
+from python_impl.finite_differences import loss as fd_loss
+from python_impl.gradcheck import GRADIENTS, gradcheck
+from python_impl.run_block import run_checked
+from python_impl.validation import BlockInputs, check_block_inputs
+
+
+def oracle_cases() -> list[Case]:
+    return [
+        draw_case(0, (5, 7, 3), 40, 8, 33, "compare's default"),
+        draw_case(1, (1, 1, 1), 1, 1, 1, "widths 1, one sample"),
+        draw_case(2, (6, 9, 4), 38, 8, 33, "ragged last batch (6 of 8)"),
+        draw_case(3, (4, 5, 6), 10, 15, 1, "batch_size > N"),
+        draw_case(4, (3, 8, 2), 30, 1, 17, "batch of 1"),
+        zero_preactivation_case(5),
+        zero_preactivation_case(6, sizes=(7, 9, 8), samples=20, batch=6, start=13),
+        draw_case(7, UPSTREAM_SIZES, 64, UPSTREAM_BATCH, 33, "upstream shape"),
+    ]
+
+
+CASES = oracle_cases()
+IDS = [f"{c.label}-seed{c.seed}" for c in CASES]
+#: Finite differences on the upstream shape (8,321 parameters) take ~3 s in full; 40 seeded
+#: coordinates per parameter keep the test fast and still reach every parameter.
+COORDS = 40
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_numpy_blocks_match_finite_differences(case: Case) -> None:
+    (result,) = gradcheck([case], oracles=("fd",), coords=COORDS)
+    assert_checks_ok(result.checks, "numpy vs finite differences")
+    assert result.fd is not None
+    compared = sum(int(result.fd.checked(name).sum()) for name in GRADIENTS)
+    assert compared >= len(GRADIENTS), f"only {compared} coordinates compared in {case.describe()}"
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_numpy_blocks_match_autodiff(case: Case) -> None:
+    require_torch()
+    (result,) = gradcheck([case], oracles=("autodiff",))
+    assert_checks_ok(result.checks, "numpy vs PyTorch autograd")
+
+
+@pytest.mark.octave
+def test_octave_blocks_match_finite_differences(octave_bridge: Any) -> None:
+    """The document's MATLAB itself, both blocks, against the finite differences (one Octave call per form)."""
+    results = gradcheck(CASES, oracles=("fd",), bridge=octave_bridge, coords=COORDS)
+    checks = [c for r in results for c in r.checks if c.side == "octave"]
+    assert len(checks) == len(CASES) * 2 * len(GRADIENTS)
+    assert_checks_ok(checks, "octave vs finite differences")
+
+
+@pytest.mark.octave
+@pytest.mark.oracle
+def test_octave_blocks_match_autodiff(octave_bridge: Any) -> None:
+    require_torch()
+    results = gradcheck(CASES, oracles=("autodiff",), bridge=octave_bridge)
+    checks = [c for r in results for c in r.checks if c.side == "octave"]
+    assert len(checks) == len(CASES) * 2 * len(GRADIENTS)
+    assert_checks_ok(checks, "octave vs PyTorch autograd")
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("case", CASES[:5], ids=IDS[:5])
+def test_oracles_agree_with_each_other(case: Case) -> None:
+    """Without the port: finite differences within (autodiff's bound + their own) of autograd."""
+    require_torch()
+    fd = finite_differences(case.inputs, coords=COORDS, seed=case.seed)
+    ad = autodiff_gradients(case.inputs)
+    # the port's values only size the rounding bound (first-order: any correct evaluation would do)
+    bounds = block_error_bounds(case.inputs, run_checked("backprop", case.inputs))
+    for name in GRADIENTS:
+        ok = fd.checked(name)
+        diff = np.abs(fd.grad[name] - ad[name])[ok]
+        tol = (bounds.error[name] + fd.error[name])[ok]  # autograd within E of exact, FD within its error
+        k = int(np.argmax(diff - tol)) if diff.size else 0
+        assert np.all(diff <= tol), (f"{name}: fd={fd.grad[name][ok][k]!r} autodiff={ad[name][ok][k]!r} "
+                                     f"|diff|={diff[k]:.3g} > {tol[k]:.3g} in case {case.describe()}")
+
+
+# -- the finite-difference oracle against exact arithmetic ----------------------------------------
+
+def tiny_cases() -> list[Case]:
+    return [draw_case(41, (3, 4, 2), 6, 4, 1, "tiny"), draw_case(42, (2, 3, 3), 7, 4, 5, "tiny ragged"),
+            zero_preactivation_case(43, sizes=(2, 3, 2), samples=5, batch=3)]
+
+
+def with_parameter(inp: BlockInputs, name: str, index: tuple[int, ...], value: float) -> BlockInputs:
+    arrays = inp.arrays()
+    arrays[name] = arrays[name].copy()
+    arrays[name][index] = value
+    return check_block_inputs(*arrays.values(), inp.i, inp.batch_size)
+
+
+@pytest.mark.parametrize("case", tiny_cases(), ids=lambda c: f"{c.label}-seed{c.seed}")
+def test_central_difference_has_no_truncation_error(case: Case) -> None:
+    """In exact arithmetic the central difference IS the gradient wherever no kink is crossed.
+
+    Along one coordinate the network output is affine between kinks, so the loss is a quadratic
+    and (L(t + h) - L(t - h)) / 2h = L'(t) exactly: the truncation term h^2 |L'''| / 6 is 0.
+    The same doubles t +- h that the oracle uses are evaluated here with Fractions.
+    """
+    exact = exact_block(case.inputs)
+    fd = finite_differences(case.inputs)
+    compared = 0
+    for pname in PARAMETERS:
+        P = getattr(case.inputs, pname)
+        for index in np.ndindex(P.shape):
+            if fd.kink["d" + pname][index]:
+                continue
+            t = P[index]
+            h = float(step_sizes(np.array([t]), P)[0])
+            up, down = t + h, t - h
+            loss_up = exact_block(with_parameter(case.inputs, pname, index, up))["loss"][0, 0]
+            loss_down = exact_block(with_parameter(case.inputs, pname, index, down))["loss"][0, 0]
+            assert Fraction(up) - Fraction(t) == Fraction(t) - Fraction(down), "asymmetric step: use the general formula"
+            central = (loss_up - loss_down) / (Fraction(up) - Fraction(down))
+            gradient = exact["d" + pname][index]
+            assert central == gradient, (f"d{pname}{list(index)}: exact central difference {float(central)!r} != "
+                                         f"exact gradient {float(gradient)!r} in case {case.describe()}")
+            compared += 1
+    assert compared >= 10
+
+
+@pytest.mark.parametrize("case", tiny_cases(), ids=lambda c: f"{c.label}-seed{c.seed}")
+def test_finite_differences_within_their_error_bound(case: Case) -> None:
+    """The computed differences lie within their derived error bound of the exact gradient (distance taken exactly)."""
+    exact = exact_block(case.inputs)
+    fd = finite_differences(case.inputs)
+    for name in GRADIENTS:
+        ok = fd.checked(name)
+        error = np.where(ok, fd.error[name], 0.0)
+        mine = np.where(ok, fd.grad[name], 0.0)
+        gold = np.where(ok, exact[name], Fraction(0))
+        ratio, at = exact_excess(mine, gold, error)
+        assert ratio <= 1.0, (f"{name}{list(at)}: fd={mine[at]!r} exact={float(gold[at])!r}, |diff| / bound = "
+                              f"{ratio:.3g} in case {case.describe()}")
+
+
+def test_kink_crossing_is_excluded_counted_and_would_be_wrong() -> None:
+    """A pre-activation 1e-9 above 0 (row 0 of z1, first sample): every step of W1's row 0 crosses it.
+
+    Those coordinates are excluded and counted, and gradcheck reports the count. The plain
+    central difference there is off by about half the jump in slope: far outside any tolerance,
+    so the exclusion is necessary, not cosmetic.
+    """
+    base = draw_case(11, (4, 5, 3), 12, 6, 1, "kink")
+    inp = base.inputs
+    b1 = inp.b1.copy()
+    b1[0, 0] = 1e-9 - float(inp.W1[0, :] @ inp.X[0, :])
+    arrays = {**inp.arrays(), "b1": b1}
+    case = Case("z1[0, 0] = 1e-9", 11, check_block_inputs(*arrays.values(), inp.i, inp.batch_size))
+    values = run_checked("backprop", case.inputs)
+    assert 0 < values["z1"][0, 0] < 1e-8, "the construction did not put z1[0, 0] just above 0"
+    if values["delta1"][0, 0] == 0:  # the unit's slope must reach the loss for the kink to matter
+        pytest.fail(f"delta1[0, 0] is 0 in {case.describe()}; choose another seed")
+
+    (result,) = gradcheck([case], oracles=("fd",))
+    assert result.fd is not None
+    kinks = result.fd.kink["dW1"]
+    assert kinks[0, :].all(), f"steps of W1[0, :] cross the kink but only {kinks[0].sum()} were excluded"
+    check = next(c for c in result.checks if c.side == "numpy" and c.form == "backprop" and c.name == "dW1")
+    assert check.excluded == int(kinks.sum()) >= inp.W1.shape[1]
+    assert_checks_ok(result.checks, "the remaining coordinates")
+
+    t = inp.W1[0, 1]
+    h = float(step_sizes(np.array([t]), inp.W1)[0])
+    naive = (fd_loss(with_parameter(case.inputs, "W1", (0, 1), t + h))
+             - fd_loss(with_parameter(case.inputs, "W1", (0, 1), t - h))) / (2 * h)
+    tolerance = float(np.nanmax(result.fd.error["dW1"]))
+    assert abs(naive - values["dW1"][0, 1]) > 1e3 * tolerance, (
+        f"the kink-crossing difference {naive!r} is within 1e3 tolerances of the gradient {values['dW1'][0, 1]!r}")
+
+
+# -- independence and error messages --------------------------------------------------------------
+
+ORACLE_MODULES = ("finite_differences.py", "autodiff.py")
+ALLOWED_IMPORTS = {"__future__", "math", "dataclasses", "typing", "numpy", "numpy.typing",
+                   "python_impl.validation", "torch"}
+
+
+@pytest.mark.parametrize("module", ORACLE_MODULES)
+def test_oracles_share_no_code_with_the_port(module: str) -> None:
+    """The oracles import nothing of the port (backprop, manual_gradients, relu, run_block) or of error_bounds."""
+    source = (Path(python_impl.__file__).parent / module).read_text()
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+    assert imported <= ALLOWED_IMPORTS, f"{module} imports {sorted(imported - ALLOWED_IMPORTS)}"
+
+
+def test_missing_torch_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
+    with pytest.raises(OracleUnavailable) as info:
+        import_torch()
+    message = str(info.value)
+    assert "\n" not in message and message.endswith(".") and message.count(". ") == 0, message
+    assert "torch==2.13.0" in message, message
+
+
+def test_exact_reference_matches_the_equations_on_integers() -> None:
+    """The exact reference itself, on small integers where float64 is exact too: it must equal NumPy bit for bit."""
+    case = zero_preactivation_case(8)
+    exact = exact_block(case.inputs)
+    values = run_checked("backprop", case.inputs)
+    for name in ("z1", "z2", "y_pred", "error", "dW1", "db1", "dW2", "db2", "dW3", "db3"):
+        assert np.array_equal(fractions(values[name]), exact[name]), f"{name}: numpy {values[name]} vs exact"
