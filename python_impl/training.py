@@ -224,6 +224,7 @@ def _feval_with_progress(bridge: OctaveBridge, args: tuple[Any, ...], on_epoch: 
         if line.startswith(EPOCH_MARKER):
             on_epoch(int(line[len(EPOCH_MARKER):]))
 
+    bridge.call("numel", 0.0)  # through the bridge first: it restarts an Octave that died since its last call
     session = bridge.session()
     try:
         return session.feval("train_sgd", *args, nout=1, timeout=bridge.timeout, stream_handler=handle)
