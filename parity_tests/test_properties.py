@@ -15,13 +15,14 @@ raises the count for a deeper local run.
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from oracle_support import assert_checks_ok, require_torch
 
@@ -31,9 +32,9 @@ from python_impl.gradcheck import gradcheck
 from python_impl.run_block import FORMS
 from python_impl.validation import check_block_inputs
 
-#: Examples per run. The NumPy property costs ~40 ms an example (mostly the 64x64x300 products
-#: and autograd), the Octave one ~60 ms; these counts keep both under ~5 s in CI.
-EXAMPLES = int(os.environ.get("DLPARITY_HYPOTHESIS_EXAMPLES", "60"))
+#: Examples per run. An example costs 4-50 ms in NumPy (the 64x64x300 products, autograd and 48
+#: finite differences) and ~20 ms in the Octave batch: 150 + 50 examples take ~5 s on 2 cores.
+EXAMPLES = int(os.environ.get("DLPARITY_HYPOTHESIS_EXAMPLES", "150"))
 OCTAVE_EXAMPLES = max(10, EXAMPLES // 3)
 #: Finite-difference coordinates per parameter and example (seeded): 6 x 8 = 48 differences.
 COORDS = 8
@@ -79,7 +80,7 @@ def build(spec: Spec) -> Case:
              "b3": ex + e1 + e2 + e3, "y": ex + e1 + e2 + e3}
         arrays = {k: v * 2.0 ** s[k] for k, v in base.inputs.arrays().items()}
     inp = check_block_inputs(*arrays.values(), spec.start, spec.batch)
-    return Case(f"property {spec}", spec.seed, inp)
+    return Case("zero-preactivation property" if spec.zeros else "property", spec.seed, inp)
 
 
 @st.composite
@@ -121,14 +122,19 @@ def test_zero_specs_have_exact_zero_preactivations() -> None:
     assert (v["z1"] == 0).sum() >= 1 and (v["z2"] == 0).sum() >= 1, f"no exact zeros in {case.describe()}"
 
 
+def check_spec(spec: Spec) -> None:
+    """The NumPy port, both forms, against finite differences and autograd on the case ``spec`` describes."""
+    case = build(spec)
+    (result,) = gradcheck([case], FORMS, coords=COORDS)
+    assert_checks_ok(result.checks, f"property example ({replay_hint(case, spec)})")
+
+
 @pytest.mark.oracle
 @settings(max_examples=EXAMPLES, **PROFILE)
 @given(spec=specs())
 def test_numpy_port_matches_both_oracles(spec: Spec) -> None:
     require_torch()
-    case = build(spec)
-    (result,) = gradcheck([case], FORMS, coords=COORDS)
-    assert_checks_ok(result.checks, f"property example ({replay_hint(case, spec)})")
+    check_spec(spec)
 
 
 @pytest.mark.octave
@@ -158,3 +164,29 @@ def test_octave_subset_matches_oracles_and_numpy(octave_bridge: Any, ratio_log: 
     ratio_log.extend(reports)
     bad = [r for r in reports if not r.ok]
     assert not bad, f"{len(bad)} of {len(reports)} Octave-vs-NumPy differences exceed the bound; first: {bad[0].message()}"
+
+
+def test_a_failing_example_names_its_case_and_replay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a wrong port planted (delta1 without ReLU'(z1)), the property fails and says how to replay it."""
+    require_torch()
+    run_block_module = importlib.import_module("python_impl.run_block")
+    original = run_block_module.backprop
+
+    def planted(*args: Any) -> dict[str, Any]:
+        v = original(*args)
+        delta1 = args[4].T @ v["delta2"]  # W2' * delta2, the planted bug: no .* ReLU_deriv(z1)
+        return {**v, "delta1": delta1, "dW1": delta1 @ v["x"].T, "db1": delta1.sum(axis=1, keepdims=True)}
+
+    monkeypatch.setattr(run_block_module, "backprop", planted)
+
+    @settings(max_examples=20, phases=[Phase.generate], **PROFILE)  # no shrinking: the message is the point
+    @given(spec=specs())
+    def planted_property(spec: Spec) -> None:
+        check_spec(spec)
+
+    with pytest.raises(AssertionError) as info:
+        planted_property()
+    message = str(info.value)
+    print(message)  # shown with -s: what a real failure looks like
+    for needle in ("backprop dW1", "Spec(seed=", "sizes=", "replay: dlparity compare --seed", "unscaled draw"):
+        assert needle in message, f"{needle!r} missing from the failure message: {message}"
