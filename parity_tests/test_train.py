@@ -24,6 +24,7 @@ from python_impl import train_cli
 from python_impl import train_sgd as train_sgd_module
 from python_impl.backprop import backprop
 from python_impl.data import load_csv, synthetic_regression
+from python_impl.octave_bridge import OctaveUnavailable
 from python_impl.train_sgd import PARAMS, TrainResult, train_sgd
 from python_impl.training import TrainConfig, TrainRun, prepare_run, run_numpy, run_octave
 from python_impl.trajectory import TrajectoryReport, compare_trajectories
@@ -285,6 +286,27 @@ def test_train_command_exit_1_names_epoch_seed_and_values(
     assert "DIVERGED: trajectories part at epoch 1" in err and "seed 5" in err, err
     assert "octave" in err and "numpy" in err
     assert "PARTED" in out, "the table should mark the epochs after the divergence"
+
+
+def test_train_command_without_octave_exits_3_in_one_sentence(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No Octave: one sentence on stderr, exit 3, and NumPy is not run for nothing."""
+    class Missing:
+        started = False
+
+        def session(self) -> None:
+            raise OctaveUnavailable("GNU Octave was not found on PATH (as octave-cli or octave)")
+
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("NumPy trained although Octave was missing")
+
+    monkeypatch.setattr(train_cli, "get_bridge", Missing)
+    monkeypatch.setattr(train_cli, "run_numpy", never)
+    code, _, err = run_cli(["--epochs", "1"], capsys)
+    assert code == train_cli.EXIT_OCTAVE, f"exit {code}, expected 3; stderr {err!r}"
+    assert err.strip().splitlines() == ["dlparity train: error: GNU Octave was not found on PATH (as octave-cli or octave)"]
+    assert "Traceback" not in err
 
 
 # -- the full upstream run (house data) -----------------------------------------------------

@@ -257,8 +257,51 @@ def plot_run(path: Path, octave: SideResult, numpy_: SideResult, report: Traject
 
 # -- the command ------------------------------------------------------------------------------
 
-def _describe_data(train: Dataset, valid: Dataset) -> str:
-    return f"train {train.source} ({train.N} rows), valid {valid.source} ({valid.N} rows)"
+def prepare_from_args(args: argparse.Namespace) -> tuple[TrainRun, str]:
+    """Everything checked and drawn before training, and the run's one-line title; InputError otherwise."""
+    config = config_from_args(args)
+    check_output("--save", args.save, args.overwrite)
+    check_output("--plot", args.plot, args.overwrite)
+    if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
+        raise InputError("--plot needs matplotlib, which is not installed; install it with "
+                         "pip install 'dlparity[plot]' (or drop --plot).")
+    train, valid = load_data(args)
+    run = prepare_run(config, train.X, train.y, valid.X, valid.y)
+    h1, h2 = run.config.sizes
+    title = (f"train {train.source} ({train.N} rows), valid {valid.source} ({valid.N} rows); "
+             f"network {train.d} -> {h1} -> {h2} -> 1; {run.config.describe()}")
+    return run, title
+
+
+def train_octave_with_progress(run: TrainRun, err: TextIO) -> tuple[SideResult, float]:
+    """The Octave side with its progress bar; returns the result and Octave's start-up seconds."""
+    bar = Progress("octave", run.config.epochs, err)
+    try:
+        bridge = get_bridge()
+        t0 = time.perf_counter()
+        started = bridge.started
+        bridge.session()
+        startup = 0.0 if started else time.perf_counter() - t0
+        bar.start = time.perf_counter()
+        octave = run_octave(run, bridge, keep_history=True, on_epoch=bar.update)
+    except (OctaveUnavailable, OctaveError):
+        if bar.live and bar.done:
+            err.write("\n")  # end the half-drawn bar
+        raise
+    bar.finish()
+    return octave, startup
+
+
+def print_summary(out: TextIO, octave: SideResult, numpy_: SideResult, report: TrajectoryReport, startup: float) -> None:
+    print(format_table(octave, numpy_, report), file=out)
+    print(f"wall time: octave {octave.seconds:.2f} s, numpy {numpy_.seconds:.2f} s "
+          f"(training calls only; Octave start-up {startup:.2f} s)", file=out)
+    if report.ok:
+        last = report.epochs - 1
+        print(f"ok: the trajectories agree within tolerance at every epoch (largest difference/tolerance "
+              f"{report.worst_ratio():.2g}); final validation loss octave {float(octave.result.loss_valid[last])!r}, "
+              f"numpy {float(numpy_.result.loss_valid[last])!r}, relative difference {report.rel_loss_diff[last]:.2g}",
+              file=out)
 
 
 def run_train(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -266,37 +309,19 @@ def run_train(args: argparse.Namespace, stdout: TextIO | None = None, stderr: Te
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
-        config = config_from_args(args)
-        check_output("--save", args.save, args.overwrite)
-        check_output("--plot", args.plot, args.overwrite)
-        if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
-            raise InputError("--plot needs matplotlib, which is not installed; install it with "
-                             "pip install 'dlparity[plot]' (or drop --plot).")
-        train, valid = load_data(args)
-        run = prepare_run(config, train.X, train.y, valid.X, valid.y)
+        run, title = prepare_from_args(args)
     except InputError as exc:
         print(f"dlparity train: error: {exc}", file=err)
         return EXIT_BAD_INPUT
-    c = run.config
-    h1, h2 = c.sizes
-    title = (f"{_describe_data(train, valid)}; network {train.d} -> {h1} -> {h2} -> 1; {c.describe()}")
     if not args.json:
         print(f"dlparity train: {title}", file=out)
         out.flush()
-
     try:
-        bridge = get_bridge()
-        t0 = time.perf_counter()
-        started = bridge.started
-        bridge.session()
-        startup = 0.0 if started else time.perf_counter() - t0
-        bar = Progress("octave", c.epochs, err)
-        octave = run_octave(run, bridge, keep_history=True, on_epoch=bar.update)
-        bar.finish()
+        octave, startup = train_octave_with_progress(run, err)
     except (OctaveUnavailable, OctaveError) as exc:
-        print(f"\ndlparity train: error: {exc}", file=err)
+        print(f"dlparity train: error: {exc}", file=err)
         return EXIT_OCTAVE
-    bar = Progress("numpy", c.epochs, err)
+    bar = Progress("numpy", run.config.epochs, err)
     numpy_ = run_numpy(run, keep_history=True, on_epoch=bar.update)
     bar.finish()
 
@@ -306,23 +331,15 @@ def run_train(args: argparse.Namespace, stdout: TextIO | None = None, stderr: Te
         save_run(args.save, run, octave, numpy_)
     if args.plot is not None:
         plot_run(args.plot, octave, numpy_, report, title)
-
     if args.json:
         print(json.dumps(run_json(octave, numpy_, report), indent=2), file=out)
     else:
-        print(format_table(octave, numpy_, report), file=out)
-        print(f"wall time: octave {octave.seconds:.2f} s, numpy {numpy_.seconds:.2f} s "
-              f"(training calls only; Octave start-up {startup:.2f} s)", file=out)
-        last = report.epochs - 1
-        if report.ok:
-            print(f"ok: the trajectories agree within tolerance at every epoch (largest difference/tolerance "
-                  f"{report.worst_ratio():.2g}); final validation loss octave {float(octave.result.loss_valid[last])!r}, "
-                  f"numpy {float(numpy_.result.loss_valid[last])!r}, relative difference {report.rel_loss_diff[last]:.2g}",
-                  file=out)
+        print_summary(out, octave, numpy_, report, startup)
         for path, what in ((args.save, "saved the run to"), (args.plot, "wrote the plot to")):
             if path is not None:
                 print(f"{what} {path}", file=out)
     if report.divergence is not None:
+        c = run.config
         print(f"dlparity train: DIVERGED: {report.divergence.describe()} (seed {c.seed}; {c.describe()})", file=err)
         return EXIT_DIVERGED
     return EXIT_OK

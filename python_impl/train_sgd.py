@@ -102,7 +102,6 @@ def train_sgd(
     -------
     TrainResult
     """
-    shuffle = perms is not None
     loss_train = np.zeros(num_epochs)  # MATLAB zeros(1, num_epochs); 1-D here, indexed epoch - 1
     loss_valid = np.zeros(num_epochs)
     history: dict[str, list[Array]] = {name: [] for name in PARAMS}  # MATLAB preallocates size(W)-by-E
@@ -140,7 +139,7 @@ def train_sgd(
         loss_train[epoch - 1] = loss_train[epoch - 1] / X.shape[0]
 
         # Shuffle data (Gradient.m draws randperm here; our permutation comes from the caller)
-        if shuffle:
+        if perms is not None:  # MATLAB: if shuffle, with shuffle = ~isempty(perms) set before the loop
             perm = perms[epoch - 1, :] - 1  # MATLAB perms(epoch, :), 1-based indices made 0-based
             X = X[perm, :]
             y = y[perm]  # y is (N, 1): indexing rows keeps the column, as MATLAB's y(perm)

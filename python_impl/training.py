@@ -111,9 +111,10 @@ class SideResult:
 def _positive_int(name: str, value: Any, meaning: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not float(value).is_integer():
         raise InputError(f"{name} is {value!r}; expected a positive whole number ({meaning}).")
-    if int(value) < 1:
-        raise InputError(f"{name} is {int(value)}; expected a positive whole number ({meaning}).")
-    return int(value)
+    k = int(float(value))
+    if k < 1:
+        raise InputError(f"{name} is {k}; expected a positive whole number ({meaning}).")
+    return k
 
 
 def check_config(config: TrainConfig) -> TrainConfig:
@@ -195,13 +196,13 @@ def run_numpy(
     run: TrainRun, keep_history: bool = True, on_epoch: Callable[[int], None] | None = None,
 ) -> SideResult:
     """Train with the NumPy driver; ``on_epoch(epoch)`` is called after each epoch."""
-    c = run.config
+    c, p = run.config, run.init
     hook = None if on_epoch is None else (lambda epoch, _lt, _lv: on_epoch(epoch))
     start = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"):  # as Octave: Inf/NaN carry on; the report names them
-        result = train_sgd(c.form, run.X, run.y, run.x_valid, run.y_valid, *(run.init[n] for n in PARAMS),
-                           c.learning_rate, c.epochs, c.batch_size, run.perms, keep_history=keep_history,
-                           on_epoch=hook)
+        result = train_sgd(c.form, run.X, run.y, run.x_valid, run.y_valid, p["W1"], p["b1"], p["W2"], p["b2"],
+                           p["W3"], p["b3"], c.learning_rate, c.epochs, c.batch_size, run.perms,
+                           keep_history=keep_history, on_epoch=hook)
     return SideResult("numpy", result, time.perf_counter() - start)
 
 

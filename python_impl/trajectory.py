@@ -255,9 +255,9 @@ def compare_trajectories(
     candidates: list[tuple[int, int, Divergence]] = []
     blown = ~(np.isfinite(gold.loss_valid) & np.isfinite(mine.loss_valid))
     if blown.any():
-        k = int(np.flatnonzero(blown)[0])
-        candidates.append((k, -1, Divergence(k + 1, "loss_valid", float("inf"), float(loss_tol[k]),
-                                             float(gold.loss_valid[k]), float(mine.loss_valid[k]), not_finite=True)))
+        b = int(np.flatnonzero(blown)[0])
+        candidates.append((b, -1, Divergence(b + 1, "loss_valid", float("inf"), float(loss_tol[b]),
+                                             float(gold.loss_valid[b]), float(mine.loss_valid[b]), not_finite=True)))
     k = _first_over(rel_loss, loss_tol)
     if k is not None:
         candidates.append((k, 0, Divergence(k + 1, "loss_valid", float(rel_loss[k]), float(loss_tol[k]),
