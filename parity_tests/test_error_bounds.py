@@ -107,11 +107,11 @@ def test_autodiff_within_bound_of_exact(case: Case) -> None:
                         bounds.error, GRADIENTS)
 
 
-def tie_case(b1: float) -> Case:
-    """d = h1 = h2 = 1 and one sample: z1 = W_TIE * X_TIE + b1, the product rounding by u exactly."""
+def tie_case(b1: float, b2: float = 0.0) -> Case:
+    """d = h1 = h2 = 1 and one sample: z1 = W_TIE * X_TIE + b1, the product rounding by u exactly; z2 = a1 + b2."""
     inp = check_block_inputs(np.array([[X_TIE]]), np.array([[0.5]]), np.array([[W_TIE]]), np.array([[b1]]),
-                             np.array([[1.0]]), np.array([[0.0]]), np.array([[1.0]]), np.array([[0.0]]), 1, 1)
-    return Case(f"tie, b1={b1!r}", 0, inp)
+                             np.array([[1.0]]), np.array([[b2]]), np.array([[1.0]]), np.array([[0.0]]), 1, 1)
+    return Case(f"tie, b1={b1!r}, b2={b2!r}", 0, inp)
 
 
 def test_bound_is_attained_on_z1() -> None:
@@ -139,7 +139,7 @@ def test_mask_flip_is_covered_by_widening() -> None:
     the value itself. The entry is reported mask-ambiguous and its bound widened to the whole
     product |W2' delta2|, which covers it; the unwidened bound would not.
     """
-    case = tie_case(b1=-P_TIE)
+    case = tie_case(b1=-P_TIE, b2=1.0)  # b2 = 1 keeps z2 = a1 + 1 certainly positive: one flip only
     values = run_checked("backprop", case.inputs)
     exact = exact_block(case.inputs)
     assert values["z1"][0, 0] == 0.0 and exact["z1"][0, 0] == U, "the construction did not flip the mask"
@@ -161,3 +161,16 @@ def test_certain_masks_are_not_widened() -> None:
         rel = float(np.max(bounds.error[name] / np.maximum(np.abs(values[name]), 1e-300)))
         # every entry of these gradients is a sum of at most ~40 products: bound ~ (d + h + B) u
         assert rel < 1e-12, f"{name}: bound / |value| = {rel:.3g}, too loose for case {case.describe()}"
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_two_flipped_masks_are_covered(form: str) -> None:
+    """With b2 = 0, z2 = a1 is computed 0 too while exactly 2^-53: both masks flip, and every quantity stays within bound."""
+    case = tie_case(b1=-P_TIE)
+    values = run_checked(form, case.inputs)
+    bp = run_checked("backprop", case.inputs)
+    exact = exact_block(case.inputs)
+    assert bp["z2"][0, 0] == 0.0 and exact["z2"][0, 0] > 0, "the construction did not flip the z2 mask"
+    bounds = block_error_bounds(case.inputs, bp)
+    assert bounds.ambiguous["z1"].all() and bounds.ambiguous["z2"].all()
+    assert_within_exact(case, "numpy", form, values, exact, bounds.error, OUTPUTS[form])

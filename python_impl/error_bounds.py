@@ -17,6 +17,8 @@ quantity itself, evaluated on magnitudes. ReLU is 1-Lipschitz and ``max`` is exa
 within twice its bound of 0 (``|z| <= 2 E_z`` with ``E_z > 0``) the two sides may legitimately
 take different masks. Those entries are *mask-ambiguous*: they are reported, and the bound
 there is widened to the whole product the mask multiplies, which keeps it a true bound.
+Finally every bound is multiplied by :math:`1 + 2\gamma_k` (k the longest chain of roundings)
+so that it stays an upper bound although it is itself evaluated in floating point.
 
 The same bound serves both forms: the section 1.2 lines evaluate the same products in another
 grouping (the scale 2/batch_size multiplies ``W3' * error`` instead of ``error``), which changes
@@ -87,8 +89,17 @@ def block_error_bounds(inp: BlockInputs, v: dict[str, Array], other: dict[str, A
     v : dict of str to ndarray
         One side's values of the section 1.3 block (``python_impl.backprop.backprop``):
         x (d, B), z1, a1 (h1, B), z2, a2 (h2, B), z3, y_pred, y_true, error, delta3 (1, B),
-        delta2 (h2, B), delta1 (h1, B). The magnitudes stand in for the exact ones, as
-        first-order analysis allows.
+        delta2 (h2, B), delta1 (h1, B). Where an exact operand's magnitude is needed it is
+        bounded by ``|computed| + E``; the remaining second-order terms are covered by the final
+        widening, so the result bounds the distance of ANY correct double-precision evaluation
+        (NumPy, Octave, PyTorch) from exact arithmetic: ``parity_tests/test_error_bounds.py``
+        checks it against rational arithmetic.
+    other : dict of str to ndarray, optional
+        A second side's section 1.3 values. With it, mask-ambiguous entries are widened only
+        where the two sides' masks really differ, and ``error`` becomes half the allowed
+        difference BETWEEN the two sides (:meth:`Bounds.tolerance`), no longer a bound on each
+        side's distance from exact (where both sides took the same wrong mask, both are far
+        from exact but close to each other). Use it for side-vs-side comparisons only.
 
     Returns
     -------
@@ -139,8 +150,11 @@ def block_error_bounds(inp: BlockInputs, v: dict[str, Array], other: dict[str, A
         on = z > 0 if other_z is None else (z > 0) | (other_z > 0)
         widen = ambiguous if other_z is None else ambiguous & ((z > 0) != (other_z > 0))
         # certain entries: the mask is the same on both sides; ambiguous ones whose masks differ:
-        # the difference can be the whole product |W' delta_next| plus its error.
-        return np.where(widen, p_mag + e_p, np.where(on, e_p, 0.0))
+        # the difference can be the whole product. A side whose mask is on computes
+        # fl(W' delta_next) with its own delta_next, within E_next of exact and so within 2 E_next
+        # of these values: |W'|(|delta_next| + 2 E_next)(1 + gamma) = p_mag + e_p + |W'| E_next.
+        whole = p_mag + e_p + W_abs.T @ e_next
+        return np.where(widen, whole, np.where(on, e_p, 0.0))
 
     E["delta2"] = masked(aW3, 1, v["delta3"], E["delta3"], v["z2"], E["z2"], "z2")
     E["dW2"], E["db2"] = grads(v["delta2"], E["delta2"], a_a1, E["a1"])
