@@ -24,7 +24,7 @@ import python_impl
 from python_impl.autodiff import OracleUnavailable, autodiff_gradients, import_torch
 from python_impl.cases import UPSTREAM_BATCH, UPSTREAM_SIZES, Case, draw_case, zero_preactivation_case
 from python_impl.error_bounds import block_error_bounds
-from python_impl.finite_differences import PARAMETERS, finite_differences, step_sizes
+from python_impl.finite_differences import PARAMETERS, finite_differences
 from python_impl.finite_differences import loss as fd_loss
 from python_impl.gradcheck import GRADIENTS, gradcheck
 from python_impl.run_block import run_checked
@@ -136,7 +136,7 @@ def test_central_difference_has_no_truncation_error(case: Case) -> None:
             if fd.kink["d" + pname][index]:
                 continue
             t = P[index]
-            h = float(step_sizes(np.array([t]), P)[0])
+            h = float(fd.step["d" + pname][index])  # the step the oracle took
             up, down = t + h, t - h
             loss_up = exact_block(with_parameter(case.inputs, pname, index, up))["loss"][0, 0]
             loss_down = exact_block(with_parameter(case.inputs, pname, index, down))["loss"][0, 0]
@@ -191,7 +191,7 @@ def test_kink_crossing_is_excluded_counted_and_would_be_wrong() -> None:
     assert_checks_ok(result.checks, "the remaining coordinates")
 
     t = inp.W1[0, 1]
-    h = float(step_sizes(np.array([t]), inp.W1)[0])
+    h = float(result.fd.step["dW1"][0, 1])
     naive = (fd_loss(with_parameter(case.inputs, "W1", (0, 1), t + h))
              - fd_loss(with_parameter(case.inputs, "W1", (0, 1), t - h))) / (2 * h)
     tolerance = float(np.nanmax(result.fd.error["dW1"]))
@@ -235,3 +235,28 @@ def test_exact_reference_matches_the_equations_on_integers() -> None:
     values = run_checked("backprop", case.inputs)
     for name in ("z1", "z2", "y_pred", "error", "dW1", "db1", "dW2", "db2", "dW3", "db3"):
         assert np.array_equal(fractions(values[name]), exact[name]), f"{name}: numpy {values[name]} vs exact"
+
+
+def test_step_follows_the_parameters_effect_not_only_its_size() -> None:
+    """A bias of ~1e-3 added to outputs of ~1e7: a step of u^(1/3) |b3| would leave L unchanged in double.
+
+    The step is scaled by the output's size instead, so the difference stays informative: its
+    derived error bound is a small fraction of the gradient, and the port agrees within it.
+    """
+    base = draw_case(12, (5, 7, 3), 16, 8, 9)
+    arrays = {k: v * s for (k, v), s in zip(base.inputs.arrays().items(), (1e3, 1e3, 1e3, 1e3, 1.0, 1.0, 1e2, 1e-3),
+                                               strict=True)}
+    case = Case("tiny b3, huge outputs", 12, check_block_inputs(*arrays.values(), 9, 8))
+    fd = finite_differences(case.inputs)
+    values = run_checked("backprop", case.inputs)
+    assert abs(values["y_pred"]).max() > 1e7 and abs(case.inputs.b3[0, 0]) < 1e-2
+    assert fd.checked("db3")[0, 0]
+    b3 = case.inputs.b3[0, 0]
+    small = 2.0 ** np.floor(np.log2(4.8e-6 * abs(b3)))  # u^(1/3) |b3|: the step on b3's size alone
+    assert (fd_loss(with_parameter(case.inputs, "b3", (0, 0), b3 + small))
+            == fd_loss(with_parameter(case.inputs, "b3", (0, 0), b3 - small))), "the small step should see no change"
+    # 1e-6: the bound is ~ u L / (h |g|) times the sums' condition, here ~1e-7; the small step's is infinite
+    assert fd.error["db3"][0, 0] < 1e-6 * abs(fd.grad["db3"][0, 0]), (
+        f"db3: fd={fd.grad['db3'][0, 0]!r} with error bound {fd.error['db3'][0, 0]:.3g}: uninformative")
+    bounds = block_error_bounds(case.inputs, values)
+    assert abs(values["db3"][0, 0] - fd.grad["db3"][0, 0]) <= bounds.error["db3"][0, 0] + fd.error["db3"][0, 0]

@@ -29,13 +29,19 @@ Kinks
     comparison and counted, never dropped silently.
 
 Step
-    :math:`h = 2^{\lfloor \log_2(u^{1/3} s) \rfloor}` with :math:`s = \max(|\theta|,
-    \overline{|P|})` the parameter's magnitude (or its matrix's mean magnitude where
-    :math:`\theta` is small). :math:`u^{1/3} \approx 4.8 \times 10^{-6}` balances truncation
-    against rounding for a smooth function; here truncation is 0, and a small step keeps the
-    kink exclusions rare. A power of two makes :math:`\theta \pm h` exact in most cases; where
-    it is not, the true steps :math:`h_\pm` are measured exactly and a quadratic correction
-    makes the formula exact again.
+    :math:`h = 2^{\lfloor \log_2(u^{1/3} \max(|\theta|, s)) \rfloor}`: relative to the larger of
+    the parameter's magnitude and its characteristic scale :math:`s`, the change that moves its
+    layer's pre-activations by their own size (:func:`characteristic_scales`).
+    :math:`u^{1/3} \approx 4.8 \times 10^{-6}` is the step that balances truncation
+    :math:`h^2 |f'''| / 6` against rounding :math:`u |f| / h` for a smooth function of unit
+    scale. Here truncation is 0, so a larger step would only lower the rounding term, but it
+    would cross more kinks; at :math:`u^{1/3}` a pre-activation is crossed only when it lies
+    within about 5e-6 of its row's size from 0, so exclusions stay rare. A step on the
+    parameter's magnitude alone fails for a small parameter with a large effect (a bias of 1e-3
+    added to pre-activations of 1e9: both :math:`L(\theta \pm h)` round to the same double).
+    A power of two makes :math:`\theta \pm h` exact in most cases; where it is not, the true
+    steps :math:`h_\pm` are measured exactly and a quadratic correction makes the formula exact
+    again.
 """
 
 from __future__ import annotations
@@ -119,6 +125,7 @@ class _Evaluation:
     z2: Array  # (K, h2, B)
     e_z1: Array
     e_z2: Array
+    z3: Array  # (K, 1, B)
 
 
 def _relu(z: Array) -> Array:
@@ -164,7 +171,7 @@ def _evaluate(W1: Array, b1: Array, W2: Array, b2: Array, W3: Array, b3: Array,
     z1_s = np.broadcast_to(z1, np.broadcast_shapes(z1.shape, (1, h1, B)))
     z2_s = np.broadcast_to(z2, np.broadcast_shapes(z2.shape, (1, h2, B)))
     return _Evaluation(np.atleast_1d(loss), np.atleast_1d(rounding), z1_s, z2_s,
-                       np.broadcast_to(e_z1, z1_s.shape), np.broadcast_to(e_z2, z2_s.shape))
+                       np.broadcast_to(e_z1, z1_s.shape), np.broadcast_to(e_z2, z2_s.shape), y_hat)
 
 
 def minibatch(inp: BlockInputs) -> tuple[Array, Array]:
@@ -185,17 +192,48 @@ def loss(inp: BlockInputs, divisor: int | None = None) -> float:
     return float(ev.loss[0])
 
 
-def step_sizes(theta: Array, parameter: Array) -> Array:
-    r"""Power-of-two steps :math:`2^{\lfloor\log_2(u^{1/3} \max(|\theta|, s))\rfloor}`, elementwise.
+def _rms(a: Array, axis: int) -> Array:
+    return np.sqrt(np.mean(a * a, axis=axis))
 
-    ``s`` is the parameter matrix's mean magnitude, so a coordinate that happens to be 0 (or
-    tiny) still gets a step on its matrix's scale; for an all-zero matrix ``s`` is 1.
+
+def characteristic_scales(name: str, P: Array, z: Array, a_prev: Array) -> Array:
+    r"""The scale on which the loss varies with each entry of parameter ``name``, shape of ``P``.
+
+    A parameter of layer k enters the loss only through :math:`z_k = W_k a_{k-1} + b_k`. A change
+    of :math:`b_k[r]` by :math:`s = \mathrm{rms}_j\, z_k[r, j]`, or of :math:`W_k[r, c]` by
+    :math:`s = \mathrm{rms}_j\, z_k[r, j] / \mathrm{rms}_j\, a_{k-1}[c, j]`, moves that row of
+    pre-activations by its own size: that is the distance over which :math:`L` changes
+    appreciably. (Where a row or an input column is all zero, the matrix's mean magnitude, or 1,
+    stands in: the loss does not depend on such an entry at all, or only linearly.)
+
+    Parameters
+    ----------
+    name : str
+        ``'W1'``, ``'b1'``, ... .
+    P : ndarray
+        The parameter, (h_k, n) for a weight or (h_k, 1) for a bias.
+    z : ndarray of shape (h_k, B)
+        The layer's pre-activations at the unperturbed parameters.
+    a_prev : ndarray of shape (n, B)
+        The layer's input (``x`` for layer 1).
     """
-    s = float(np.mean(np.abs(parameter)))
-    if s == 0.0:
-        s = 1.0
-    scale = np.maximum(np.abs(theta), s)
-    return np.exp2(np.floor(np.log2(STEP_FACTOR * scale)))
+    fallback = float(np.mean(np.abs(P))) or 1.0
+    rows = _rms(z, axis=1)[:, np.newaxis]  # (h_k, 1)
+    if name.startswith("b"):
+        scale = rows
+    else:
+        cols = _rms(a_prev, axis=1)[np.newaxis, :]  # (1, n)
+        scale = np.divide(rows, cols, out=np.zeros(P.shape), where=cols > 0)
+    return np.where((scale > 0) & np.isfinite(scale), scale, fallback)
+
+
+def step_sizes(theta: Array, scale: Array) -> Array:
+    r"""Power-of-two steps :math:`h = 2^{\lfloor \log_2(u^{1/3} \max(|\theta|, s)) \rfloor}`, elementwise.
+
+    ``scale`` is :func:`characteristic_scales` at the same coordinates: the step is relative to
+    the larger of the parameter's magnitude and the scale on which the loss depends on it.
+    """
+    return np.exp2(np.floor(np.log2(STEP_FACTOR * np.maximum(np.abs(theta), scale))))
 
 
 def _may_cross(z_m: Array, e_m: Array, z_p: Array, e_p: Array) -> Mask:
@@ -207,6 +245,28 @@ def _may_cross(z_m: Array, e_m: Array, z_p: Array, e_p: Array) -> Mask:
     moved = z_m != z_p
     opposite = ((z_m - e_m < 0) & (z_p + e_p > 0)) | ((z_m + e_m > 0) & (z_p - e_p < 0))
     return np.any(moved & opposite, axis=(-2, -1))
+
+
+def _difference(theta: Array, theta_p: Array, theta_m: Array, p: _Evaluation, m: _Evaluation,
+                L0: float, eps0: float) -> tuple[Array, Array, Array]:
+    r"""The difference quotient, exact for a quadratic, and its rounding bound; also :math:`h_+ + h_-`.
+
+    :math:`\varepsilon_\pm` are the loss's rounding bounds at the two ends; the bound is
+    :math:`(\varepsilon_+ + \varepsilon_-)/(h_+ + h_-) + \gamma_3 |\text{central}|`, plus, only where
+    :math:`h_+ \ne h_-`, the error of the curvature correction.
+    """
+    # the steps actually taken, each correctly rounded from its exact value (fsum)
+    hp = np.array([math.fsum((a, -b)) for a, b in zip(theta_p, theta, strict=True)])
+    hm = np.array([math.fsum((b, -a)) for a, b in zip(theta_m, theta, strict=True)])
+    dh = np.array([math.fsum((a, c, -b, -b)) for a, b, c in zip(theta_p, theta, theta_m, strict=True)])
+    span = hp + hm
+    central = (p.loss - m.loss) / span
+    curvature = ((p.loss - L0) / hp - (L0 - m.loss) / hm) / span
+    correction = np.where(dh != 0, curvature * dh, 0.0)
+    err = ((p.rounding + m.rounding) / span + _gamma(3) * np.abs(central)
+           + np.abs(dh) / span * (p.rounding / hp + m.rounding / hm + eps0 * (1 / hp + 1 / hm))
+           + _gamma(4) * np.abs(correction))
+    return central - correction, err * (1.0 + 2.0 * _gamma(8)), span
 
 
 def finite_differences(
@@ -245,6 +305,8 @@ def finite_differences(
     rng = np.random.default_rng(seed)
     center = _evaluate(*(params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3")), x, y_true, divisor)
     L0, eps0 = float(center.loss[0]), float(center.rounding[0])
+    z1, z2, z3 = center.z1[0], center.z2[0], center.z3.reshape(1, -1)
+    layers = {"1": (z1, x), "2": (z2, _relu(z1)), "3": (z3, _relu(z2))}  # pre-activation, input
     out: dict[str, dict[str, np.ndarray]] = {k: {} for k in ("grad", "error", "kink", "sampled", "step")}
     B = x.shape[1]
     h1, h2 = inp.W1.shape[0], inp.W2.shape[0]
@@ -253,6 +315,7 @@ def finite_differences(
     for pname in PARAMETERS:
         P = params[pname]
         gname = "d" + pname
+        scales = characteristic_scales(pname, P, *layers[pname[1]])
         flat = np.arange(P.size)
         if coords is not None and coords < P.size:
             flat = np.sort(rng.choice(P.size, size=coords, replace=False))
@@ -266,7 +329,7 @@ def finite_differences(
             K = idx.size
             rc = np.unravel_index(idx, P.shape)
             theta = P[rc]
-            h = step_sizes(theta, P)
+            h = step_sizes(theta, scales[rc])
             theta_p, theta_m = theta + h, theta - h
             ends = []
             for t in (theta_m, theta_p):
@@ -277,19 +340,7 @@ def finite_differences(
                                       x, y_true, divisor))
             m, p = ends
             crosses = _may_cross(m.z1, m.e_z1, p.z1, p.e_z1) | _may_cross(m.z2, m.e_z2, p.z2, p.e_z2)
-            # the steps actually taken, each correctly rounded from its exact value (fsum)
-            hp = np.array([math.fsum((a, -b)) for a, b in zip(theta_p, theta, strict=True)])
-            hm = np.array([math.fsum((b, -a)) for a, b in zip(theta_m, theta, strict=True)])
-            dh = np.array([math.fsum((a, c, -b, -b)) for a, b, c in zip(theta_p, theta, theta_m, strict=True)])
-            span = hp + hm
-            central = (p.loss - m.loss) / span
-            curvature = ((p.loss - L0) / hp - (L0 - m.loss) / hm) / span
-            correction = np.where(dh != 0, curvature * dh, 0.0)
-            g = central - correction
-            err = ((p.rounding + m.rounding) / span + _gamma(3) * np.abs(central)
-                   + np.abs(dh) / span * (p.rounding / hp + m.rounding / hm + eps0 * (1 / hp + 1 / hm))
-                   + _gamma(4) * np.abs(correction))
-            err = err * (1.0 + 2.0 * _gamma(8))
+            g, err, span = _difference(theta, theta_p, theta_m, p, m, L0, eps0)
             sampled[rc] = True
             kink[rc] = crosses
             step[rc] = span / 2
