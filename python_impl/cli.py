@@ -10,7 +10,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,10 @@ import numpy as np
 
 from python_impl.cases import Case, draw_case
 from python_impl.compare import CaseResult, QuantityReport, evaluate
+from python_impl.gradcheck_cli import add_gradcheck_parser, run_gradcheck
 from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
 from python_impl.run_block import FORMS, Form
+from python_impl.train_cli import add_train_parser, run_train
 from python_impl.validation import InputError, check_block_inputs
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_OCTAVE = 0, 1, 2, 3
@@ -220,14 +222,18 @@ def run_compare(args: argparse.Namespace) -> int:
 # -- entry point ------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dlparity", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="dlparity", description="Check the derivation's MATLAB, run in GNU Octave, against its NumPy port.")
     parser.add_argument("--version", action="version", version="dlparity 0.1.0")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{compare,gradcheck,train}")
     add_compare_parser(sub)
+    add_gradcheck_parser(sub)
+    add_train_parser(sub)
     return parser
 
 
-RUNNERS = {"compare": run_compare}
+RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "compare": run_compare, "gradcheck": run_gradcheck, "train": run_train}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

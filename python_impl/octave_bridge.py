@@ -166,8 +166,11 @@ class OctaveBridge:
             self._session.restart()
         self._configure()
 
-    def call(self, func: str, *args: Any, nout: int = 1) -> Any:
+    def call(self, func: str, *args: Any, nout: int = 1, stream_handler: Callable[[str], None] | None = None) -> Any:
         """Run Octave function ``func`` with ``args`` and return its result.
+
+        ``stream_handler``, when given, receives each line Octave prints while ``func`` runs
+        (``dlparity train`` reads its per-epoch progress that way).
 
         Raises
         ------
@@ -182,7 +185,7 @@ class OctaveBridge:
             if not self._alive():
                 self._revive()
             try:
-                return session.feval(func, *args, nout=nout, timeout=self.timeout)
+                return session.feval(func, *args, nout=nout, timeout=self.timeout, stream_handler=stream_handler)
             except (oct2py.Oct2PyError, EOF) as exc:
                 msg = _octave_message(str(exc))
                 died = isinstance(exc, EOF) or "Session died" in msg or not self._alive()

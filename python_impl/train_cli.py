@@ -178,7 +178,7 @@ def table_epochs(epochs: int, report: TrajectoryReport) -> list[int]:
 
 
 def format_table(octave: SideResult, numpy_: SideResult, report: TrajectoryReport) -> str:
-    head = ("epoch", "loss octave", "loss numpy", "rel. diff", "tol.", "max rel. W diff", "tol.", "")
+    head = ("epoch", "loss octave", "loss numpy", "rel. diff", "tol.", "max rel. W diff", "tol.", "verdict")
     rows = [head]
     for e in table_epochs(report.epochs, report):
         k = e - 1

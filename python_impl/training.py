@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from python_impl.octave_bridge import OctaveBridge, OctaveError, get_bridge
+from python_impl.octave_bridge import OctaveBridge, get_bridge
 from python_impl.run_block import Form, check_form
 from python_impl.train_sgd import PARAMS, TrainResult, train_sgd
 from python_impl.validation import InputError, check_block_inputs
@@ -213,24 +213,12 @@ def _octave_args(run: TrainRun, keep_history: bool, progress: bool) -> tuple[Any
             float(c.learning_rate), float(c.epochs), float(c.batch_size), perms, keep_history, progress)
 
 
-def _feval_with_progress(bridge: OctaveBridge, args: tuple[Any, ...], on_epoch: Callable[[int], None]) -> Any:
-    """``bridge.call('train_sgd', ...)``, with Octave's per-epoch marker lines read as they arrive.
-
-    oct2py streams Octave's output line by line to ``stream_handler``; the bridge's ``call`` does
-    not expose it, so this goes to the session directly, with the same error translation.
-    """
-    import oct2py  # noqa: PLC0415 (optional at import time, like the bridge)
-
+def _progress_lines(on_epoch: Callable[[int], None]) -> Callable[[str], None]:
+    """A stream handler that turns Octave's per-epoch marker lines into ``on_epoch(epoch)`` calls."""
     def handle(line: str) -> None:
         if line.startswith(EPOCH_MARKER):
             on_epoch(int(line[len(EPOCH_MARKER):]))
-
-    bridge.call("numel", 0.0)  # through the bridge first: it restarts an Octave that died since its last call
-    session = bridge.session()
-    try:
-        return session.feval("train_sgd", *args, nout=1, timeout=bridge.timeout, stream_handler=handle)
-    except oct2py.Oct2PyError as exc:
-        raise OctaveError(f"Octave failed in train_sgd: {str(exc).strip()}") from None
+    return handle
 
 
 def _epochs_last(value: Any, shape: tuple[int, ...], epochs: int) -> Array:
@@ -257,7 +245,7 @@ def run_octave(
     c = run.config
     args = _octave_args(run, keep_history, progress=on_epoch is not None)
     start = time.perf_counter()
-    out = bridge.call("train_sgd", *args) if on_epoch is None else _feval_with_progress(bridge, args, on_epoch)
+    out = bridge.call("train_sgd", *args, stream_handler=None if on_epoch is None else _progress_lines(on_epoch))
     seconds = time.perf_counter() - start
     params = {n: np.asarray(out[n], dtype=np.float64).reshape(run.init[n].shape) for n in PARAMS}
     history = None
