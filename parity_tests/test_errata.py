@@ -208,7 +208,7 @@ def test_d_hadamard_then_product_grouping(dataset: Any) -> None:
 
 
 def test_d_chain_rule_lines_do_not_conform(dataset: Any) -> None:
-    """Section 1.3 writes dJ/dY_hat . dY_hat/dW3 = dJ/dW3: as matrices (1 x N)(h2 x N) does not conform.
+    """Section 1.3 writes dJ/dY_hat . dY_hat/dW3 = dJ/dW3: as matrices (1 x N)(h2 x N) does not conform (and so for W2).
 
     The transpose appears only on the right-hand side; the gradient is dJ/dY_hat (dY_hat/dW3)^T.
     """
@@ -218,6 +218,17 @@ def test_d_chain_rule_lines_do_not_conform(dataset: Any) -> None:
     with pytest.raises(ValueError, match="mismatch"):
         _ = dJ_dYhat @ dYhat_dW3
     assert_equals_truth("dW3", dJ_dYhat @ dYhat_dW3.T, fd, error["dW3"], case)
+
+    # the layer-2 line likewise: dJ/dz2 (h2 x N) times dz2/dW2 = sigma(W1 X^T + b1) (h1 x N)
+    dJ_dz2 = (case.inputs.W3.T @ dJ_dYhat) * t["S2"]
+    with pytest.raises(ValueError, match="mismatch"):
+        _ = dJ_dz2 @ t["A1"]
+    assert_equals_truth("dW2", dJ_dz2 @ t["A1"].T, fd, error["dW2"], case)
+
+    # layer 1: with the document's dz1/dW1 = X the chain-rule product conforms and IS the
+    # gradient; it is the right-hand side, ending in X^T, that is wrong (erratum b)
+    dJ_dz1 = (case.inputs.W2.T @ dJ_dz2) * t["S1"]
+    assert_equals_truth("dW1", dJ_dz1 @ t["X"], fd, error["dW1"], case)
 
 
 # -- text: what the document says, checked against the document ----------------------------------
