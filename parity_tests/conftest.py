@@ -6,6 +6,8 @@ a missing Octave is a failure instead, so CI can never pass by skipping.
 
 from __future__ import annotations
 
+import json
+import math
 import os
 
 import pytest
@@ -26,8 +28,12 @@ def octave_bridge() -> OctaveBridge:
 
 
 # -- the largest observed |difference| / tolerance of the run, printed at the end ---------------
+# Under pytest-xdist each worker hands its worst comparison to the controller through
+# ``workeroutput``; the controller's summary takes the worst of all.
 
 _RATIOS = pytest.StashKey[list]()
+_WORKER_PARTS = pytest.StashKey[list]()
+_KEY = "dlparity_bound_ratio"
 
 
 @pytest.fixture(scope="session")
@@ -36,13 +42,40 @@ def ratio_log(request: pytest.FixtureRequest) -> list:
     return request.config.stash.setdefault(_RATIOS, [])
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+def _summary(config: pytest.Config) -> dict | None:
     reports = config.stash.get(_RATIOS, [])
-    finite = [r for r in reports if r.bound_ratio == r.bound_ratio]
+    finite = [r for r in reports if not math.isnan(r.bound_ratio)]
     if not finite:
-        return
+        return None
     worst = max(finite, key=lambda r: r.bound_ratio)
+    return {"count": len(reports), "ratio": worst.bound_ratio,
+            "where": f"{worst.form} {worst.name}, {worst.gold_label} vs {worst.mine_label}, {worst.max_ulp} ulp",
+            "case": worst.case}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    output = getattr(session.config, "workeroutput", None)  # set on xdist workers only
+    summary = _summary(session.config)
+    if output is not None and summary is not None:
+        output[_KEY] = json.dumps(summary)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    text = getattr(node, "workeroutput", {}).get(_KEY)
+    if text:
+        node.config.stash.setdefault(_WORKER_PARTS, []).append(json.loads(text))  # type: ignore[attr-defined]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    parts = list(config.stash.get(_WORKER_PARTS, []))
+    own = _summary(config)
+    if own is not None:
+        parts.append(own)
+    if not parts:
+        return
+    worst = max(parts, key=lambda p: p["ratio"])
     terminalreporter.write_sep("-", "rounding-error bounds")
     terminalreporter.write_line(
-        f"{len(reports)} comparisons; largest |difference| / tolerance = {worst.bound_ratio:.3g} "
-        f"({worst.form} {worst.name}, {worst.gold_label} vs {worst.mine_label}, {worst.max_ulp} ulp) in {worst.case}")
+        f"{sum(p['count'] for p in parts)} comparisons; largest |difference| / tolerance = "
+        f"{worst['ratio']:.3g} ({worst['where']}) in {worst['case']}")

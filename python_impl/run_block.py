@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,7 +27,7 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
 def check_form(form: Any) -> Form:
     if form not in FORMS:
         raise InputError(f"form is {form!r}; expected one of {', '.join(FORMS)}.")
-    return form  # type: ignore[no-any-return]
+    return cast(Form, form)
 
 
 def run_checked(form: Form, inp: BlockInputs) -> dict[str, Array]:
