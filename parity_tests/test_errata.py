@@ -109,6 +109,7 @@ def assert_scaled_mean_gradient(side: str, form: str, values: dict[str, np.ndarr
             f"{side}/{form} {name}: gradient {g[ok]} is not (n/batch_size) = {n}/{inp.batch_size} times the "
             f"mean-loss gradient {fd_mean.grad[name][ok]} in case {case.describe()}")
         gap = np.abs(g - fd_mean.grad[name])[ok]
+        # the gap is 1 - n/batch_size = 1 - 6/8 = 0.25 of the mean-loss gradient; 0.2 leaves room for rounding
         assert gap.max() >= 0.2 * np.abs(fd_mean.grad[name][ok]).max(), (
             f"{side}/{form} {name}: the gradient should miss the mean-loss gradient by 1 - n/batch_size = "
             f"{1 - n / inp.batch_size:.2f} of it, but the largest gap is {gap.max():.3g}")
@@ -174,6 +175,7 @@ def test_b_dw1_as_written_is_wrong_even_when_shapes_conform() -> None:
     as_written = dw1_prefix(case.inputs, t) @ t["X"].T
     ok = fd.checked("dW1")
     gap = np.abs(as_written - fd.grad["dW1"])[ok]
+    # X^T for X mixes up samples and input features: an O(1) error, not rounding (which is ~1e-15)
     assert gap.max() > 0.1 * np.abs(fd.grad["dW1"][ok]).max(), f"as written {as_written} vs gradient {fd.grad['dW1']}"
     bounds = block_error_bounds(case.inputs, run_checked("backprop", case.inputs))
     assert_equals_truth("dW1", dw1_prefix(case.inputs, t) @ t["X"], fd, bounds.error["dW1"], case)

@@ -148,6 +148,7 @@ def test_mask_flip_is_covered_by_widening() -> None:
     largest = assert_within_exact(case, "numpy", "backprop", values, exact, bounds.error, ("delta1", "dW1", "db1"))
     assert largest > 0.99, f"the flip should use nearly all of the widened bound, used {largest:.3g}"
     unwidened = gamma(1) * abs(values["delta2"][0, 0])  # what a certain entry would be allowed
+    # exact delta1 is ~1, the unwidened bound ~1e-16: without widening the bound would fail by ~1e16
     assert abs(float(exact["delta1"][0, 0])) > 1e10 * unwidened
 
 

@@ -56,6 +56,7 @@ def test_smallest_network_passes_with_json(octave_bridge: Any, capsys: pytest.Ca
     assert {q["side"] for q in quantities} == {"numpy", "octave"}
     for q in quantities:
         assert {"form", "name", "oracle", "max_rel_err", "excluded", "ok"} <= q.keys(), q
+        # finite differences reach ~u^(2/3) ~ 1e-11 relative here, autodiff ~u; 1e-6 only flags nonsense
         assert q["ok"] is True and 0 <= q["max_rel_err"] < 1e-6, q
 
 
