@@ -16,103 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from python_impl.cases import Case, draw_case
+from python_impl.cli_args import add_case_arguments, case_from_args, forms_of, path_with_suffix
 from python_impl.compare import CaseResult, QuantityReport, evaluate
 from python_impl.gradcheck_cli import add_gradcheck_parser, run_gradcheck
 from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
-from python_impl.run_block import FORMS, Form
 from python_impl.train_cli import add_train_parser, run_train
-from python_impl.validation import InputError, check_block_inputs
+from python_impl.validation import InputError
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_OCTAVE = 0, 1, 2, 3
-INPUT_KEYS = ("X", "y", "W1", "b1", "W2", "b2", "W3", "b3")
-
-
-# -- argument types: each failure is one sentence naming the flag --------------------------------
-
-def positive_int(flag: str):  # type: ignore[no-untyped-def]
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected a whole number >= 1.") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{flag} is {value}; expected a whole number >= 1.")
-        return value
-    return parse
-
-
-def int_list(flag: str, count: int, names: str):  # type: ignore[no-untyped-def]
-    def parse(text: str) -> tuple[int, ...]:
-        parts = text.split(",")
-        try:
-            values = tuple(int(p) for p in parts)
-        except ValueError:
-            values = ()
-        if len(values) != count or any(v < 1 for v in values):
-            raise argparse.ArgumentTypeError(
-                f"{flag} is {text!r}; expected {count} whole numbers >= 1 separated by commas ({names}).")
-        return values
-    return parse
-
-
-def npz_path(flag: str):  # type: ignore[no-untyped-def]
-    def parse(text: str) -> Path:
-        path = Path(text)
-        if path.suffix != ".npz":
-            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected a file name ending in .npz.")
-        return path
-    return parse
-
-
-def add_case_arguments(parser: argparse.ArgumentParser) -> None:
-    """The flags that say which seeded case to draw (shared by compare and gradcheck)."""
-    parser.add_argument("--seed", type=int, default=0, help="seed of numpy.random.default_rng (default 0)")
-    parser.add_argument("--sizes", type=int_list("--sizes", 3, "d,h1,h2"), default=(5, 7, 3), metavar="d,h1,h2",
-                        help="input width and the two hidden widths (default 5,7,3; upstream is 37,128,64)")
-    parser.add_argument("--samples", type=positive_int("--samples"), default=40, metavar="N",
-                        help="rows of X (default 40)")
-    parser.add_argument("--batch", type=positive_int("--batch"), default=8, metavar="B",
-                        help="batch_size (default 8)")
-    parser.add_argument("--start", type=int, default=33, metavar="i",
-                        help="1-based first row of the minibatch, as MATLAB's i (default 33: the last, ragged "
-                             "minibatch when N=40, B=8 is full; try --samples 38)")
-    parser.add_argument("--form", choices=("backprop", "manual", "both"), default="both",
-                        help="section 1.3 backprop, section 1.2 closed form, or both (default)")
-    parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of the table")
-
-
-def forms_of(choice: str) -> tuple[Form, ...]:
-    return FORMS if choice == "both" else (choice,)  # type: ignore[return-value]
-
-
-def case_from_args(args: argparse.Namespace) -> Case:
-    """Draw the case the flags describe, or load ``--inputs``; bad values raise InputError."""
-    if getattr(args, "inputs", None) is not None:
-        return load_case(args.inputs, args)
-    if not 1 <= args.start <= args.samples:
-        raise InputError(f"--start is {args.start}; expected a 1-based row with 1 <= --start <= --samples "
-                         f"({args.samples}), as MATLAB's i in X(i:batch_end, :).")
-    return draw_case(args.seed, args.sizes, args.samples, args.batch, args.start, label="seeded")
-
-
-def load_case(path: Path, args: argparse.Namespace) -> Case:
-    """Inputs from an ``.npz`` (as ``--save`` writes): X y W1 b1 W2 b2 W3 b3, and i, batch_size."""
-    if not path.is_file():
-        raise InputError(f"--inputs {path} does not exist; expected an .npz file with {' '.join(INPUT_KEYS)}.")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            stored = {k: data[k] for k in data.files}
-    except (OSError, ValueError) as exc:
-        raise InputError(f"--inputs {path} could not be read as an .npz file ({exc}).") from None
-    missing = [k for k in INPUT_KEYS if k not in stored]
-    if missing:
-        raise InputError(f"--inputs {path} lacks {', '.join(missing)}; expected the arrays {' '.join(INPUT_KEYS)}.")
-    i = stored["i"].item() if "i" in stored else args.start
-    batch = stored["batch_size"].item() if "batch_size" in stored else args.batch
-    inputs = check_block_inputs(stored["X"], stored["y"], stored["W1"], stored["b1"], stored["W2"], stored["b2"],
-                                stored["W3"], stored["b3"], i, batch)
-    return Case(f"inputs from {path}", args.seed, inputs)
 
 
 # -- compare ----------------------------------------------------------------------------------
@@ -123,9 +34,9 @@ def add_compare_parser(sub: Any) -> None:
                                    "inputs; print every intermediate and gradient side by side with its "
                                    "rounding-error tolerance. Exit 0 when all match, 1 otherwise.")
     add_case_arguments(p)
-    p.add_argument("--inputs", type=npz_path("--inputs"), metavar="PATH.npz",
+    p.add_argument("--inputs", type=path_with_suffix("--inputs", ".npz"), metavar="PATH.npz",
                    help="compare on these inputs (X y W1 b1 W2 b2 W3 b3 [i batch_size]) instead of drawing them")
-    p.add_argument("--save", type=npz_path("--save"), metavar="PATH.npz",
+    p.add_argument("--save", type=path_with_suffix("--save", ".npz"), metavar="PATH.npz",
                    help="save inputs and both sides' outputs (keys octave/<form>/<name>, numpy/<form>/<name>)")
     p.add_argument("--overwrite", action="store_true", help="let --save replace an existing file")
 

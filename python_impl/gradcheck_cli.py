@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from python_impl.autodiff import OracleUnavailable, torch_version
+from python_impl.cli_args import add_case_arguments, case_from_args
 from python_impl.finite_differences import STEP_FACTOR
 from python_impl.gradcheck import GRADIENTS, ORACLES, GradcheckResult, OracleCheck, gradcheck
 from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
@@ -27,9 +28,8 @@ def add_gradcheck_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``gradcheck`` subcommand to ``subparsers`` (from ``ArgumentParser.add_subparsers``).
 
     The case flags (``--seed --sizes --samples --batch --start --form --json``) and their defaults
-    are ``dlparity compare``'s, from :func:`python_impl.cli.add_case_arguments`.
+    are ``dlparity compare``'s, from :func:`python_impl.cli_args.add_case_arguments`.
     """
-    from python_impl.cli import add_case_arguments  # noqa: PLC0415 (cli imports this module)
 
     p = subparsers.add_parser(
         "gradcheck",
@@ -62,7 +62,6 @@ def run_gradcheck(args: argparse.Namespace) -> int:
         0 every comparison within tolerance, 1 a mismatch, 2 bad input, 3 Octave or PyTorch
         missing (2 and 3 with one sentence on stderr).
     """
-    from python_impl.cli import case_from_args  # noqa: PLC0415 (cli imports this module)
 
     try:
         if args.coords is not None and args.coords < 1:

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from python_impl.cli_args import int_list, path_with_suffix, positive_number, whole_number
 from python_impl.data import Dataset, load_csv, synthetic_regression
 from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
 from python_impl.train_sgd import PARAMS
@@ -33,41 +34,8 @@ EXIT_OK, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_OCTAVE = 0, 1, 2, 3
 TABLE_EVERY = 10
 
 
-# -- argument types: each failure is one sentence naming the flag --------------------------------
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed is {text!r}; expected a whole number >= 0.") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"--seed is {value}; expected a whole number >= 0.")
-    return value
-
-
-def _learning_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"--lr is {text!r}; expected a finite number > 0, e.g. 1e-4.")
-    return value
-
-
-def _path_with(flag: str, suffix: str):  # type: ignore[no-untyped-def]
-    def parse(text: str) -> Path:
-        path = Path(text)
-        if path.suffix.lower() != suffix:
-            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected a file name ending in {suffix}.")
-        return path
-    return parse
-
-
 def add_train_parser(sub: Any) -> argparse.ArgumentParser:
     """Register ``train`` on the ``dlparity`` subparsers; returns the new parser."""
-    # The shared argument types; imported here because python_impl.cli imports this module.
-    from python_impl.cli import int_list, npz_path, positive_int  # noqa: PLC0415
 
     p = sub.add_parser(
         "train", help="train in Octave and NumPy from the same seed and compare the trajectories",
@@ -81,18 +49,18 @@ def add_train_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--preset", choices=sorted(PRESETS), default="upstream",
                    help="configuration the other flags start from (default upstream: 128,64 hidden, lr 1e-4, "
                         "100 epochs, batch 32, backprop, in order)")
-    p.add_argument("--epochs", type=positive_int("--epochs"), metavar="E", help="epochs (preset: 100)")
-    p.add_argument("--lr", type=_learning_rate, metavar="LR", help="learning rate (preset: 1e-4)")
-    p.add_argument("--batch", type=positive_int("--batch"), metavar="B", help="minibatch size (preset: 32)")
+    p.add_argument("--epochs", type=whole_number("--epochs"), metavar="E", help="epochs (preset: 100)")
+    p.add_argument("--lr", type=positive_number("--lr", "1e-4"), metavar="LR", help="learning rate (preset: 1e-4)")
+    p.add_argument("--batch", type=whole_number("--batch"), metavar="B", help="minibatch size (preset: 32)")
     p.add_argument("--sizes", type=int_list("--sizes", 2, "h1,h2"), metavar="h1,h2", help="hidden sizes (preset: 128,64)")
     p.add_argument("--form", choices=("backprop", "manual"),
                    help="section 1.3 block (upstream Backpropagation.m) or section 1.2 (Gradient.m) (preset: backprop)")
     p.add_argument("--shuffle", action="store_true", help="reorder the rows after every epoch, as Gradient.m does")
-    p.add_argument("--seed", type=_seed, help="seed for the initial weights and permutations (default 0)")
-    p.add_argument("--plot", type=_path_with("--plot", ".png"), metavar="PATH.png",
+    p.add_argument("--seed", type=whole_number("--seed", 0), help="seed for the initial weights and permutations (default 0)")
+    p.add_argument("--plot", type=path_with_suffix("--plot", ".png"), metavar="PATH.png",
                    help="write both loss curves and the relative drift to a PNG (needs matplotlib: dlparity[plot])")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON instead of the table")
-    p.add_argument("--save", type=npz_path("--save"), metavar="PATH.npz",
+    p.add_argument("--save", type=path_with_suffix("--save", ".npz"), metavar="PATH.npz",
                    help="save the run's inputs and both sides' results for replay (keys in docs/training.md)")
     p.add_argument("--overwrite", action="store_true", help="let --save and --plot replace existing files")
     return p

@@ -1,0 +1,121 @@
+"""Command-line argument types and the case flags shared by ``dlparity compare``, ``gradcheck`` and ``train``.
+
+Each type fails with one sentence naming the flag, what it got and what it expected; argparse
+prints it after the usage line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from python_impl.cases import Case, draw_case
+from python_impl.run_block import FORMS, Form
+from python_impl.validation import InputError, check_block_inputs
+
+INPUT_KEYS = ("X", "y", "W1", "b1", "W2", "b2", "W3", "b3")
+
+
+def whole_number(flag: str, minimum: int = 1) -> Callable[[str], int]:
+    """An integer flag with a lower bound (1 for sizes and counts, 0 for seeds)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected a whole number >= {minimum}.") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{flag} is {value}; expected a whole number >= {minimum}.")
+        return value
+    return parse
+
+
+def positive_number(flag: str, example: str) -> Callable[[str], float]:
+    """A finite float flag > 0 (the learning rate)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected a finite number > 0, e.g. {example}.")
+        return value
+    return parse
+
+
+def int_list(flag: str, count: int, names: str) -> Callable[[str], tuple[int, ...]]:
+    """``count`` whole numbers >= 1 separated by commas, e.g. ``--sizes 5,7,3``."""
+    def parse(text: str) -> tuple[int, ...]:
+        try:
+            values = tuple(int(p) for p in text.split(","))
+        except ValueError:
+            values = ()
+        if len(values) != count or any(v < 1 for v in values):
+            raise argparse.ArgumentTypeError(
+                f"{flag} is {text!r}; expected {count} whole numbers >= 1 separated by commas ({names}).")
+        return values
+    return parse
+
+
+def path_with_suffix(flag: str, suffix: str) -> Callable[[str], Path]:
+    """A file name that must end in ``suffix`` (``.npz``, ``.png``)."""
+    def parse(text: str) -> Path:
+        path = Path(text)
+        if path.suffix.lower() != suffix:
+            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected a file name ending in {suffix}.")
+        return path
+    return parse
+
+
+def add_case_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that say which seeded case to draw (``compare`` and ``gradcheck``)."""
+    parser.add_argument("--seed", type=whole_number("--seed", 0), default=0,
+                        help="seed of numpy.random.default_rng (default 0)")
+    parser.add_argument("--sizes", type=int_list("--sizes", 3, "d,h1,h2"), default=(5, 7, 3), metavar="d,h1,h2",
+                        help="input width and the two hidden widths (default 5,7,3; upstream is 37,128,64)")
+    parser.add_argument("--samples", type=whole_number("--samples"), default=40, metavar="N",
+                        help="rows of X (default 40)")
+    parser.add_argument("--batch", type=whole_number("--batch"), default=8, metavar="B",
+                        help="batch_size (default 8)")
+    parser.add_argument("--start", type=int, default=33, metavar="i",
+                        help="1-based first row of the minibatch, as MATLAB's i (default 33, the last "
+                             "minibatch of 40 rows in batches of 8)")
+    parser.add_argument("--form", choices=("backprop", "manual", "both"), default="both",
+                        help="section 1.3 backprop, section 1.2 closed form, or both (default)")
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of the table")
+
+
+def forms_of(choice: str) -> tuple[Form, ...]:
+    return FORMS if choice == "both" else (choice,)  # type: ignore[return-value]
+
+
+def case_from_args(args: argparse.Namespace) -> Case:
+    """Draw the case the flags describe, or load ``--inputs``; bad values raise InputError."""
+    if getattr(args, "inputs", None) is not None:
+        return load_case(args.inputs, args)
+    if not 1 <= args.start <= args.samples:
+        raise InputError(f"--start is {args.start}; expected a 1-based row with 1 <= --start <= --samples "
+                         f"({args.samples}), as MATLAB's i in X(i:batch_end, :).")
+    return draw_case(args.seed, args.sizes, args.samples, args.batch, args.start, label="seeded")
+
+
+def load_case(path: Path, args: argparse.Namespace) -> Case:
+    """Inputs from an ``.npz`` (as ``compare --save`` writes): X y W1 b1 W2 b2 W3 b3, and i, batch_size."""
+    if not path.is_file():
+        raise InputError(f"--inputs {path} does not exist; expected an .npz file with {' '.join(INPUT_KEYS)}.")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            stored = {k: data[k] for k in data.files}
+    except (OSError, ValueError) as exc:
+        raise InputError(f"--inputs {path} could not be read as an .npz file ({exc}).") from None
+    missing = [k for k in INPUT_KEYS if k not in stored]
+    if missing:
+        raise InputError(f"--inputs {path} lacks {', '.join(missing)}; expected the arrays {' '.join(INPUT_KEYS)}.")
+    i = stored["i"].item() if "i" in stored else args.start
+    batch = stored["batch_size"].item() if "batch_size" in stored else args.batch
+    inputs = check_block_inputs(stored["X"], stored["y"], stored["W1"], stored["b1"], stored["W2"], stored["b2"],
+                                stored["W3"], stored["b3"], i, batch)
+    return Case(f"inputs from {path}", args.seed, inputs)
