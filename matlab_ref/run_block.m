@@ -3,7 +3,7 @@ function out = run_block(form, X, y, W1, b1, W2, b2, W3, b3, i, batch_size)
 %   out = run_block(form, X, y, W1, b1, W2, b2, W3, b3, i, batch_size)
 %
 %   form        'backprop' runs backprop.m (section 1.3, verbatim);
-%               'manual' runs our forward lines below, then manual_gradients.m (section 1.2, verbatim).
+%               'manual' runs our gradient_forward.m, then manual_gradients.m (section 1.2, verbatim).
 %   X           N-by-d inputs, one sample per row.      y   N-by-1 targets.
 %   W1 h1-by-d, b1 h1-by-1, W2 h2-by-h1, b2 h2-by-1, W3 1-by-h2, b3 1-by-1.
 %   i           1-based first row of the minibatch.      batch_size  rows per minibatch.
@@ -19,11 +19,7 @@ function out = run_block(form, X, y, W1, b1, W2, b2, W3, b3, i, batch_size)
   if strcmp(form, 'backprop')
     backprop;
   else
-    % Our forward lines, as upstream Math/Gradient.m computes them before the section 1.2 block.
-    x = X(i:batch_end, :)';
-    y_true = y(i:batch_end)';
-    y_pred = W3 * ReLU(W2 * ReLU(W1 * x + b1) + b2) + b3;
-    error = y_pred - y_true;
+    gradient_forward;  % our forward lines, as upstream Math/Gradient.m: x, y_true, y_pred, error
     manual_gradients;
   end
 

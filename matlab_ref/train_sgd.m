@@ -11,7 +11,7 @@ function out = train_sgd(form, X, y, x_valid, y_valid, W1, b1, W2, b2, W3, b3, .
 %   the initial parameters and the permutations come from the caller (python_impl/training.py).
 %
 %   form           'backprop' runs backprop.m (section 1.3, verbatim; upstream Backpropagation.m);
-%                  'manual' runs our forward lines, then manual_gradients.m (section 1.2,
+%                  'manual' runs our gradient_forward.m, then manual_gradients.m (section 1.2,
 %                  verbatim; upstream Gradient.m).
 %   X, y           N-by-d training inputs (one sample per row), N-by-1 targets.
 %   x_valid        Nv-by-d validation inputs (upstream's name).   y_valid  Nv-by-1 targets.
@@ -54,13 +54,7 @@ function out = train_sgd(form, X, y, x_valid, y_valid, W1, b1, W2, b2, W3, b3, .
       if use_backprop
         backprop;
       else
-        % Our forward lines, as upstream Math/Gradient.m computes them before the section 1.2 block
-        % (upstream writes error = y_true - y_pred and then adds the step; we keep the document's
-        % sign and subtract, which gives bit-identical parameters: negation is exact).
-        x = X(i:batch_end, :)';
-        y_true = y(i:batch_end)';
-        y_pred = W3 * ReLU(W2 * ReLU(W1 * x + b1) + b2) + b3;
-        error = y_pred - y_true;
+        gradient_forward;  % our forward lines, as upstream Math/Gradient.m: x, y_true, y_pred, error
         manual_gradients;
       end
 

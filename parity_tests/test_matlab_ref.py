@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from python_impl.backprop import backprop
+from python_impl.gradient_forward import gradient_forward
 from python_impl.manual_gradients import manual_gradients
 from python_impl.octave_bridge import matlab_ref_dir
 from python_impl.run_block import OUTPUTS, run_block
@@ -73,9 +74,13 @@ def test_manual_port_keeps_names_and_order() -> None:
 
 def test_outputs_list_every_assignment() -> None:
     assert list(OUTPUTS["backprop"]) == matlab_assignments(block_text("backprop.m"))
-    run_block_m = (matlab_ref_dir() / "run_block.m").read_text(encoding="utf-8")
-    forward = matlab_assignments(run_block_m.split("% Our forward lines", 1)[1].split("manual_gradients;", 1)[0])
+    forward = matlab_assignments((matlab_ref_dir() / "gradient_forward.m").read_text(encoding="utf-8"))
     assert list(OUTPUTS["manual"]) == forward + matlab_assignments(block_text("manual_gradients.m"))
+
+
+def test_gradient_forward_port_keeps_names_and_order() -> None:
+    forward = (matlab_ref_dir() / "gradient_forward.m").read_text(encoding="utf-8")
+    assert python_assignments(gradient_forward) == matlab_assignments(forward) == ["x", "y_true", "y_pred", "error"]
 
 
 def test_run_block_m_returns_outputs_in_order() -> None:

@@ -8,8 +8,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from python_impl.backprop import backprop
+from python_impl.gradient_forward import gradient_forward
 from python_impl.manual_gradients import manual_gradients
-from python_impl.relu import ReLU
 from python_impl.validation import BlockInputs, InputError, check_block_inputs
 
 Array = NDArray[np.float64]
@@ -36,13 +36,9 @@ def run_checked(form: Form, inp: BlockInputs) -> dict[str, Array]:
     i, batch_size, batch_end = inp.i, inp.batch_size, inp.batch_end
     if form == "backprop":
         return backprop(X, y, W1, b1, W2, b2, W3, b3, i, batch_size, batch_end)
-    # Our forward lines, as upstream Math/Gradient.m computes them before the section 1.2 block.
-    x = X[i - 1:batch_end, :].T  # MATLAB X(i:batch_end, :)'
-    y_true = y[i - 1:batch_end].T  # MATLAB y(i:batch_end)'
-    y_pred = W3 @ ReLU(W2 @ ReLU(W1 @ x + b1) + b2) + b3
-    error = y_pred - y_true
-    grads = manual_gradients(x, error, batch_size, W1, b1, W2, b2, W3)
-    return {"x": x, "y_true": y_true, "y_pred": y_pred, "error": error, **grads}
+    forward = gradient_forward(X, y, W1, b1, W2, b2, W3, b3, i, batch_end)  # MATLAB: gradient_forward;
+    grads = manual_gradients(forward["x"], forward["error"], batch_size, W1, b1, W2, b2, W3)  # manual_gradients;
+    return {**forward, **grads}
 
 
 def run_block(

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from python_impl.backprop import backprop
+from python_impl.gradient_forward import gradient_forward
 from python_impl.manual_gradients import manual_gradients
 from python_impl.relu import ReLU
 
@@ -116,12 +117,9 @@ def train_sgd(
                 v = backprop(X, y, W1, b1, W2, b2, W3, b3, i, batch_size, batch_end)  # MATLAB: backprop; (a script)
                 error = v["error"]
             else:
-                # Our forward lines, as upstream Math/Gradient.m computes them before the section 1.2 block.
-                x = X[i - 1:batch_end, :].T  # MATLAB X(i:batch_end, :)'
-                y_true = y[i - 1:batch_end].T  # MATLAB y(i:batch_end)'
-                y_pred = W3 @ ReLU(W2 @ ReLU(W1 @ x + b1) + b2) + b3
-                error = y_pred - y_true
-                v = manual_gradients(x, error, batch_size, W1, b1, W2, b2, W3)  # MATLAB: manual_gradients;
+                f = gradient_forward(X, y, W1, b1, W2, b2, W3, b3, i, batch_end)  # MATLAB: gradient_forward;
+                error = f["error"]
+                v = manual_gradients(f["x"], error, batch_size, W1, b1, W2, b2, W3)  # MATLAB: manual_gradients;
             dW1, db1, dW2, db2, dW3, db3 = v["dW1"], v["db1"], v["dW2"], v["db2"], v["dW3"], v["db3"]
 
             # Training loss, ours: squared errors of this minibatch, before its update
