@@ -303,7 +303,7 @@ def finite_differences(
     x, y_true = minibatch(inp)
     params = {"W1": inp.W1, "b1": inp.b1, "W2": inp.W2, "b2": inp.b2, "W3": inp.W3, "b3": inp.b3}
     rng = np.random.default_rng(seed)
-    center = _evaluate(*(params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3")), x, y_true, divisor)
+    center = _evaluate(inp.W1, inp.b1, inp.W2, inp.b2, inp.W3, inp.b3, x, y_true, divisor)
     L0, eps0 = float(center.loss[0]), float(center.rounding[0])
     z1, z2, z3 = center.z1[0], center.z2[0], center.z3.reshape(1, -1)
     layers = {"1": (z1, x), "2": (z2, _relu(z1)), "3": (z3, _relu(z2))}  # pre-activation, input
