@@ -124,3 +124,13 @@ def test_bad_flags(capsys: pytest.CaptureFixture[str], argv: list[str], fragment
 def test_missing_inputs_file(capsys: pytest.CaptureFixture[str], tmp_path: Path, no_octave: None) -> None:
     code, _, err = run(capsys, "compare", "--inputs", str(tmp_path / "nope.npz"))
     assert code == 2 and "does not exist" in err
+
+
+@pytest.mark.octave
+def test_default_start_is_the_last_minibatch(capsys: pytest.CaptureFixture[str], octave_bridge: Any) -> None:
+    """Without --start, the case is the last minibatch upstream's loop reaches: 38 rows in 8s end with 6."""
+    code, out, _ = run(capsys, "compare", "--json", "--samples", "38", "--batch", "8")
+    report = json.loads(out)
+    assert code == 0 and "i=33" in report["case"] and "batch_end=38" in report["case"]
+    x = next(q for q in report["quantities"] if q["form"] == "backprop" and q["name"] == "x")
+    assert x["shape"] == [5, 6]

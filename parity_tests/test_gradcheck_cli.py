@@ -47,7 +47,7 @@ def test_default_seed_passes_with_table(octave_bridge: Any, capsys: pytest.Captu
 @pytest.mark.oracle
 def test_smallest_network_passes_with_json(octave_bridge: Any, capsys: pytest.CaptureFixture[str]) -> None:
     require_torch()
-    status, out, _ = run(capsys, "--sizes", "1,1,1", "--samples", "1", "--batch", "1", "--start", "1", "--json")
+    status, out, _ = run(capsys, "--sizes", "1,1,1", "--samples", "1", "--batch", "1", "--json")  # the command: --start defaults to the last minibatch
     report = json.loads(out)
     assert status == 0 and report["ok"] is True, out
     quantities = report["quantities"]

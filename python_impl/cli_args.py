@@ -80,9 +80,9 @@ def add_case_arguments(parser: argparse.ArgumentParser) -> None:
                         help="rows of X (default 40)")
     parser.add_argument("--batch", type=whole_number("--batch"), default=8, metavar="B",
                         help="batch_size (default 8)")
-    parser.add_argument("--start", type=int, default=33, metavar="i",
-                        help="1-based first row of the minibatch, as MATLAB's i (default 33, the last "
-                             "minibatch of 40 rows in batches of 8)")
+    parser.add_argument("--start", type=int, default=None, metavar="i",
+                        help="1-based first row of the minibatch, as MATLAB's i (default: the last minibatch, "
+                             "as upstream's loop reaches it: 33 for 40 rows in batches of 8)")
     parser.add_argument("--form", choices=("backprop", "manual", "both"), default="both",
                         help="section 1.3 backprop, section 1.2 closed form, or both (default)")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of the table")
@@ -92,10 +92,17 @@ def forms_of(choice: str) -> tuple[Form, ...]:
     return FORMS if choice == "both" else (choice,)  # type: ignore[return-value]
 
 
+def last_minibatch_start(samples: int, batch: int) -> int:
+    """The last ``i`` of MATLAB's ``for i = 1:batch:samples``: short when batch does not divide samples."""
+    return (samples - 1) // batch * batch + 1
+
+
 def case_from_args(args: argparse.Namespace) -> Case:
     """Draw the case the flags describe, or load ``--inputs``; bad values raise InputError."""
     if getattr(args, "inputs", None) is not None:
         return load_case(args.inputs, args)
+    if args.start is None:
+        args.start = last_minibatch_start(args.samples, args.batch)
     if not 1 <= args.start <= args.samples:
         raise InputError(f"--start is {args.start}; expected a 1-based row with 1 <= --start <= --samples "
                          f"({args.samples}), as MATLAB's i in X(i:batch_end, :).")
@@ -114,8 +121,11 @@ def load_case(path: Path, args: argparse.Namespace) -> Case:
     missing = [k for k in INPUT_KEYS if k not in stored]
     if missing:
         raise InputError(f"--inputs {path} lacks {', '.join(missing)}; expected the arrays {' '.join(INPUT_KEYS)}.")
-    i = stored["i"].item() if "i" in stored else args.start
     batch = stored["batch_size"].item() if "batch_size" in stored else args.batch
+    if "i" in stored:
+        i = stored["i"].item()
+    else:
+        i = args.start if args.start is not None else last_minibatch_start(len(stored["X"]), int(batch))
     inputs = check_block_inputs(stored["X"], stored["y"], stored["W1"], stored["b1"], stored["W2"], stored["b2"],
                                 stored["W3"], stored["b3"], i, batch)
     return Case(f"inputs from {path}", args.seed, inputs)
