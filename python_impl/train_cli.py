@@ -14,6 +14,7 @@ import json
 import math
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any, TextIO
@@ -69,34 +70,54 @@ def add_train_parser(sub: Any) -> argparse.ArgumentParser:
 # -- progress ---------------------------------------------------------------------------------
 
 class Progress:
-    """A one-line progress bar on a terminal (redrawn with ``\\r``); elsewhere one line when done."""
+    """Both sides' progress bars on one terminal line, redrawn with ``\\r`` (the sides train at the
+    same time); when the stream is not a terminal, one line per side as it finishes."""
 
-    WIDTH = 24
+    WIDTH = 20
+    SIDES = ("octave", "numpy")
 
-    def __init__(self, label: str, total: int, stream: TextIO) -> None:
-        self.label, self.total, self.stream = label, total, stream
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.stream = total, stream
         self.live = bool(getattr(stream, "isatty", lambda: False)())
-        self.start = time.perf_counter()
-        self.last_draw = 0.0
-        self.done = 0
-
-    def _line(self) -> str:
-        filled = self.WIDTH * self.done // max(self.total, 1)
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        return (f"{self.label:<6} [{bar}] {self.done:>{len(str(self.total))}}/{self.total} epochs "
-                f"{time.perf_counter() - self.start:6.1f} s")
-
-    def update(self, epoch: int) -> None:
-        self.done = epoch
         now = time.perf_counter()
-        if self.live and (now - self.last_draw >= 0.1 or epoch == self.total):
-            self.stream.write("\r" + self._line())
+        self.start = dict.fromkeys(self.SIDES, now)
+        self.done = dict.fromkeys(self.SIDES, 0)
+        self.seconds: dict[str, float | None] = dict.fromkeys(self.SIDES, None)
+        self.last_draw = 0.0
+        self._lock = threading.Lock()
+
+    def _bar(self, side: str) -> str:
+        filled = self.WIDTH * self.done[side] // max(self.total, 1)
+        took = self.seconds[side]
+        elapsed = took if took is not None else time.perf_counter() - self.start[side]
+        return (f"{side:<6} [{'#' * filled}{'-' * (self.WIDTH - filled)}] "
+                f"{self.done[side]:>{len(str(self.total))}}/{self.total} epochs {elapsed:6.1f} s")
+
+    def _draw(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if self.live and (force or now - self.last_draw >= 0.1):
+            self.stream.write("\r" + "   ".join(self._bar(side) for side in self.SIDES))
             self.stream.flush()
             self.last_draw = now
 
-    def finish(self) -> None:
-        self.stream.write(("\r" if self.live else "") + self._line() + "\n")
-        self.stream.flush()
+    def update(self, side: str, epoch: int) -> None:
+        with self._lock:
+            self.done[side] = epoch
+            self._draw()
+
+    def finish(self, side: str) -> None:
+        with self._lock:
+            self.seconds[side] = time.perf_counter() - self.start[side]
+            if self.live:
+                self._draw(force=True)
+            else:
+                self.stream.write(self._bar(side) + "\n")
+                self.stream.flush()
+
+    def close(self) -> None:
+        if self.live:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 # -- inputs -----------------------------------------------------------------------------------
@@ -241,29 +262,50 @@ def prepare_from_args(args: argparse.Namespace) -> tuple[TrainRun, str]:
     return run, title
 
 
-def train_octave_with_progress(run: TrainRun, err: TextIO) -> tuple[SideResult, float]:
-    """The Octave side with its progress bar; returns the result and Octave's start-up seconds."""
-    bar = Progress("octave", run.config.epochs, err)
-    try:
-        bridge = get_bridge()
-        t0 = time.perf_counter()
-        started = bridge.started
-        bridge.session()
-        startup = 0.0 if started else time.perf_counter() - t0
-        bar.start = time.perf_counter()
-        octave = run_octave(run, bridge, keep_history=True, on_epoch=bar.update)
-    except (OctaveUnavailable, OctaveError):
-        if bar.live and bar.done:
-            err.write("\n")  # end the half-drawn bar
-        raise
-    bar.finish()
-    return octave, startup
+def start_octave() -> float:
+    """Start Octave (if it is not running) before the clock of the training starts; its seconds."""
+    bridge = get_bridge()
+    if bridge.started:
+        return 0.0
+    t0 = time.perf_counter()
+    bridge.session()
+    return time.perf_counter() - t0
 
 
-def print_summary(out: TextIO, octave: SideResult, numpy_: SideResult, report: TrajectoryReport, startup: float) -> None:
+def train_both_sides(run: TrainRun, err: TextIO) -> tuple[SideResult, SideResult]:
+    """Octave (in a thread, waiting on its own process) and NumPy (here) at the same time.
+
+    Each side's seconds are its own wall time; with two cores the sides barely slow each other.
+    Raises what the Octave side raised (OctaveError, OctaveUnavailable) after NumPy is done.
+    """
+    bars = Progress(run.config.epochs, err)
+    box: dict[str, Any] = {}
+
+    def octave_side() -> None:
+        try:
+            box["result"] = run_octave(run, get_bridge(), keep_history=True,
+                                       on_epoch=lambda e: bars.update("octave", e))
+        except Exception as exc:  # handed to the main thread below
+            box["error"] = exc
+        finally:
+            bars.finish("octave")
+
+    thread = threading.Thread(target=octave_side, name="dlparity-octave", daemon=True)
+    thread.start()
+    numpy_ = run_numpy(run, keep_history=True, on_epoch=lambda e: bars.update("numpy", e))
+    bars.finish("numpy")
+    thread.join()
+    bars.close()
+    if "error" in box:
+        raise box["error"]
+    return box["result"], numpy_
+
+
+def print_summary(out: TextIO, octave: SideResult, numpy_: SideResult, report: TrajectoryReport, startup: float,
+                  both: float) -> None:
     print(format_table(octave, numpy_, report), file=out)
-    print(f"wall time: octave {octave.seconds:.2f} s, numpy {numpy_.seconds:.2f} s "
-          f"(training calls only; Octave start-up {startup:.2f} s)", file=out)
+    print(f"wall time: octave {octave.seconds:.2f} s, numpy {numpy_.seconds:.2f} s, side by side {both:.2f} s "
+          f"(training only; Octave start-up {startup:.2f} s)", file=out)
     if report.ok:
         last = report.epochs - 1
         print(f"ok: the trajectories agree within tolerance at every epoch (largest difference/tolerance "
@@ -285,13 +327,13 @@ def run_train(args: argparse.Namespace, stdout: TextIO | None = None, stderr: Te
         print(f"dlparity train: {title}", file=out)
         out.flush()
     try:
-        octave, startup = train_octave_with_progress(run, err)
+        startup = start_octave()
+        t0 = time.perf_counter()
+        octave, numpy_ = train_both_sides(run, err)
+        both = time.perf_counter() - t0
     except (OctaveUnavailable, OctaveError) as exc:
         print(f"dlparity train: error: {exc}", file=err)
         return EXIT_OCTAVE
-    bar = Progress("numpy", run.config.epochs, err)
-    numpy_ = run_numpy(run, keep_history=True, on_epoch=bar.update)
-    bar.finish()
 
     report = compare_trajectories(octave.result, numpy_.result, run.init, run.steps_per_epoch,
                                   n_train=run.X.shape[0], n_valid=run.x_valid.shape[0])
@@ -302,7 +344,7 @@ def run_train(args: argparse.Namespace, stdout: TextIO | None = None, stderr: Te
     if args.json:
         print(json.dumps(run_json(octave, numpy_, report), indent=2), file=out)
     else:
-        print_summary(out, octave, numpy_, report, startup)
+        print_summary(out, octave, numpy_, report, startup, both)
         for path, what in ((args.save, "saved the run to"), (args.plot, "wrote the plot to")):
             if path is not None:
                 print(f"{what} {path}", file=out)
