@@ -9,6 +9,7 @@ points at it. Every comparison names the quantity, the epoch, the seed and both 
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -333,8 +334,7 @@ def test_full_upstream_run_matches_octave(octave_bridge: Any, form: str, shuffle
     train, valid = house_data()
     run = prepare_run(TrainConfig(form=form, shuffle=shuffle, seed=0), train.X, train.y, valid.X, valid.y)  # type: ignore[arg-type]
     t0 = time.perf_counter()
-    gold = run_octave(run, octave_bridge)
-    mine = run_numpy(run)
+    gold, mine = train_cli.train_both_sides(run, io.StringIO())  # side by side, as dlparity train runs them
     report = compare(run, gold.result, mine.result)
     print(f"\n{form} shuffle={shuffle}: octave {gold.seconds:.2f} s, numpy {mine.seconds:.2f} s "
           f"(total {time.perf_counter() - t0:.2f} s); max rel loss diff {report.max_rel_loss_diff:.2e}, "
