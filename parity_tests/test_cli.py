@@ -134,3 +134,24 @@ def test_default_start_is_the_last_minibatch(capsys: pytest.CaptureFixture[str],
     assert code == 0 and "i=33" in report["case"] and "batch_end=38" in report["case"]
     x = next(q for q in report["quantities"] if q["form"] == "backprop" and q["name"] == "x")
     assert x["shape"] == [5, 6]
+
+
+@pytest.mark.parametrize(("make", "argv", "fragment"), [
+    (lambda d: (d / "out.npz").mkdir(), ["--save", "{d}/out.npz", "--overwrite"], "is a folder; expected a file name"),
+    (lambda d: (d / "nz.npz").write_text("not a zip"), ["--inputs", "{d}/nz.npz"], "is not an .npz (zip) file"),
+    (lambda d: np.savez(d / "i2.npz", X=np.ones((6, 2)), y=np.ones((6, 1)), W1=np.ones((3, 2)), b1=np.ones((3, 1)),
+                        W2=np.ones((2, 3)), b2=np.ones((2, 1)), W3=np.ones((1, 2)), b3=np.ones((1, 1)), i=[1, 2]),
+     ["--inputs", "{d}/i2.npz"], "i has shape (2,); expected a single whole number"),
+    (lambda d: None, ["--seed", "-1"], "--seed is -1; expected a whole number >= 0"),
+    (lambda d: None, ["--samples", "1000000000000"], "not enough memory"),
+], ids=["save-folder", "inputs-not-zip", "inputs-i-vector", "negative-seed", "huge"])
+def test_odd_arguments_are_one_sentence(capsys: pytest.CaptureFixture[str], tmp_path: Path, no_octave: None,
+                                        make: Any, argv: list[str], fragment: str) -> None:
+    make(tmp_path)
+    try:
+        code = cli.main(["compare", *(a.format(d=tmp_path) for a in argv)])
+    except SystemExit as exc:  # argparse's own errors
+        code = int(exc.code or 0)
+    err = capsys.readouterr().err
+    assert code == 2 and fragment in err, f"exit {code}, stderr {err!r}"
+    assert "Traceback" not in err

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from python_impl import train_cli
+from python_impl import cli, train_cli
 from python_impl.data import SYNTHETIC_FEATURES, load_csv, synthetic_regression
 from python_impl.validation import InputError
 
@@ -131,7 +131,7 @@ def tripwires(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = train_cli.main(["train", *argv])
+    code = cli.main(["train", *argv])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 

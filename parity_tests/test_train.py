@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from python_impl import train_cli
+from python_impl import cli, train_cli
 from python_impl import train_sgd as train_sgd_module
 from python_impl.backprop import backprop
 from python_impl.data import load_csv, synthetic_regression
@@ -228,7 +228,7 @@ def test_plus_instead_of_minus_in_the_update_diverges_at_epoch_1(
 # -- the command ----------------------------------------------------------------------------
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = train_cli.main(["train", *argv])
+    code = cli.main(["train", *argv])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 

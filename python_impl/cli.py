@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from python_impl.cli_args import add_case_arguments, case_from_args, forms_of, path_with_suffix
+from python_impl.cli_args import add_case_arguments, case_from_args, check_output_path, forms_of, path_with_suffix
 from python_impl.compare import CaseResult, QuantityReport, evaluate
 from python_impl.gradcheck_cli import add_gradcheck_parser, run_gradcheck
 from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
@@ -39,15 +39,6 @@ def add_compare_parser(sub: Any) -> None:
     p.add_argument("--save", type=path_with_suffix("--save", ".npz"), metavar="PATH.npz",
                    help="save inputs and both sides' outputs (keys octave/<form>/<name>, numpy/<form>/<name>)")
     p.add_argument("--overwrite", action="store_true", help="let --save replace an existing file")
-
-
-def check_save_target(path: Path | None, overwrite: bool) -> None:
-    if path is None:
-        return
-    if path.exists() and not overwrite:
-        raise InputError(f"--save {path} already exists; choose another name or pass --overwrite.")
-    if not path.parent.is_dir():
-        raise InputError(f"--save {path}: the folder {path.parent} does not exist.")
 
 
 def save_result(path: Path, result: CaseResult) -> None:
@@ -115,12 +106,15 @@ def compare_table(result: CaseResult, reports: Sequence[QuantityReport]) -> str:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    check_save_target(args.save, args.overwrite)
+    check_output_path("--save", args.save, args.overwrite)
     case = case_from_args(args)
     result = evaluate([case], forms_of(args.form), bridge=get_bridge())[0]
     reports = result.reports()
     if args.save is not None:
-        save_result(args.save, result)
+        try:
+            save_result(args.save, result)
+        except OSError as exc:
+            raise InputError(f"--save {args.save} could not be written ({exc.strerror or exc}).") from None
     if args.json:
         print(json.dumps(compare_json(result, reports), indent=2))
     else:
@@ -158,6 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OctaveUnavailable, OctaveError) as exc:
         print(f"dlparity {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_OCTAVE
+    except MemoryError:
+        print(f"dlparity {args.command}: error: not enough memory for arrays this large; "
+              "try smaller --samples or --sizes.", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,15 +22,21 @@ from python_impl.validation import InputError, check_block_inputs
 INPUT_KEYS = ("X", "y", "W1", "b1", "W2", "b2", "W3", "b3")
 
 
-def whole_number(flag: str, minimum: int = 1) -> Callable[[str], int]:
-    """An integer flag with a lower bound (1 for sizes and counts, 0 for seeds)."""
+#: Seeds are stored as int64 in the ``--save`` archives.
+MAX_SEED = 2**63 - 1
+
+
+def whole_number(flag: str, minimum: int = 1, maximum: int | None = None) -> Callable[[str], int]:
+    """An integer flag with a lower bound (1 for sizes and counts, 0 for seeds) and an optional upper one."""
+    expected = f"a whole number >= {minimum}" + ("" if maximum is None else f" and <= {maximum}")
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected a whole number >= {minimum}.") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{flag} is {value}; expected a whole number >= {minimum}.")
+            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected {expected}.") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"{flag} is {value}; expected {expected}.")
         return value
     return parse
 
@@ -70,9 +78,23 @@ def path_with_suffix(flag: str, suffix: str) -> Callable[[str], Path]:
     return parse
 
 
+def check_output_path(flag: str, path: Path | None, overwrite: bool) -> None:
+    """Refuse, before any work, an output file that would overwrite something or cannot be written."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise InputError(f"{flag} {path} is a folder; expected a file name.")
+    if path.exists() and not overwrite:
+        raise InputError(f"{flag} {path} already exists; choose another name or pass --overwrite.")
+    if not path.parent.is_dir():
+        raise InputError(f"{flag} {path}: the folder {path.parent} does not exist.")
+    if not os.access(path.parent, os.W_OK):
+        raise InputError(f"{flag} {path}: the folder {path.parent} is not writable.")
+
+
 def add_case_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags that say which seeded case to draw (``compare`` and ``gradcheck``)."""
-    parser.add_argument("--seed", type=whole_number("--seed", 0), default=0,
+    parser.add_argument("--seed", type=whole_number("--seed", 0, MAX_SEED), default=0,
                         help="seed of numpy.random.default_rng (default 0)")
     parser.add_argument("--sizes", type=int_list("--sizes", 3, "d,h1,h2"), default=(5, 7, 3), metavar="d,h1,h2",
                         help="input width and the two hidden widths (default 5,7,3; upstream is 37,128,64)")
@@ -113,6 +135,8 @@ def load_case(path: Path, args: argparse.Namespace) -> Case:
     """Inputs from an ``.npz`` (as ``compare --save`` writes): X y W1 b1 W2 b2 W3 b3, and i, batch_size."""
     if not path.is_file():
         raise InputError(f"--inputs {path} does not exist; expected an .npz file with {' '.join(INPUT_KEYS)}.")
+    if not zipfile.is_zipfile(path):
+        raise InputError(f"--inputs {path} is not an .npz (zip) file; expected one written by numpy.savez.")
     try:
         with np.load(path, allow_pickle=False) as data:
             stored = {k: data[k] for k in data.files}
@@ -121,11 +145,17 @@ def load_case(path: Path, args: argparse.Namespace) -> Case:
     missing = [k for k in INPUT_KEYS if k not in stored]
     if missing:
         raise InputError(f"--inputs {path} lacks {', '.join(missing)}; expected the arrays {' '.join(INPUT_KEYS)}.")
+    for key in ("i", "batch_size"):
+        if key in stored and stored[key].ndim != 0:
+            raise InputError(f"--inputs {path}: {key} has shape {stored[key].shape}; expected a single whole number.")
     batch = stored["batch_size"].item() if "batch_size" in stored else args.batch
     if "i" in stored:
         i = stored["i"].item()
-    else:
-        i = args.start if args.start is not None else last_minibatch_start(len(stored["X"]), int(batch))
+    elif args.start is not None:
+        i = args.start
+    else:  # the last minibatch, once X and batch_size are known to be sound
+        rows = stored["X"].shape[0] if stored["X"].ndim == 2 else 1
+        i = last_minibatch_start(rows, batch) if isinstance(batch, int) and batch >= 1 else 1
     inputs = check_block_inputs(stored["X"], stored["y"], stored["W1"], stored["b1"], stored["W2"], stored["b2"],
                                 stored["W3"], stored["b3"], i, batch)
     return Case(f"inputs from {path}", args.seed, inputs)

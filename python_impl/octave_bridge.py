@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import io
 import os
 import shutil
 import sys
@@ -120,7 +121,7 @@ class OctaveBridge:
             raise OctaveUnavailable(f"GNU Octave was not found {where}; {INSTALL_HINT}.")
         # octave-cli avoids the GUI build's "X11 DISPLAY" chatter; oct2py reads this at import.
         os.environ.setdefault("OCTAVE_EXECUTABLE", exe)
-        with _stderr_captured() as chatter:
+        with _stderr_captured() as chatter, contextlib.redirect_stdout(io.StringIO()):  # oct2py prints on failure
             try:
                 import oct2py  # noqa: PLC0415 (starts oct2py's default session: we adopt it below)
             except ImportError as exc:
@@ -132,8 +133,10 @@ class OctaveBridge:
                 try:
                     session = oct2py.Oct2Py()
                 except oct2py.Oct2PyError as exc:
-                    raise OctaveUnavailable(
-                        f"GNU Octave at {exe} did not start ({exc}; it said: {chatter()!r}); {INSTALL_HINT}.") from None
+                    reason = _octave_message(str(exc))
+                    said = [line.strip() for line in chatter().splitlines() if line.strip()]
+                    last = f"; it printed {said[-1]!r}" if said and reason not in said[-1] else ""
+                    raise OctaveUnavailable(f"GNU Octave at {exe} did not start ({reason}{last}); {INSTALL_HINT}.") from None
         session.settings = session.settings.model_copy(
             update={"keep_matlab_shapes": True, "oned_as": "column", "timeout": self.timeout})
         self._workdir = tempfile.mkdtemp(prefix="dlparity_octave_")

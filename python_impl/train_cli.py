@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from python_impl.cli_args import int_list, path_with_suffix, positive_number, whole_number
+from python_impl.cli_args import MAX_SEED, check_output_path, int_list, path_with_suffix, positive_number, whole_number
 from python_impl.data import Dataset, load_csv, synthetic_regression
 from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
 from python_impl.train_sgd import PARAMS
@@ -57,7 +57,7 @@ def add_train_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--form", choices=("backprop", "manual"),
                    help="section 1.3 block (upstream Backpropagation.m) or section 1.2 (Gradient.m) (preset: backprop)")
     p.add_argument("--shuffle", action="store_true", help="reorder the rows after every epoch, as Gradient.m does")
-    p.add_argument("--seed", type=whole_number("--seed", 0), help="seed for the initial weights and permutations (default 0)")
+    p.add_argument("--seed", type=whole_number("--seed", 0, MAX_SEED), help="seed for the initial weights and permutations (default 0)")
     p.add_argument("--plot", type=path_with_suffix("--plot", ".png"), metavar="PATH.png",
                    help="write both loss curves and the relative drift to a PNG (needs matplotlib: dlparity[plot])")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON instead of the table")
@@ -145,15 +145,6 @@ def load_data(args: argparse.Namespace) -> tuple[Dataset, Dataset]:
     train = load_csv(args.data)
     valid = load_csv(args.valid, n_features=train.d, n_features_from=f"set by {args.data}")
     return train, valid
-
-
-def check_output(flag: str, path: Path | None, overwrite: bool) -> None:
-    if path is None:
-        return
-    if path.exists() and not overwrite:
-        raise InputError(f"{flag} {path} already exists; choose another name or pass --overwrite.")
-    if not path.parent.is_dir():
-        raise InputError(f"{flag} {path}: the folder {path.parent} does not exist.")
 
 
 # -- outputs ----------------------------------------------------------------------------------
@@ -249,8 +240,8 @@ def plot_run(path: Path, octave: SideResult, numpy_: SideResult, report: Traject
 def prepare_from_args(args: argparse.Namespace) -> tuple[TrainRun, str]:
     """Everything checked and drawn before training, and the run's one-line title; InputError otherwise."""
     config = config_from_args(args)
-    check_output("--save", args.save, args.overwrite)
-    check_output("--plot", args.plot, args.overwrite)
+    check_output_path("--save", args.save, args.overwrite)
+    check_output_path("--plot", args.plot, args.overwrite)
     if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
         raise InputError("--plot needs matplotlib, which is not installed; install it with "
                          "pip install 'dlparity[plot]' (or drop --plot).")
@@ -337,10 +328,14 @@ def run_train(args: argparse.Namespace, stdout: TextIO | None = None, stderr: Te
 
     report = compare_trajectories(octave.result, numpy_.result, run.init, run.steps_per_epoch,
                                   n_train=run.X.shape[0], n_valid=run.x_valid.shape[0])
-    if args.save is not None:
-        save_run(args.save, run, octave, numpy_)
-    if args.plot is not None:
-        plot_run(args.plot, octave, numpy_, report, title)
+    for flag, path, write in (("--save", args.save, lambda p: save_run(p, run, octave, numpy_)),
+                              ("--plot", args.plot, lambda p: plot_run(p, octave, numpy_, report, title))):
+        if path is not None:
+            try:
+                write(path)
+            except OSError as exc:
+                print(f"dlparity train: error: {flag} {path} could not be written ({exc.strerror or exc}).", file=err)
+                return EXIT_BAD_INPUT
     if args.json:
         print(json.dumps(run_json(octave, numpy_, report), indent=2), file=out)
     else:
@@ -353,15 +348,3 @@ def run_train(args: argparse.Namespace, stdout: TextIO | None = None, stderr: Te
         print(f"dlparity train: DIVERGED: {report.divergence.describe()} (seed {c.seed}; {c.describe()})", file=err)
         return EXIT_DIVERGED
     return EXIT_OK
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m python_impl.train_cli``) until ``dlparity`` registers ``train``."""
-    parser = argparse.ArgumentParser(prog="dlparity")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_train_parser(sub)
-    return run_train(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
