@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 venv=${DLPARITY_VENV:-.venv}
 python=${PYTHON:-python3}
 say() { printf 'dlparity setup: %s\n' "$*" >&2; }
+pip() {  # quiet pip; drops the noise of index folders a machine's pip.conf may name but lack
+  "$venv/bin/python" -m pip -q "$@" 2> >(grep -v '^WARNING: Location .* is ignored' >&2)
+}
 
 apt_install() {  # install Debian packages as root, with sudo, or say exactly what to run
   local sudo=""
@@ -52,18 +55,20 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 
 # 3. The package (editable) with its extras; skipped when pyproject.toml has not changed since
+#    (the import check runs from / so that this checkout's folder cannot stand in for the install)
 extras="test,plot"
 if [ "${DLPARITY_ORACLE:-0}" = 1 ]; then extras="$extras,oracle"; fi
 stamp="$venv/.dlparity-installed"
 want="$(sha256sum pyproject.toml | cut -c1-16) $extras"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! "$venv/bin/python" -c "import python_impl" 2>/dev/null; then
+venv_python="$(readlink -f "$venv")/bin/python"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! (cd / && "$venv_python" -c "import python_impl") 2>/dev/null; then
   say "installing dlparity[$extras] into $venv"
-  "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+  pip install --upgrade pip >/dev/null 2>&1 || true
   if [ "${DLPARITY_ORACLE:-0}" = 1 ]; then
     # pinned: an unpinned torch pulls a multi-GB CUDA build; 2.13.0 is the CPU wheel
-    "$venv/bin/python" -m pip install -q "torch==2.13.0"
+    pip install "torch==2.13.0"
   fi
-  "$venv/bin/python" -m pip install -q -e ".[$extras]"
+  pip install -e ".[$extras]"
   echo "$want" > "$stamp"
 fi
 say "ready: $("$venv/bin/python" --version), $(command -v octave-cli || command -v octave)"
