@@ -65,12 +65,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from python_impl.error_bounds import U  # unit roundoff of IEEE double, 2**-53
 from python_impl.train_sgd import PARAMS, TrainResult
 
 Array = NDArray[np.float64]
-
-#: Unit roundoff of IEEE double, u = 2**-53 (round to nearest).
-U = 2.0**-53
 
 #: Rounding differences one SGD step adds, in units of u: about sqrt(128) ~ 11 for a product with
 #: inner dimension 128 (the widest in the upstream network), with room for three layers' worth.
@@ -93,7 +91,7 @@ def loss_tolerance(steps: Array, n_rows: int) -> Array:
     return C_STEP * U * (np.sqrt(np.asarray(steps, dtype=np.float64)) + np.sqrt(float(n_rows)))
 
 
-def relative_difference(gold: Array, mine: Array, scale: Array) -> Array:
+def scaled_difference(gold: Array, mine: Array, scale: Array) -> Array:
     """``|gold - mine| / scale`` elementwise, with the rules for values that are not numbers.
 
     Equal values (both the same infinity, or both NaN) differ by 0; a NaN or infinity on one
@@ -225,8 +223,8 @@ def compare_trajectories(
     loss_tol = loss_tolerance(steps, n_valid)
     train_tol = loss_tolerance(steps, n_train)
     w_tol = weight_tolerance(steps)
-    rel_loss = relative_difference(gold.loss_valid, mine.loss_valid, np.abs(gold.loss_valid))
-    rel_train = relative_difference(gold.loss_train, mine.loss_train, np.abs(gold.loss_train))
+    rel_loss = scaled_difference(gold.loss_valid, mine.loss_valid, np.abs(gold.loss_valid))
+    rel_train = scaled_difference(gold.loss_train, mine.loss_train, np.abs(gold.loss_train))
 
     with_history = gold.history is not None and mine.history is not None
 
@@ -247,7 +245,7 @@ def compare_trajectories(
         scale = seen(name)
         if name.startswith("b"):  # measured on its layer's scale: see the module notes
             scale = np.maximum(scale, seen("W" + name[1:]))
-        rel = relative_difference(g, m, scale[:, np.newaxis])
+        rel = scaled_difference(g, m, scale[:, np.newaxis])
         rel_w[name] = np.max(rel, axis=1)
         entry[name] = np.argmax(rel, axis=1)
 
