@@ -18,6 +18,7 @@ from oracle_support import exact_block, exact_excess, require_torch
 
 from python_impl.autodiff import autodiff_gradients
 from python_impl.cases import Case, draw_case, zero_preactivation_case
+from python_impl.compare import evaluate
 from python_impl.error_bounds import U, block_error_bounds, gamma
 from python_impl.run_block import FORMS, OUTPUTS, run_checked
 from python_impl.validation import check_block_inputs
@@ -175,3 +176,70 @@ def test_two_flipped_masks_are_covered(form: str) -> None:
     bounds = block_error_bounds(case.inputs, bp)
     assert bounds.ambiguous["z1"].all() and bounds.ambiguous["z2"].all()
     assert_within_exact(case, "numpy", form, values, exact, bounds.error, OUTPUTS[form])
+
+
+# -- the tolerance between two sides: exactly twice the bound, from the formula ------------------
+
+def higham_gamma(n: int) -> float:
+    """gamma_n = n u / (1 - n u) (Higham, Lemma 3.1), written out here rather than imported."""
+    u = np.finfo(np.float64).eps / 2  # 2^-53, unit roundoff of round-to-nearest double
+    return n * u / (1 - n * u)
+
+
+def z1_tolerance_by_hand(case: Case) -> np.ndarray:
+    r"""Twice Higham's bound on z1 = W1 x + b1, with the safety factor error_bounds.py documents.
+
+    Each side computes z1 within :math:`\gamma_{d+1}(|W_1||x| + |b_1|)` of exact (a product of
+    inner dimension d plus one addition: d + 1 roundings on the longest chain). error_bounds.py
+    then multiplies every bound by :math:`1 + 2\gamma_k`, k = d + h1 + h2 + 2B + 32, because the
+    bound is itself evaluated in floating point. Two sides, each within the bound of exact, may
+    differ by twice it.
+    """
+    inp = case.inputs
+    d, h1, h2 = inp.sizes
+    x = inp.X[inp.i - 1:inp.batch_end, :].T  # the minibatch, d-by-B (MATLAB X(i:batch_end, :)')
+    B = x.shape[1]
+    bound = higham_gamma(d + 1) * (np.abs(inp.W1) @ np.abs(x) + np.abs(inp.b1))
+    safety = 1 + 2 * higham_gamma(d + h1 + h2 + 2 * B + 32)
+    return 2 * safety * bound
+
+
+TOLERANCE_CASE = draw_case(5, (5, 7, 3), 40, 8, 33, "compare's default")
+
+
+def test_z1_tolerance_is_twice_highams_bound() -> None:
+    """Bounds.tolerance('z1') is 2 x the bound computed by hand: a looser (or tighter) factor fails.
+
+    1e-12 relative: both sides of the comparison evaluate the same sum of d + 1 non-negative
+    terms, perhaps grouped differently, so they agree to ~(d + 3) u ~ 1e-15 relative; a factor
+    of 2 too many or too few (or 200 instead of 2) is off by 100 % or more.
+    """
+    inp = TOLERANCE_CASE.inputs
+    mine = block_error_bounds(inp, run_checked("backprop", inp)).tolerance("z1")
+    gold = z1_tolerance_by_hand(TOLERANCE_CASE)
+    rel = np.abs(mine - gold) / gold
+    k = np.unravel_index(int(np.argmax(rel)), rel.shape)
+    assert rel[k] <= 1e-12, (f"z1{list(k)} tolerance: error_bounds={mine[k]!r} by hand={gold[k]!r}, "
+                             f"relative difference {rel[k]:.3g} in case {TOLERANCE_CASE.describe()}")
+
+
+@pytest.mark.parametrize(("multiple", "flagged"), [(10.0, True), (0.5, False)], ids=["10x-flagged", "0.5x-passes"])
+def test_planted_difference_in_z1_is_judged_against_the_tolerance(multiple: float, flagged: bool) -> None:
+    """One entry of NumPy's z1 moved by ``multiple`` x the hand-computed tolerance there.
+
+    Ten times the tolerance must be flagged, half of it must pass, and nothing else may be
+    flagged: the comparison path (evaluate, CaseResult.reports, compare_quantity) judges each
+    entry against 2 x its bound, no looser and no tighter. An exact copy of the NumPy values
+    stands in for Octave's, so every other difference is exactly 0.
+    """
+    (result,) = evaluate([TOLERANCE_CASE], forms=("backprop",))
+    result.octave["backprop"] = {name: value.copy() for name, value in result.numpy["backprop"].items()}
+    at = (2, 5)  # z1(3, 6) in MATLAB's 1-based terms
+    tolerance = z1_tolerance_by_hand(TOLERANCE_CASE)[at]
+    result.numpy["backprop"]["z1"][at] += multiple * tolerance
+    reports = {r.name: r for r in result.reports() if r.form == "backprop"}
+    z1 = reports["z1"]
+    assert z1.ok is not flagged, (f"z1{list(at)} moved by {multiple} x tolerance {tolerance:.3g}: "
+                                  f"{'not flagged' if z1.ok else 'flagged'}; {z1.message()}")
+    others = [r.message() for name, r in reports.items() if name != "z1" and not r.ok]
+    assert not others, f"only z1 was changed, yet: {others}"

@@ -1,5 +1,6 @@
 """``dlparity gradcheck``: exit 0 on the default seed and the smallest network, 1 on a planted wrong
-gradient, 2 on bad input and 3 when a tool is missing, each with one sentence on stderr."""
+gradient, 2 on bad input and 3 when a tool is missing, each with one sentence on stderr; ``n/a``,
+never ``ok``, for a gradient whose finite-difference steps all cross a ReLU kink."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import numpy as np
 import pytest
 from oracle_support import require_torch
 
+from python_impl import gradcheck_cli
+from python_impl.cases import Case, draw_case
 from python_impl.gradcheck_cli import add_gradcheck_parser, run_gradcheck
+from python_impl.validation import check_block_inputs
 
 run_block_module = importlib.import_module("python_impl.run_block")  # the module, not the re-exported function
 
@@ -135,3 +139,59 @@ def test_missing_torch_exits_3_with_one_sentence(monkeypatch: pytest.MonkeyPatch
     status, out, err = run(capsys, "--side", "numpy")
     assert status == 3 and out == ""
     assert err.count("\n") == 1 and "PyTorch is not installed" in err and "--oracle fd" in err, err
+
+
+def all_z1_at_zero() -> Case:
+    """The default case (seed 0, sizes 5,7,3, rows 33..40 of 40, batch 8) with W1 = 0 and b1 = 0.
+
+    Then z1 = W1 x + b1 is exactly 0 in every entry (sums of products of zeros are exact), so
+    every unit of layer 1 sits on its ReLU kink for every sample.
+    """
+    base = draw_case(0, (5, 7, 3), 40, 8, 33, "seeded")
+    arrays = {**base.inputs.arrays(), "W1": np.zeros((7, 5)), "b1": np.zeros((7, 1))}
+    return Case("every z1 exactly 0", 0, check_block_inputs(*arrays.values(), 33, 8))
+
+
+@pytest.mark.parametrize("oracle", ["fd", "both"])
+def test_gradient_with_every_step_across_a_kink_reads_n_a(monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str], oracle: str) -> None:
+    """Every finite-difference coordinate of dW1 and db1 is excluded: the verdict is n/a, not ok.
+
+    Why exactly dW1 and db1: a step h in W1(r, c) makes z1(r, j) = +-h x(c, j) at the two ends,
+    opposite signs wherever x(c, j) != 0 (standard-normal x: everywhere), and a step in b1(r)
+    makes z1(r, :) = +-h; both cross the kink at 0, so all 35 + 7 coordinates are excluded and
+    nothing of dW1 or db1 is compared. Layers 2 and 3 keep their comparisons: z1 does not move
+    when they step (a1 = 0 enters z2 only through W2, so W2's steps move nothing), and
+    z2 = b2, z3 are standard-normal sized, far from 0 on the step's scale. With autodiff as well,
+    the row still reads n/a: one oracle checked nothing.
+    """
+    if oracle == "both":
+        require_torch()
+    case = all_z1_at_zero()
+    monkeypatch.setattr(gradcheck_cli, "case_from_args", lambda _args: case)
+    expect_na = {"dW1": 35, "db1": 7}  # gradient: coordinates, all excluded
+
+    status, out, _ = run(capsys, "--side", "numpy", "--oracle", oracle)
+    assert status == 0, f"nothing failed, so exit 0; got {status}:\n{out}"  # n/a is not a failure
+    rows = {(line.split()[0], line.split()[2]): line for line in out.splitlines() if line.startswith(("backprop", "manual"))}
+    assert len(rows) == 2 * 6, out  # form x gradient
+    for (form, name), line in rows.items():
+        if name in expect_na:
+            n = expect_na[name]
+            assert line.endswith("  n/a") and f" {n}/{n} " in line and "n/a" in line.split()[3], (
+                f"{form} {name}: every FD coordinate excluded, expected 'n/a' and {n}/{n}: {line!r}")
+        else:
+            assert line.endswith("  ok") and " 0/" in line, f"{form} {name}: expected ok with nothing excluded: {line!r}"
+    summary = out.rstrip().splitlines()[-1]
+    assert summary.startswith("ok: ") and "4 compared no entry (n/a" in summary and "ok: all" not in summary, summary
+
+    status, out, _ = run(capsys, "--side", "numpy", "--oracle", oracle, "--json")
+    report = json.loads(out)
+    assert status == 0 and report["ok"] is True, out
+    for q in report["quantities"]:
+        if q["oracle"] == "fd" and q["name"] in expect_na:
+            n = expect_na[q["name"]]
+            # "ok" is vacuously true (no compared entry exceeds its tolerance); "verdict" says nothing was checked
+            assert (q["checked"], q["excluded"], q["ok"], q["verdict"]) == (0, n, True, "n/a"), q
+        else:
+            assert q["checked"] > 0 and q["ok"] is True and q["verdict"] == "ok", q

@@ -50,14 +50,35 @@ IDS = [f"{c.label}-seed{c.seed}" for c in CASES]
 #: coordinates per parameter keep the test fast and still reach every parameter.
 COORDS = 40
 
+#: Gradients finite differences cannot check at all in a case, by test id. In the integer case
+#: of seed 5 every entry of W1 reaches a pre-activation that is exactly 0: rows 1, 3 and 5 of z1
+#: (1-based) are 0 on the batch's first sample by construction, rows 4 and 6 by the draw (z1(4, 2),
+#: z1(6, 8)); rows 2 and 4 are positive on the last sample, where they feed z2(1, 8) = 0 through
+#: W2(1, 2) = W2(1, 4) = -1 (this covers W1(4, 1:2) too, which z1(4, 2) does not see: x(1:2, 2) = 0).
+#: So every step of W1 and b1 crosses a kink and is excluded; dW1 and db1 there are checked by
+#: autodiff on every entry (test_numpy_blocks_match_autodiff) and, at the kink, by
+#: test_parity.py::test_exact_zero_preactivations_have_zero_derivative.
+FD_UNREACHABLE = {"zero pre-activations-seed5": {"dW1", "db1"}}
+
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_numpy_blocks_match_finite_differences(case: Case) -> None:
+    """Every gradient within tolerance of the differences, on at least one compared coordinate each."""
     (result,) = gradcheck([case], oracles=("fd",), coords=COORDS)
     assert_checks_ok(result.checks, "numpy vs finite differences")
     assert result.fd is not None
-    compared = sum(int(result.fd.checked(name).sum()) for name in GRADIENTS)
-    assert compared >= len(GRADIENTS), f"only {compared} coordinates compared in {case.describe()}"
+    unreachable = FD_UNREACHABLE.get(f"{case.label}-seed{case.seed}", set())
+    for name in GRADIENTS:
+        compared, excluded = int(result.fd.checked(name).sum()), result.fd.excluded(name)
+        verdicts = {c.verdict for c in result.checks if c.name == name}
+        if name in unreachable:  # stays listed only while it really is out of reach, and then reads n/a
+            assert compared == 0 and verdicts == {"n/a"}, (
+                f"{name}: {compared} coordinates compared (verdicts {verdicts}) although listed in FD_UNREACHABLE "
+                f"for {case.describe()}: update the list")
+        else:
+            assert compared > 0 and verdicts == {"ok"}, (
+                f"{name}: {compared} coordinates compared, {excluded} excluded as kink crossings (verdicts "
+                f"{verdicts}): the finite differences checked nothing of it in {case.describe()}")
 
 
 @pytest.mark.oracle

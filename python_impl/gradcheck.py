@@ -49,7 +49,9 @@ class OracleCheck:
 
     ``max_rel_err`` is normwise: the largest entry difference over the largest entry magnitude
     (of either array) among the compared entries, 0 when both are all zero. ``bound_ratio`` is the
-    largest difference over its tolerance; ``ok`` means every compared entry is within tolerance.
+    largest difference over its tolerance; ``ok`` means every compared entry is within tolerance,
+    which holds vacuously when ``checked`` is 0 (every sampled finite-difference step crossed a
+    ReLU kink): then nothing was checked and :attr:`verdict` is ``'n/a'``, never ``'ok'``.
     """
 
     case: str
@@ -69,9 +71,17 @@ class OracleCheck:
     gold: float = float("nan")
     tolerance: float = float("nan")
 
+    @property
+    def verdict(self) -> str:
+        """``'FAIL'`` when a compared entry exceeds its tolerance, ``'n/a'`` when no entry was compared, else ``'ok'``."""
+        if not self.ok:
+            return "FAIL"
+        return "n/a" if self.checked == 0 else "ok"
+
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out["worst_index"] = list(self.worst_index)
+        out["verdict"] = self.verdict
         return out
 
     def message(self) -> str:
@@ -128,6 +138,10 @@ class GradcheckResult:
 
     def failures(self) -> list[OracleCheck]:
         return [c for c in self.checks if not c.ok]
+
+    def unchecked(self) -> list[OracleCheck]:
+        """Comparisons that compared no entry (verdict ``'n/a'``): ``ok`` only because nothing was checked."""
+        return [c for c in self.checks if c.verdict == "n/a"]
 
 
 def check_values(

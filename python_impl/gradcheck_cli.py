@@ -4,6 +4,23 @@
 with :func:`run_gradcheck`. Exit status: 0 when every compared gradient is within its derived
 tolerance, 1 when one is not, 2 for bad input and 3 for a missing Octave or PyTorch (each
 with one sentence on stderr), as ``dlparity compare``.
+
+Verdicts, per gradient and oracle (the table's last column combines a row's oracles: ``FAIL``
+if either fails, else ``n/a`` if either compared nothing, else ``ok``):
+
+``ok``
+    at least one entry was compared, and every compared entry is within its tolerance;
+``FAIL``
+    some compared entry exceeds its tolerance (exit status 1);
+``n/a``
+    no entry was compared: every sampled finite-difference step of that parameter may cross
+    a ReLU kink, so all were excluded (the ``excluded`` column reads k/k). Nothing was checked,
+    so this is not a pass, though not a failure either (exit status 0 when nothing fails).
+
+In ``--json`` each quantity carries ``checked`` (entries compared), ``excluded`` (kink
+crossings), ``ok`` and ``verdict``. ``ok`` means "no compared entry exceeds its tolerance" and
+is therefore true, vacuously, when ``checked`` is 0; ``verdict`` is then ``"n/a"``. The top-level
+``ok`` is the exit status's: no comparison failed.
 """
 
 from __future__ import annotations
@@ -107,7 +124,8 @@ def _to_json(result: GradcheckResult, versions: dict[str, str], args: argparse.N
                     **({"autodiff": {"library": "torch", "version": versions["torch"]}} if versions else {})},
         "quantities": [
             {"form": c.form, "side": c.side, "name": c.name, "oracle": c.oracle, "max_rel_err": c.max_rel_err,
-             "bound_ratio": c.bound_ratio, "excluded": c.excluded, "checked": c.checked, "ok": c.ok}
+             "bound_ratio": c.bound_ratio, "excluded": c.excluded, "checked": c.checked, "ok": c.ok,
+             "verdict": c.verdict}
             for c in result.checks],
     }
 
@@ -115,7 +133,18 @@ def _to_json(result: GradcheckResult, versions: dict[str, str], args: argparse.N
 def _fmt(check: OracleCheck | None) -> tuple[str, str]:
     if check is None:
         return "-", "-"
+    if check.verdict == "n/a":  # nothing compared: an error of 0 would read as a pass
+        return "n/a", "n/a"
     return f"{check.max_rel_err:.1e}", f"{check.bound_ratio:.2g}"
+
+
+def _row_verdict(checks: list[OracleCheck]) -> str:
+    """FAIL if any oracle fails, else n/a if any compared nothing, else ok."""
+    verdicts = {c.verdict for c in checks}
+    for verdict in ("FAIL", "n/a"):
+        if verdict in verdicts:
+            return verdict
+    return "ok"
 
 
 def _table(result: GradcheckResult, versions: dict[str, str], args: argparse.Namespace) -> str:
@@ -125,10 +154,13 @@ def _table(result: GradcheckResult, versions: dict[str, str], args: argparse.Nam
         f"dlparity gradcheck: seed={result.case.seed} N={inp.N} d,h1,h2={d},{h1},{h2} "
         f"rows {inp.i}..{inp.batch_end} with batch_size={inp.batch_size}",
         "oracles: central differences of L = sum((y_pred - y_true).^2)/batch_size "
-        f"(step 2^k ~ {STEP_FACTOR:.1e}*max(|theta|, mean|P|), steps that may cross a ReLU kink excluded)"
+        f"(step 2^k ~ {STEP_FACTOR:.1e}*max(|theta|, s), s the change of theta that moves its layer's "
+        "pre-activations by their rms; steps that may cross a ReLU kink excluded)"
         + (f"; PyTorch {versions['torch']} float64 autograd" if versions else ""),
         "rel err: max |mine - oracle| / max |entry|; ratio: max |mine - oracle| / derived tolerance "
         "(must be <= 1; docs/error-bounds.md)",
+        "verdict: ok every oracle compared entries, all within tolerance; FAIL one exceeds it; "
+        "n/a an oracle compared no entry (all excluded as kink crossings): nothing checked, not a pass",
         "",
         f"{'form':<9} {'side':<7} {'grad':<5} {'rel err vs FD':>13} {'ratio':>7} {'excluded':>9} "
         f"{'rel err vs autodiff':>19} {'ratio':>7}  verdict",
@@ -143,14 +175,18 @@ def _table(result: GradcheckResult, versions: dict[str, str], args: argparse.Nam
                 fd_rel, fd_ratio = _fmt(fd)
                 ad_rel, ad_ratio = _fmt(ad)
                 excluded = f"{fd.excluded}/{fd.excluded + fd.checked}" if fd is not None else "-"
-                ok = all(c.ok for c in (fd, ad) if c is not None)
+                verdict = _row_verdict([c for c in (fd, ad) if c is not None])
                 lines.append(f"{form:<9} {side:<7} {name:<5} {fd_rel:>13} {fd_ratio:>7} {excluded:>9} "
-                             f"{ad_rel:>19} {ad_ratio:>7}  {'ok' if ok else 'FAIL'}")
-    failures = result.failures()
+                             f"{ad_rel:>19} {ad_ratio:>7}  {verdict}")
+    failures, unchecked = result.failures(), result.unchecked()
     lines.append("")
     if failures:
         lines.append(f"FAIL: {len(failures)} of {len(result.checks)} comparisons exceed their tolerance:")
         lines.extend(f"  {c.message()}" for c in failures)
+    elif unchecked:
+        lines.append(f"ok: {len(result.checks) - len(unchecked)} comparisons within their derived tolerances; "
+                     f"{len(unchecked)} compared no entry (n/a, every step a kink crossing): "
+                     + ", ".join(f"{c.side}/{c.form} {c.name} vs {c.oracle}" for c in unchecked))
     else:
         lines.append(f"ok: all {len(result.checks)} comparisons within their derived tolerances")
     return "\n".join(lines)
