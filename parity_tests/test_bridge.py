@@ -86,3 +86,15 @@ def test_no_octave_workspace_left_behind(octave_bridge: Any, tmp_path: Path, mon
     bridge.close()
     assert not (tmp_path / "octave-workspace").exists()
     assert workdir is not None and not Path(workdir).exists(), "the private folder was not removed"
+
+
+@pytest.mark.octave
+def test_octave_gets_one_blas_thread_without_touching_our_environment(octave_bridge: Any) -> None:
+    from python_impl.octave_bridge import OCTAVE_ENV  # noqa: PLC0415
+
+    for key, value in OCTAVE_ENV.items():
+        expected = os.environ.get(key, value)  # a user's own setting wins
+        assert octave_bridge.call("getenv", key) == expected, f"Octave's {key}"
+        if key not in os.environ:
+            continue
+        assert os.environ[key] == expected

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from python_impl.cli_args import MAX_SEED, check_output_path, int_list, path_with_suffix, positive_number, whole_number
 from python_impl.data import Dataset, load_csv, synthetic_regression
@@ -283,7 +284,8 @@ def train_both_sides(run: TrainRun, err: TextIO) -> tuple[SideResult, SideResult
 
     thread = threading.Thread(target=octave_side, name="dlparity-octave", daemon=True)
     thread.start()
-    numpy_ = run_numpy(run, keep_history=True, on_epoch=lambda e: bars.update("numpy", e))
+    with threadpool_limits(limits=1, user_api="blas"):  # one core each: see octave_bridge.OCTAVE_ENV
+        numpy_ = run_numpy(run, keep_history=True, on_epoch=lambda e: bars.update("numpy", e))
     bars.finish("numpy")
     thread.join()
     bars.close()
