@@ -15,6 +15,12 @@ import pytest
 from python_impl.octave_bridge import OctaveBridge, OctaveUnavailable, get_bridge
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (a stable sort): under pytest-xdist (--dist loadgroup, as scripts/test.sh runs it)
+    each starts on its own worker at once, and the rest are shared out around them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def octave_bridge() -> OctaveBridge:
     bridge = get_bridge()

@@ -323,6 +323,7 @@ def house_data() -> tuple[Any, Any]:
 
 
 @pytest.mark.octave
+@pytest.mark.slow
 @pytest.mark.parametrize(("form", "shuffle"), [("backprop", False), ("manual", True)],
                          ids=["Backpropagation.m-in-order", "Gradient.m-shuffled"])
 def test_full_upstream_run_matches_octave(octave_bridge: Any, form: str, shuffle: bool) -> None:

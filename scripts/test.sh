@@ -8,4 +8,4 @@ bash scripts/bootstrap.sh
 venv=${DLPARITY_VENV:-.venv}
 "$venv/bin/ruff" check python_impl parity_tests benchmarks
 "$venv/bin/mypy"
-exec "$venv/bin/python" -m pytest -n auto "$@"
+exec "$venv/bin/python" -m pytest -n auto --dist loadgroup "$@"  # loadgroup deals tests out one by one: the slow ones start on different workers
