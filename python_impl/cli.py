@@ -16,15 +16,22 @@ from typing import Any
 
 import numpy as np
 
-from python_impl.cli_args import add_case_arguments, case_from_args, check_output_path, forms_of, path_with_suffix
+from python_impl.cli_args import (
+    EXIT_BAD_INPUT,
+    EXIT_MISMATCH,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    add_case_arguments,
+    case_from_args,
+    check_output_path,
+    forms_of,
+    path_with_suffix,
+)
 from python_impl.compare import CaseResult, QuantityReport, evaluate
 from python_impl.gradcheck_cli import add_gradcheck_parser, run_gradcheck
 from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
 from python_impl.train_cli import add_train_parser, run_train
 from python_impl.validation import InputError
-
-EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_OCTAVE = 0, 1, 2, 3
-
 
 # -- compare ----------------------------------------------------------------------------------
 
@@ -151,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except (OctaveUnavailable, OctaveError) as exc:
         print(f"dlparity {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_OCTAVE
+        return EXIT_UNAVAILABLE
     except MemoryError:
         print(f"dlparity {args.command}: error: not enough memory for arrays this large; "
               "try smaller --samples or --sizes.", file=sys.stderr)

@@ -21,6 +21,10 @@ from python_impl.validation import InputError, check_block_inputs
 
 INPUT_KEYS = ("X", "y", "W1", "b1", "W2", "b2", "W3", "b3")
 
+#: Exit status of every subcommand: all within tolerance, a mismatch (or diverged trajectories),
+#: bad input (one sentence on stderr, nothing run), Octave or PyTorch missing or failing.
+EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_UNAVAILABLE = 0, 1, 2, 3
+
 
 #: Seeds are stored as int64 in the ``--save`` archives.
 MAX_SEED = 2**63 - 1

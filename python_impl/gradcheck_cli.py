@@ -31,14 +31,19 @@ import sys
 from typing import Any
 
 from python_impl.autodiff import OracleUnavailable, torch_version
-from python_impl.cli_args import add_case_arguments, case_from_args
+from python_impl.cli_args import (
+    EXIT_BAD_INPUT,
+    EXIT_MISMATCH,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    add_case_arguments,
+    case_from_args,
+)
 from python_impl.finite_differences import STEP_FACTOR
 from python_impl.gradcheck import GRADIENTS, ORACLES, GradcheckResult, OracleCheck, gradcheck
 from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
 from python_impl.run_block import FORMS
 from python_impl.validation import InputError
-
-EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
 
 def add_gradcheck_parser(subparsers: Any) -> argparse.ArgumentParser:

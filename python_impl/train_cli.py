@@ -22,7 +22,18 @@ from typing import Any, TextIO
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from python_impl.cli_args import MAX_SEED, check_output_path, int_list, path_with_suffix, positive_number, whole_number
+from python_impl.cli_args import (
+    EXIT_BAD_INPUT,
+    EXIT_MISMATCH,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    MAX_SEED,
+    check_output_path,
+    int_list,
+    path_with_suffix,
+    positive_number,
+    whole_number,
+)
 from python_impl.data import Dataset, load_csv, synthetic_regression
 from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
 from python_impl.train_sgd import PARAMS
@@ -30,7 +41,8 @@ from python_impl.training import PRESETS, SideResult, TrainConfig, TrainRun, pre
 from python_impl.trajectory import TrajectoryReport, compare_trajectories
 from python_impl.validation import InputError
 
-EXIT_OK, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_OCTAVE = 0, 1, 2, 3
+EXIT_DIVERGED = EXIT_MISMATCH  # the trajectories parted beyond tolerance
+EXIT_OCTAVE = EXIT_UNAVAILABLE
 
 #: Epochs between rows of the side-by-side table (upstream prints its loss every 10 epochs).
 TABLE_EVERY = 10
