@@ -11,9 +11,9 @@ import argparse
 import time
 from collections.abc import Callable
 
-from python_impl.cases import draw_case
-from python_impl.octave_bridge import get_bridge
-from python_impl.run_block import run_checked
+from dlparity.blocks import run_checked
+from dlparity.bridge import get_bridge
+from dlparity.cases import draw_case
 
 
 def best_of(repeat: int, work: Callable[..., object]) -> float:

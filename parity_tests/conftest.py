@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from python_impl.octave_bridge import OctaveBridge, OctaveUnavailable, get_bridge
+from dlparity.bridge import OctaveBridge, OctaveUnavailable, get_bridge
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from python_impl.autodiff import OracleUnavailable, import_torch
-from python_impl.gradcheck import OracleCheck
-from python_impl.validation import BlockInputs
+from dlparity.oracles.autodiff import OracleUnavailable, import_torch
+from dlparity.oracles.gradcheck import OracleCheck
+from dlparity.validation import BlockInputs
 
 ObjArray = np.ndarray  # arrays of Fraction (dtype object)
 

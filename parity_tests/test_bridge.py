@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from python_impl.cases import draw_case
-from python_impl.octave_bridge import OctaveBridge, OctaveError, OctaveUnavailable, matlab_ref_dir
-from python_impl.run_block import run_checked
+from dlparity.blocks import run_checked
+from dlparity.bridge import OctaveBridge, OctaveError, OctaveUnavailable, matlab_ref_dir
+from dlparity.cases import draw_case
 
 
 def test_missing_octave_is_one_sentence_with_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,7 +90,7 @@ def test_no_octave_workspace_left_behind(octave_bridge: Any, tmp_path: Path, mon
 
 @pytest.mark.octave
 def test_octave_gets_one_blas_thread_without_touching_our_environment(octave_bridge: Any) -> None:
-    from python_impl.octave_bridge import OCTAVE_ENV  # noqa: PLC0415
+    from dlparity.bridge import OCTAVE_ENV  # noqa: PLC0415
 
     for key, value in OCTAVE_ENV.items():
         expected = os.environ.get(key, value)  # a user's own setting wins

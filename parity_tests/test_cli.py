@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from python_impl import cli
-from python_impl.run_block import OUTPUTS
+from dlparity.blocks import OUTPUTS
+from dlparity.cli import main as cli
 
 ISSUE_ARGS = ["--sizes", "5,7,3", "--samples", "40", "--batch", "8", "--start", "33"]
 

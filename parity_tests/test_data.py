@@ -1,4 +1,4 @@
-"""The CSV loader and the synthetic set (python_impl/data.py); bad files through ``dlparity train``.
+"""The CSV loader and the synthetic set (dlparity/training/data.py); bad files through ``dlparity train``.
 
 No Octave here: every bad file must be refused before anything is trained, so the training
 runners are replaced by tripwires that fail the test if they are ever reached.
@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from python_impl import cli, train_cli
-from python_impl.data import SYNTHETIC_FEATURES, load_csv, synthetic_regression
-from python_impl.validation import InputError
+from dlparity.cli import main as cli
+from dlparity.cli import train as train_cli
+from dlparity.training.data import SYNTHETIC_FEATURES, load_csv, synthetic_regression
+from dlparity.validation import InputError
 
 GOOD = "a,b,price\n1,2.5,10\n-3,4e-2,11.25\n"
 

@@ -4,7 +4,7 @@ The equations of sections 1.2 and 1.3 are evaluated here as the document writes 
 own notation: X is N-by-d (one sample per row), the model applies W1 X^T, and Y, Y_hat are
 1-by-N. Shapes are chosen pairwise different (N=7, d=3, h1=4, h2=5) so that any product whose
 shapes do not conform fails instead of passing by accident. "The truth" is the finite-difference
-gradient of the loss (python_impl.finite_differences), within its derived tolerance.
+gradient of the loss (dlparity.oracles.finite_differences), within its derived tolerance.
 
 The text entries (typos, encoding) are checked against the document itself, found at
 ../shared/seed/000_448bc44601b0e5f7.txt beside the checkout or at $DLPARITY_SPEC.
@@ -20,12 +20,12 @@ import numpy as np
 import pytest
 from oracle_support import require_torch
 
-from python_impl.autodiff import autodiff_gradients
-from python_impl.cases import Case, draw_case
-from python_impl.error_bounds import U, block_error_bounds
-from python_impl.finite_differences import FiniteDifferences, finite_differences
-from python_impl.run_block import FORMS, run_checked
-from python_impl.validation import BlockInputs
+from dlparity.blocks import FORMS, run_checked
+from dlparity.bounds.hand import U, block_error_bounds
+from dlparity.cases import Case, draw_case
+from dlparity.oracles.autodiff import autodiff_gradients
+from dlparity.oracles.finite_differences import FiniteDifferences, finite_differences
+from dlparity.validation import BlockInputs
 
 SPEC = Path(os.environ.get("DLPARITY_SPEC", Path(__file__).parents[2] / "shared/seed/000_448bc44601b0e5f7.txt"))
 GRADIENTS = ("dW3", "db3", "dW2", "db2", "dW1", "db1")

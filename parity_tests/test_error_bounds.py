@@ -1,4 +1,4 @@
-"""The rounding-error bounds of :mod:`python_impl.error_bounds`, checked against exact arithmetic.
+"""The rounding-error bounds of :mod:`dlparity.bounds.hand`, checked against exact arithmetic.
 
 A bound is a claim about the distance from the exact result, so it is tested against the exact
 result: each case is evaluated in rational arithmetic (``fractions.Fraction``, on the very doubles
@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from oracle_support import exact_block, exact_excess, require_torch
 
-from python_impl.autodiff import autodiff_gradients
-from python_impl.cases import Case, draw_case, zero_preactivation_case
-from python_impl.compare import evaluate
-from python_impl.error_bounds import U, block_error_bounds, gamma
-from python_impl.run_block import FORMS, OUTPUTS, run_checked
-from python_impl.validation import check_block_inputs
+from dlparity.blocks import FORMS, OUTPUTS, run_checked
+from dlparity.bounds.hand import U, block_error_bounds, gamma
+from dlparity.cases import Case, draw_case, zero_preactivation_case
+from dlparity.comparison.compare import evaluate
+from dlparity.oracles.autodiff import autodiff_gradients
+from dlparity.validation import check_block_inputs
 
 GRADIENTS = ("dW3", "db3", "dW2", "db2", "dW1", "db1")
 

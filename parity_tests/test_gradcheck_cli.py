@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from oracle_support import require_torch
 
-from python_impl import gradcheck_cli
-from python_impl.cases import Case, draw_case
-from python_impl.gradcheck_cli import add_gradcheck_parser, run_gradcheck
-from python_impl.validation import check_block_inputs
+from dlparity.cases import Case, draw_case
+from dlparity.cli import gradcheck as gradcheck_cli
+from dlparity.cli.gradcheck import add_gradcheck_parser, run_gradcheck
+from dlparity.validation import check_block_inputs
 
-run_block_module = importlib.import_module("python_impl.run_block")  # the module, not the re-exported function
+run_block_module = importlib.import_module("python_impl.run_block")  # the twin module: blocks.run_checked calls its backprop
 
 
 def parse(*argv: str) -> argparse.Namespace:

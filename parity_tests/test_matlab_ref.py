@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dlparity.blocks import OUTPUTS, run_block
+from dlparity.bridge import matlab_ref_dir
 from python_impl.backprop import backprop
 from python_impl.gradient_forward import gradient_forward
 from python_impl.manual_gradients import manual_gradients
-from python_impl.octave_bridge import matlab_ref_dir
-from python_impl.run_block import OUTPUTS, run_block
 
 # SHA-256 of each MATLAB block exactly as the document prints it: the text between the line
 # "```MATLAB" and the closing "```" of ../shared/seed/000_448bc44601b0e5f7.txt, including the

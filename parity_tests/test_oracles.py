@@ -20,15 +20,15 @@ import numpy as np
 import pytest
 from oracle_support import assert_checks_ok, exact_block, exact_excess, fractions, require_torch
 
-import python_impl
-from python_impl.autodiff import OracleUnavailable, autodiff_gradients, import_torch
-from python_impl.cases import UPSTREAM_BATCH, UPSTREAM_SIZES, Case, draw_case, zero_preactivation_case
-from python_impl.error_bounds import block_error_bounds
-from python_impl.finite_differences import PARAMETERS, finite_differences
-from python_impl.finite_differences import loss as fd_loss
-from python_impl.gradcheck import GRADIENTS, gradcheck
-from python_impl.run_block import run_checked
-from python_impl.validation import BlockInputs, check_block_inputs
+import dlparity.oracles
+from dlparity.blocks import run_checked
+from dlparity.bounds.hand import block_error_bounds
+from dlparity.cases import UPSTREAM_BATCH, UPSTREAM_SIZES, Case, draw_case, zero_preactivation_case
+from dlparity.oracles.autodiff import OracleUnavailable, autodiff_gradients, import_torch
+from dlparity.oracles.finite_differences import PARAMETERS, finite_differences
+from dlparity.oracles.finite_differences import loss as fd_loss
+from dlparity.oracles.gradcheck import GRADIENTS, gradcheck
+from dlparity.validation import BlockInputs, check_block_inputs
 
 
 def oracle_cases() -> list[Case]:
@@ -224,13 +224,13 @@ def test_kink_crossing_is_excluded_counted_and_would_be_wrong() -> None:
 
 ORACLE_MODULES = ("finite_differences.py", "autodiff.py")
 ALLOWED_IMPORTS = {"__future__", "math", "dataclasses", "typing", "numpy", "numpy.typing",
-                   "python_impl.validation", "torch"}
+                   "dlparity.validation", "torch"}
 
 
 @pytest.mark.parametrize("module", ORACLE_MODULES)
 def test_oracles_share_no_code_with_the_port(module: str) -> None:
     """The oracles import nothing of the port (backprop, manual_gradients, relu, run_block) or of error_bounds."""
-    source = (Path(python_impl.__file__).parent / module).read_text()
+    source = (Path(dlparity.oracles.__file__).parent / module).read_text()
     imported = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):

@@ -27,10 +27,10 @@ def test_wheel_carries_matlab_ref_byte_for_byte(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         for m_file in sorted((ROOT / "matlab_ref").glob("*.m")):
-            inside = f"python_impl/matlab_ref/{m_file.name}"
+            inside = f"dlparity/matlab_ref/{m_file.name}"
             assert inside in names, f"{inside} is missing from {wheel.name}"
             assert zf.read(inside) == m_file.read_bytes(), f"{inside} differs from matlab_ref/{m_file.name}"
-        assert any(n.endswith("entry_points.txt") and b"dlparity = python_impl.cli:main" in zf.read(n) for n in names)
+        assert any(n.endswith("entry_points.txt") and b"dlparity = dlparity.cli.main:main" in zf.read(n) for n in names)
 
 
 @pytest.mark.octave
@@ -39,12 +39,12 @@ def test_installed_wheel_runs_compare(wheel: Path, tmp_path: Path, octave_bridge
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(site)
     env = {**os.environ, "PYTHONPATH": str(site)}
-    code = ("import json, python_impl.octave_bridge as b, python_impl.cli as c; "
+    code = ("import json, dlparity.bridge as b, dlparity.cli.main as c; "
             "print(json.dumps(str(b.matlab_ref_dir()))); raise SystemExit(c.main(['compare', '--json']))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     first, rest = proc.stdout.split("\n", 1)
-    assert json.loads(first) == str(site / "python_impl" / "matlab_ref")
+    assert json.loads(first) == str(site / "dlparity" / "matlab_ref")
     assert json.loads(rest)["ok"] is True
     assert not (tmp_path / "octave-workspace").exists()

@@ -3,7 +3,7 @@
 The tests run in the order the maths flows: shapes, then the forward pass, the loss, and each
 gradient, for both forms; then the two forms against each other on each side. Every value must
 lie within its tolerance: twice the first-order rounding-error bound of
-:mod:`python_impl.error_bounds` (each side may be that far from exact arithmetic; measured
+:mod:`dlparity.bounds.hand` (each side may be that far from exact arithmetic; measured
 differences sit well below it, and the terminal summary prints the largest ratio seen).
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from python_impl.cases import UPSTREAM_BATCH, UPSTREAM_SIZES, Case, draw_case, zero_preactivation_case
-from python_impl.compare import CaseResult, QuantityReport, evaluate
-from python_impl.run_block import OUTPUTS
+from dlparity.blocks import OUTPUTS
+from dlparity.cases import UPSTREAM_BATCH, UPSTREAM_SIZES, Case, draw_case, zero_preactivation_case
+from dlparity.comparison.compare import CaseResult, QuantityReport, evaluate
 
 pytestmark = pytest.mark.octave
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from python_impl.cases import Case, draw_case, zero_preactivation_case
-from python_impl.compare import evaluate
+from dlparity.cases import Case, draw_case, zero_preactivation_case
+from dlparity.comparison.compare import evaluate
 
 pytestmark = pytest.mark.octave
 

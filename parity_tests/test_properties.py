@@ -26,11 +26,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from oracle_support import assert_checks_ok, require_torch
 
-from python_impl.cases import Case, draw_case, zero_preactivation_case
-from python_impl.compare import evaluate
-from python_impl.gradcheck import gradcheck
-from python_impl.run_block import FORMS
-from python_impl.validation import check_block_inputs
+from dlparity.blocks import FORMS
+from dlparity.cases import Case, draw_case, zero_preactivation_case
+from dlparity.comparison.compare import evaluate
+from dlparity.oracles.gradcheck import gradcheck
+from dlparity.validation import check_block_inputs
 
 #: Examples per run. An example costs 4-50 ms in NumPy (the 64x64x300 products, autograd and 48
 #: finite differences) and ~20 ms in the Octave batch: 150 + 50 examples take ~5 s on 2 cores.
@@ -65,8 +65,8 @@ class Spec:
 def build(spec: Spec) -> Case:
     """The case a Spec describes.
 
-    Random cases: :func:`python_impl.cases.draw_case` (standard normal), each array then
-    multiplied by 10**exponent. Zero cases: :func:`python_impl.cases.zero_preactivation_case`
+    Random cases: :func:`dlparity.cases.draw_case` (standard normal), each array then
+    multiplied by 10**exponent. Zero cases: :func:`dlparity.cases.zero_preactivation_case`
     (small integers, some z1 and z2 entries exactly 0), scaled by powers of two chosen so that
     every product stays exact and the zeros stay exactly 0 on every machine.
     """
@@ -115,7 +115,7 @@ def test_start_covers_first_middle_and_ragged_last() -> None:
 
 def test_zero_specs_have_exact_zero_preactivations() -> None:
     """The zero cases keep exact zeros after scaling (they are what exercises ReLU_deriv(0) = 0)."""
-    from python_impl.run_block import run_checked  # noqa: PLC0415
+    from dlparity.blocks import run_checked  # noqa: PLC0415
 
     case = build(Spec(5, (9, 7, 6), 30, 8, "middle", True, (3, -3, 2, -1, 0, 0, 0, 0)))
     v = run_checked("backprop", case.inputs)

@@ -21,14 +21,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from python_impl import cli, train_cli
+from dlparity.bridge import OctaveUnavailable
+from dlparity.cli import main as cli
+from dlparity.cli import train as train_cli
+from dlparity.training.data import load_csv, synthetic_regression
+from dlparity.training.runs import TrainConfig, TrainRun, prepare_run, run_numpy, run_octave
+from dlparity.training.trajectory import TrajectoryReport, compare_trajectories
 from python_impl import train_sgd as train_sgd_module
 from python_impl.backprop import backprop
-from python_impl.data import load_csv, synthetic_regression
-from python_impl.octave_bridge import OctaveUnavailable
 from python_impl.train_sgd import PARAMS, TrainResult, train_sgd
-from python_impl.training import TrainConfig, TrainRun, prepare_run, run_numpy, run_octave
-from python_impl.trajectory import TrajectoryReport, compare_trajectories
 
 # Seeds are recorded so any failure can be replayed with `dlparity train --seed N`.
 SEEDS = (0, 1)

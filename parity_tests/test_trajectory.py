@@ -1,4 +1,4 @@
-"""The trajectory tolerance of :mod:`python_impl.trajectory` is tight enough to see a real difference.
+"""The trajectory tolerance of :mod:`dlparity.training.trajectory` is tight enough to see a real difference.
 
 ``compare_trajectories`` allows two training runs to part by the rounding drift of the steps
 taken (a relative :math:`C u \\sqrt{S_e}` after :math:`S_e` steps) and no more. A tolerance that
@@ -21,10 +21,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from python_impl.data import synthetic_regression
+from dlparity.training.data import synthetic_regression
+from dlparity.training.runs import TrainConfig, TrainRun, prepare_run, run_numpy
+from dlparity.training.trajectory import TrajectoryReport, compare_trajectories
 from python_impl.train_sgd import PARAMS, TrainResult
-from python_impl.training import TrainConfig, TrainRun, prepare_run, run_numpy
-from python_impl.trajectory import TrajectoryReport, compare_trajectories
 
 U = 2.0**-53  # unit roundoff of IEEE double
 N_TRAIN, N_VALID, BATCH = 1024, 256, 32

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from python_impl.run_block import run_block
-from python_impl.validation import InputError, check_block_inputs
+from dlparity.blocks import run_block
+from dlparity.validation import InputError, check_block_inputs
 
 
 def good(**override: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ same order. Where NumPy differs from MATLAB, a comment on that line says how. Pe
 runs :func:`python_impl.backprop.backprop` (section 1.3) or our forward lines and
 :func:`python_impl.manual_gradients.manual_gradients` (section 1.2), then plain SGD.
 
-Nothing here is random and nothing is checked: :mod:`python_impl.training` draws the initial
+Nothing here is random and nothing is checked: :mod:`dlparity.training.runs` draws the initial
 parameters and permutations, checks every input, and calls this function and its Octave twin
 with the same arrays.
 """

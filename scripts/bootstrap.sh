@@ -61,7 +61,7 @@ if [ "${DLPARITY_ORACLE:-0}" = 1 ]; then extras="$extras,oracle"; fi
 stamp="$venv/.dlparity-installed"
 want="$(sha256sum pyproject.toml | cut -c1-16) $extras"
 venv_python="$(readlink -f "$venv")/bin/python"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! (cd / && "$venv_python" -c "import python_impl") 2>/dev/null; then
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! (cd / && "$venv_python" -c "import dlparity") 2>/dev/null; then
   say "installing dlparity[$extras] into $venv"
   pip install --upgrade pip >/dev/null 2>&1 || true
   if [ "${DLPARITY_ORACLE:-0}" = 1 ]; then

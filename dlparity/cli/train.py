@@ -22,7 +22,8 @@ from typing import Any, TextIO
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from python_impl.cli_args import (
+from dlparity.bridge import OctaveError, OctaveUnavailable, get_bridge
+from dlparity.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_MISMATCH,
     EXIT_OK,
@@ -34,12 +35,11 @@ from python_impl.cli_args import (
     positive_number,
     whole_number,
 )
-from python_impl.data import Dataset, load_csv, synthetic_regression
-from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
+from dlparity.training.data import Dataset, load_csv, synthetic_regression
+from dlparity.training.runs import PRESETS, SideResult, TrainConfig, TrainRun, prepare_run, run_numpy, run_octave
+from dlparity.training.trajectory import TrajectoryReport, compare_trajectories
+from dlparity.validation import InputError
 from python_impl.train_sgd import PARAMS
-from python_impl.training import PRESETS, SideResult, TrainConfig, TrainRun, prepare_run, run_numpy, run_octave
-from python_impl.trajectory import TrajectoryReport, compare_trajectories
-from python_impl.validation import InputError
 
 EXIT_DIVERGED = EXIT_MISMATCH  # the trajectories parted beyond tolerance
 EXIT_OCTAVE = EXIT_UNAVAILABLE

@@ -2,7 +2,7 @@
 
 "gold" is the reference side (Octave running the document's MATLAB) and "mine" the side under
 test (the NumPy port), as numpy-ml's tests name them. Every number a report holds is measured;
-the tolerance is the elementwise rounding-error bound of :mod:`python_impl.error_bounds`.
+the tolerance is the elementwise rounding-error bound of :mod:`dlparity.bounds.hand`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from python_impl.cases import Case
-from python_impl.error_bounds import Bounds, block_error_bounds
-from python_impl.run_block import FORMS, OUTPUTS, Form, run_checked
+from dlparity.blocks import FORMS, OUTPUTS, Form, run_checked
+from dlparity.bounds.hand import Bounds, block_error_bounds
+from dlparity.cases import Case
 
 Array = NDArray[np.float64]
 

@@ -4,7 +4,7 @@ The loader reads a file the way the upstream scripts read theirs (``readmatrix``
 does not have): a header row, then one sample per row, the features first and the target in the
 last column. It returns float64 arrays that go unchanged to NumPy and to Octave. Every problem
 with a file is one sentence naming the file, the line and column where there is one, and what
-was expected, raised as :class:`~python_impl.validation.InputError` before any training starts.
+was expected, raised as :class:`~dlparity.validation.InputError` before any training starts.
 Files are only read, never written.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from python_impl.validation import InputError
+from dlparity.validation import InputError
 
 Array = NDArray[np.float64]
 

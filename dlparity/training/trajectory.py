@@ -65,7 +65,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from python_impl.error_bounds import U  # unit roundoff of IEEE double, 2**-53
+from dlparity.bounds.hand import U  # unit roundoff of IEEE double, 2**-53
 from python_impl.train_sgd import PARAMS, TrainResult
 
 Array = NDArray[np.float64]

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from python_impl.octave_bridge import OctaveBridge, get_bridge
-from python_impl.run_block import Form, check_form
+from dlparity.blocks import Form, check_form
+from dlparity.bridge import OctaveBridge, get_bridge
+from dlparity.validation import InputError, check_block_inputs
 from python_impl.train_sgd import PARAMS, TrainResult, train_sgd
-from python_impl.validation import InputError, check_block_inputs
 
 Array = NDArray[np.float64]
 

@@ -4,13 +4,13 @@ For each case, both blocks (section 1.3 ``backprop`` and section 1.2 ``manual``)
 and, when a bridge is given, in Octave (one batched call per form). Each of their six gradients
 is then compared with
 
-* central finite differences of the loss (:mod:`python_impl.finite_differences`), entry by entry
+* central finite differences of the loss (:mod:`dlparity.oracles.finite_differences`), entry by entry
   on the coordinates whose step crosses no ReLU kink, within
   :math:`E_g + E_{FD}`: the block's rounding bound plus the difference's own error bound;
-* PyTorch autograd in float64 (:mod:`python_impl.autodiff`), on every entry, within
+* PyTorch autograd in float64 (:mod:`dlparity.oracles.autodiff`), on every entry, within
   :math:`2 E_g`: both are rounding-error-bounded evaluations of the same exact gradient.
 
-:math:`E_g` is :func:`python_impl.error_bounds.block_error_bounds`, widened where a ReLU mask is
+:math:`E_g` is :func:`dlparity.bounds.hand.block_error_bounds`, widened where a ReLU mask is
 ambiguous. Every tolerance is therefore derived, not chosen (``docs/error-bounds.md``).
 """
 
@@ -24,11 +24,11 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from python_impl.autodiff import autodiff_gradients
-from python_impl.cases import Case
-from python_impl.error_bounds import Bounds, block_error_bounds
-from python_impl.finite_differences import FiniteDifferences, finite_differences
-from python_impl.run_block import FORMS, Form
+from dlparity.blocks import FORMS, Form
+from dlparity.bounds.hand import Bounds, block_error_bounds
+from dlparity.cases import Case
+from dlparity.oracles.autodiff import autodiff_gradients
+from dlparity.oracles.finite_differences import FiniteDifferences, finite_differences
 
 Array = NDArray[np.float64]
 Oracle = Literal["fd", "autodiff"]
@@ -40,7 +40,7 @@ GRADIENTS: tuple[str, ...] = ("dW3", "db3", "dW2", "db2", "dW1", "db1")
 
 # The module, not the function the package re-exports under the same name: the blocks are looked
 # up through it at call time, so a test can plant a wrong port there (parity_tests/test_gradcheck_cli.py).
-_run_block = importlib.import_module("python_impl.run_block")
+_run_block = importlib.import_module("dlparity.blocks")
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ def gradcheck(
     forms : sequence of {'backprop', 'manual'}
         Which blocks to check.
     oracles : sequence of {'fd', 'autodiff'}
-        Which oracles to run; ``'autodiff'`` needs PyTorch (:class:`python_impl.autodiff.OracleUnavailable`).
+        Which oracles to run; ``'autodiff'`` needs PyTorch (:class:`dlparity.oracles.autodiff.OracleUnavailable`).
     bridge : OctaveBridge, optional
         When given, each form runs in Octave on all cases in one call.
     coords : int, optional

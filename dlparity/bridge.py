@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from python_impl.run_block import OUTPUTS, Form, check_form
-from python_impl.validation import BlockInputs
+from dlparity.blocks import OUTPUTS, Form, check_form
+from dlparity.validation import BlockInputs
 
 Array = NDArray[np.float64]
 

@@ -1,6 +1,6 @@
 """``dlparity gradcheck``: check both blocks' gradients against finite differences and autodiff.
 
-``python_impl/cli.py`` registers the subcommand with :func:`add_gradcheck_parser` and runs it
+``dlparity/cli/main.py`` registers the subcommand with :func:`add_gradcheck_parser` and runs it
 with :func:`run_gradcheck`. Exit status: 0 when every compared gradient is within its derived
 tolerance, 1 when one is not, 2 for bad input and 3 for a missing Octave or PyTorch (each
 with one sentence on stderr), as ``dlparity compare``.
@@ -30,8 +30,9 @@ import json
 import sys
 from typing import Any
 
-from python_impl.autodiff import OracleUnavailable, torch_version
-from python_impl.cli_args import (
+from dlparity.blocks import FORMS
+from dlparity.bridge import OctaveError, OctaveUnavailable, get_bridge
+from dlparity.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_MISMATCH,
     EXIT_OK,
@@ -39,18 +40,17 @@ from python_impl.cli_args import (
     add_case_arguments,
     case_from_args,
 )
-from python_impl.finite_differences import STEP_FACTOR
-from python_impl.gradcheck import GRADIENTS, ORACLES, GradcheckResult, OracleCheck, gradcheck
-from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
-from python_impl.run_block import FORMS
-from python_impl.validation import InputError
+from dlparity.oracles.autodiff import OracleUnavailable, torch_version
+from dlparity.oracles.finite_differences import STEP_FACTOR
+from dlparity.oracles.gradcheck import GRADIENTS, ORACLES, GradcheckResult, OracleCheck, gradcheck
+from dlparity.validation import InputError
 
 
 def add_gradcheck_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``gradcheck`` subcommand to ``subparsers`` (from ``ArgumentParser.add_subparsers``).
 
     The case flags (``--seed --sizes --samples --batch --start --form --json``) and their defaults
-    are ``dlparity compare``'s, from :func:`python_impl.cli_args.add_case_arguments`.
+    are ``dlparity compare``'s, from :func:`dlparity.cli.args.add_case_arguments`.
     """
 
     p = subparsers.add_parser(

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from python_impl.validation import BlockInputs
+from dlparity.validation import BlockInputs
 
 Array = NDArray[np.float64]
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from python_impl.cases import Case, draw_case
-from python_impl.run_block import FORMS, Form
-from python_impl.validation import InputError, check_block_inputs
+from dlparity.blocks import FORMS, Form
+from dlparity.cases import Case, draw_case
+from dlparity.validation import InputError, check_block_inputs
 
 INPUT_KEYS = ("X", "y", "W1", "b1", "W2", "b2", "W3", "b3")
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from python_impl.validation import BlockInputs
+from dlparity.validation import BlockInputs
 
 Array = NDArray[np.float64]
 

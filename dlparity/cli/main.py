@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from python_impl.cli_args import (
+from dlparity.bridge import OctaveError, OctaveUnavailable, get_bridge
+from dlparity.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_MISMATCH,
     EXIT_OK,
@@ -27,11 +28,10 @@ from python_impl.cli_args import (
     forms_of,
     path_with_suffix,
 )
-from python_impl.compare import CaseResult, QuantityReport, evaluate
-from python_impl.gradcheck_cli import add_gradcheck_parser, run_gradcheck
-from python_impl.octave_bridge import OctaveError, OctaveUnavailable, get_bridge
-from python_impl.train_cli import add_train_parser, run_train
-from python_impl.validation import InputError
+from dlparity.cli.gradcheck import add_gradcheck_parser, run_gradcheck
+from dlparity.cli.train import add_train_parser, run_train
+from dlparity.comparison.compare import CaseResult, QuantityReport, evaluate
+from dlparity.validation import InputError
 
 # -- compare ----------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from python_impl.validation import BlockInputs, check_block_inputs
+from dlparity.validation import BlockInputs, check_block_inputs
 
 #: The upstream network of kapshaul/DeepLearning: 37 inputs, hidden widths 128 and 64, batch 32.
 UPSTREAM_SIZES = (37, 128, 64)

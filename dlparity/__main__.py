@@ -1,0 +1,3 @@
+from dlparity.cli.main import main
+
+raise SystemExit(main())

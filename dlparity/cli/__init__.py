@@ -1,0 +1,1 @@
+"""The ``dlparity`` command line."""

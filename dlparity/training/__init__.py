@@ -1,0 +1,1 @@
+"""Training on both sides: the runs, the CSV loader and synthetic set, the trajectory comparison."""
