@@ -29,6 +29,7 @@ from dlparity.cli.args import (
     path_with_suffix,
 )
 from dlparity.cli.gradcheck import add_gradcheck_parser, run_gradcheck
+from dlparity.cli.pair import add_pair_arguments, run_pair, wants_pair
 from dlparity.cli.train import add_train_parser, run_train
 from dlparity.comparison.compare import CaseResult, QuantityReport, evaluate
 from dlparity.validation import InputError
@@ -46,6 +47,7 @@ def add_compare_parser(sub: Any) -> None:
     p.add_argument("--save", type=path_with_suffix("--save", ".npz"), metavar="PATH.npz",
                    help="save inputs and both sides' outputs (keys octave/<form>/<name>, numpy/<form>/<name>)")
     p.add_argument("--overwrite", action="store_true", help="let --save replace an existing file")
+    add_pair_arguments(p)
 
 
 def save_result(path: Path, result: CaseResult) -> None:
@@ -113,6 +115,8 @@ def compare_table(result: CaseResult, reports: Sequence[QuantityReport]) -> str:
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    if wants_pair(args):  # --matlab/--python: any MATLAB/NumPy pair (dlparity/cli/pair.py)
+        return run_pair(args, build_parser().parse_args(["compare"]))
     check_output_path("--save", args.save, args.overwrite)
     case = case_from_args(args)
     result = evaluate([case], forms_of(args.form), bridge=get_bridge())[0]

@@ -1,0 +1,96 @@
+"""``dlparity compare --matlab FILE.m --python MODULE:FUNCTION --inputs CASE.npz``: any MATLAB/NumPy pair.
+
+The same table, ``--json`` fields and exit statuses as the section 1 mode (0 match, 1 mismatch,
+2 bad input, 3 Octave missing or failing); the work is :func:`dlparity.comparison.pair.check_parity`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlparity.cli.args import EXIT_MISMATCH, EXIT_OK, check_output_path
+from dlparity.comparison.pair import ParityResult, check_parity
+from dlparity.fileio import read_npz, write_atomic
+from dlparity.validation import InputError
+
+#: Flags of the section 1 mode that mean nothing for a pair.
+SECTION1_ONLY = ("seed", "sizes", "samples", "batch", "start", "form")
+
+
+def add_pair_arguments(p: argparse.ArgumentParser) -> None:
+    """The pair-mode flags of ``dlparity compare``."""
+    g = p.add_argument_group("any MATLAB/NumPy pair (instead of the document's blocks)")
+    g.add_argument("--matlab", metavar="FILE.m",
+                   help="a MATLAB script (run in a workspace holding the inputs) or function file (called with them)")
+    g.add_argument("--python", metavar="MODULE:FUNCTION",
+                   help="its NumPy twin: called with the inputs as keyword arguments, returns a dict name -> array; "
+                        "MODULE is importable or a path to a .py file")
+    g.add_argument("--rtol", type=_nonnegative("--rtol"), metavar="R",
+                   help="compare with atol + rtol x |octave value| instead of the automatic rounding-error bound")
+    g.add_argument("--atol", type=_nonnegative("--atol"), metavar="A", help="see --rtol (either may be given alone)")
+
+
+def _nonnegative(flag: str) -> Any:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if "_" in text or not (math.isfinite(value) and value >= 0):
+            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected a finite number >= 0, e.g. 1e-12.")
+        return value
+    return parse
+
+
+def wants_pair(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "matlab", None) or getattr(args, "python", None))
+
+
+def check_pair_args(args: argparse.Namespace, defaults: argparse.Namespace) -> None:
+    """One sentence for a pair-mode command line that cannot work, before anything runs."""
+    if not args.matlab:
+        raise InputError("--python needs --matlab FILE.m, the MATLAB side of the pair.")
+    if not args.python:
+        raise InputError("--matlab needs --python MODULE:FUNCTION, the NumPy twin of the pair.")
+    if args.inputs is None:
+        raise InputError("--matlab/--python need --inputs CASE.npz, the arrays both sides are run on "
+                         "(one per input name; numpy.savez('case.npz', X=X, W=W, ...)).")
+    given = [f"--{name}" for name in SECTION1_ONLY if getattr(args, name, None) != getattr(defaults, name, None)]
+    if given:
+        raise InputError(f"{', '.join(given)} belong to the document's blocks, not to a --matlab/--python pair; "
+                         "the pair's arrays come from --inputs.")
+
+
+def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
+    check_pair_args(args, defaults)
+    check_output_path("--save", args.save, args.overwrite)
+    inputs = read_npz("--inputs", args.inputs)
+    result = check_parity(Path(args.matlab), args.python, inputs, rtol=args.rtol, atol=args.atol,
+                          labels=[args.inputs.name])
+    if args.save is not None:
+        write_atomic(args.save, lambda f: np.savez(f, **_saved_arrays(inputs, result)), overwrite=args.overwrite,
+                     flag="--save")
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print(result.table())
+        if args.save is not None:
+            print(f"saved inputs and outputs to {args.save}")
+    return EXIT_OK if result.ok else EXIT_MISMATCH
+
+
+def _saved_arrays(inputs: dict[str, Any], result: ParityResult) -> dict[str, Any]:
+    """The inputs under their own names, each side's numeric outputs as ``octave/<name>``, ``numpy/<name>``."""
+    arrays: dict[str, Any] = {k: np.asarray(v) for k, v in inputs.items() if not isinstance(v, str)}
+    for side, values in (("octave", result.values[0]["octave"]), ("numpy", result.values[0]["numpy"])):
+        for name, value in values.items():
+            arr = np.asarray(value) if isinstance(value, (np.ndarray, int, float, bool, np.generic)) else None
+            if arr is not None and arr.dtype.kind in "biuf":
+                arrays[f"{side}/{name}"] = arr
+    return arrays

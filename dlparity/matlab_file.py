@@ -1,0 +1,228 @@
+r"""What a user's ``.m`` file is, read without running it: script or function, its names, its statement lines.
+
+The pair mode needs three things from the MATLAB side before Octave sees it: whether the file is
+a **script** (run in a workspace holding the inputs; every variable it assigns comes back) or a
+**function file** (called with the inputs matched to its declared argument names; its declared
+outputs come back), the **statement order** in which variables are first assigned (the order of
+the report), and the **line** of each assignment (quoted when that variable is the first to
+diverge). This is a reader of MATLAB's statement structure, not a parser of its expressions:
+comments (``%``, ``#``, block comments), strings, ``...`` continuations, and several statements
+on one line are handled; ``x = ...``, ``x(k) = ...``, ``s.f = ...``, ``[a, b] = ...`` and ``for k
+= ...`` count as assignments.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dlparity.validation import InputError
+
+_IDENT = r"[A-Za-z]\w*"
+_FUNCTION = re.compile(
+    rf"^\s*function\s+(?:(?:\[(?P<outs>[^\]]*)\]|(?P<out>{_IDENT}))\s*=\s*)?(?P<name>{_IDENT})\s*(?:\((?P<args>[^)]*)\))?")
+_SINGLE = re.compile(rf"^\s*(?P<name>{_IDENT})\s*(?:\([^=]*\)|\{{[^=]*\}}|\.\s*{_IDENT}[^=]*)?\s*=(?!=)")
+_MULTI = re.compile(r"^\s*\[(?P<names>[^\]]*)\]\s*=(?!=)")
+_FOR = re.compile(rf"^\s*(?:par)?for\s*\(?\s*(?P<name>{_IDENT})\s*=")
+_KEYWORDS = {"if", "elseif", "else", "end", "for", "parfor", "while", "switch", "case", "otherwise", "try",
+             "catch", "function", "return", "break", "continue", "global", "persistent", "do", "until",
+             "unwind_protect", "unwind_protect_cleanup", "end_unwind_protect", "endif", "endfor", "endwhile",
+             "endfunction", "endswitch", "end_try_catch"}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement: its 1-based line in the file and its text (continuations joined)."""
+
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class MatlabFile:
+    """A ``.m`` file read for the pair mode.
+
+    Attributes
+    ----------
+    path : Path
+        The file, resolved.
+    kind : {'script', 'function'}
+    name : str
+        The function's name (function files) or the file's stem (scripts).
+    arguments, outputs : tuple of str
+        Declared input and output names of a function file (empty for a script).
+    assigned : dict of str to Statement
+        Each variable the file (the main function's body, for a function file) assigns, at its
+        first assignment, in statement order.
+    lines : tuple of str
+        The file's lines, for quoting.
+    """
+
+    path: Path
+    kind: str
+    name: str
+    arguments: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    assigned: dict[str, Statement] = field(default_factory=dict)
+    lines: tuple[str, ...] = ()
+
+    def order(self) -> list[str]:
+        """Names in the MATLAB side's statement order: a function's outputs follow its body."""
+        if self.kind == "script":
+            return list(self.assigned)
+        body = [n for n in self.assigned if n in self.outputs]
+        return body + [n for n in self.outputs if n not in body]
+
+    def where(self, name: str) -> Statement | None:
+        """The statement that first assigns ``name``, if the file has one."""
+        return self.assigned.get(name)
+
+
+def _strip_comment(line: str) -> str:
+    """The code part of one line: drops ``%``/``#`` comments outside strings.
+
+    A quote is a string delimiter unless it follows a name, a closing bracket, a digit, a dot or
+    another transpose (then it is MATLAB's transpose ``'``).
+    """
+    out = []
+    quote = ""
+    prev = ""
+    k = 0
+    while k < len(line):
+        ch = line[k]
+        if quote:
+            out.append(ch)
+            if ch == quote:
+                if k + 1 < len(line) and line[k + 1] == quote:  # doubled quote inside a string
+                    out.append(line[k + 1])
+                    k += 1
+                else:
+                    quote = ""
+        elif ch in "%#":
+            break
+        elif ch == '"' or (ch == "'" and not (prev.isalnum() or prev in "_)]}.'")):
+            quote = ch
+            out.append(ch)
+        else:
+            out.append(ch)
+        if not ch.isspace():
+            prev = ch
+        k += 1
+    return "".join(out)
+
+
+def _split_statements(code: str) -> list[str]:
+    """Split one logical line at ``;`` and ``,`` that are outside brackets and strings."""
+    parts, depth, quote, prev, start = [], 0, "", "", 0
+    for k, ch in enumerate(code):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch == '"' or (ch == "'" and not (prev.isalnum() or prev in "_)]}.'")):
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(depth - 1, 0)
+        elif ch in ";," and depth == 0:
+            parts.append(code[start:k])
+            start = k + 1
+        if not ch.isspace():
+            prev = ch
+    parts.append(code[start:])
+    return [p for p in (p.strip() for p in parts) if p]
+
+
+def statements(lines: list[str]) -> list[Statement]:
+    """Every statement of ``lines`` with its first line number (block comments and continuations handled)."""
+    out: list[Statement] = []
+    pending, first, in_block = "", 0, False
+    for number, raw in enumerate(lines, start=1):
+        stripped = raw.strip()
+        if stripped in ("%{", "#{"):
+            in_block = True
+            continue
+        if in_block:
+            if stripped in ("%}", "#}"):
+                in_block = False
+            continue
+        code = _strip_comment(raw)
+        if not pending:
+            first = number
+        if code.rstrip().endswith("..."):
+            pending += code.rstrip()[:-3] + " "
+            continue
+        code = pending + code
+        pending = ""
+        out.extend(Statement(first, part) for part in _split_statements(code))
+    return out
+
+
+def assigned_names(text: str) -> list[str]:
+    """Variables one statement assigns (``[]`` for an expression or a command)."""
+    for_match = _FOR.match(text)
+    if for_match:
+        return [for_match.group("name")]
+    multi = _MULTI.match(text)
+    if multi:
+        names = re.split(r"[\s,]+", multi.group("names").strip())
+        return [re.match(_IDENT, n).group(0) for n in names if n and n != "~" and re.match(_IDENT, n)]  # type: ignore[union-attr]
+    single = _SINGLE.match(text)
+    if single and single.group("name") not in _KEYWORDS:
+        return [single.group("name")]
+    return []
+
+
+def read_matlab_file(path: str | Path, flag: str = "matlab") -> MatlabFile:  # noqa: PLR0912 (one check per fault)
+    """Read ``path`` as a script or a function file; one-sentence :class:`InputError` if it cannot be.
+
+    Raises
+    ------
+    InputError
+        The file is missing, not a ``.m`` file, unreadable, not UTF-8 text, empty, or declares a
+        function whose name is not a valid MATLAB name.
+    """
+    p = Path(path)
+    if p.suffix != ".m":
+        raise InputError(f"{flag} {str(p)!r} is not a .m file; expected a MATLAB script or function file ending in .m.")
+    if not p.is_file():
+        raise InputError(f"{flag} {str(p)!r} does not exist or is not a file; expected a MATLAB .m file.")
+    if not re.fullmatch(_IDENT, p.stem):
+        raise InputError(f"{flag} {str(p)!r}: the file name {p.stem!r} is not a valid MATLAB name (a letter, then "
+                         "letters, digits or underscores), so Octave cannot run it.")
+    try:
+        text = p.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise InputError(f"{flag} {str(p)!r} could not be read ({exc.strerror or exc}).") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{flag} {str(p)!r} is not UTF-8 text; expected a MATLAB .m file.") from None
+    lines = text.splitlines()
+    found = statements(lines)
+    if not found:
+        raise InputError(f"{flag} {str(p)!r} holds no MATLAB statements; expected a script or a function file.")
+    head = _FUNCTION.match(found[0].text)
+    if head is None:
+        assigned: dict[str, Statement] = {}
+        for st in found:
+            if st.text.split("(")[0].strip() == "function":
+                break  # local functions at the end of a script are not part of its workspace
+            for name in assigned_names(st.text):
+                assigned.setdefault(name, st)
+        return MatlabFile(p.resolve(), "script", p.stem, assigned=assigned, lines=tuple(lines))
+    outs_text = head.group("outs") if head.group("outs") is not None else (head.group("out") or "")
+    outputs = tuple(n for n in re.split(r"[\s,]+", outs_text.strip()) if n)
+    arguments = tuple(n for n in re.split(r"[\s,]+", (head.group("args") or "").strip()) if n)
+    body: dict[str, Statement] = {}
+    for st in found[1:]:
+        if _FUNCTION.match(st.text):
+            break  # the next (local) function starts: the main function's body is over
+        for name in assigned_names(st.text):
+            body.setdefault(name, st)
+    return MatlabFile(p.resolve(), "function", head.group("name"), arguments, outputs, body, tuple(lines))
+
+
+def python_keyword_inputs(names: list[str]) -> list[str]:
+    """Input names that Python cannot take as keyword arguments (``lambda``, ``class`` …)."""
+    return [n for n in names if keyword.iskeyword(n)]

@@ -1,0 +1,94 @@
+function outs = dlparity_run_mfile(kind, file, cases, outnames)
+% DLPARITY_RUN_MFILE  Run a user's MATLAB script or function file on many cases in one call.
+%   outs = dlparity_run_mfile(kind, file, cases, outnames)      (dlparity's pair mode)
+%
+%   kind      'script': FILE runs in a fresh function workspace holding the case's inputs, and
+%             every variable in that workspace afterwards comes back;
+%             'function': FILE's function is called with the case's arguments in declared order,
+%             and its declared outputs come back.
+%   file      absolute path of the .m file; its folder is put first on the path for the call
+%             (so the helper functions beside it are the ones found) and removed afterwards.
+%   cases     cell array, one element per case: for a script a struct (input name -> value),
+%             for a function a cell array of the arguments in declared order.
+%   outnames  cell array of a function's declared output names ({} for a script).
+%   outs      cell array, one struct per case with fields 'values' (name -> value, numeric and
+%             logical values only; logical ones sent as double), 'logical' (name -> 1 for those)
+%             and 'skipped' (name -> class, for values that are neither).
+%
+%   An error in the user's code stops the run: outs is then one struct whose field 'error' is
+%   'case C of K: <Octave's message> (FILE line L)'. (Returned, not raised: oct2py cannot format
+%   an error whose stack holds a frame without a line number.)
+  [folder, name] = fileparts(file);
+  addpath(folder);
+  restore = onCleanup(@() rmpath(folder));
+  outs = cell(1, numel(cases));
+  for c = 1:numel(cases)
+    try
+      if strcmp(kind, 'script')
+        got = dlparity_script_workspace__(file, cases{c});
+      else
+        args = cases{c};
+        res = cell(1, numel(outnames));
+        if isempty(outnames)
+          feval(name, args{:});
+        else
+          [res{:}] = feval(name, args{:});
+        end
+        got = struct();
+        for k = 1:numel(outnames)
+          got.(outnames{k}) = res{k};
+        end
+      end
+      outs{c} = dlparity_transportable__(got);
+    catch err
+      where = '';
+      for s = 1:numel(err.stack)
+        if strcmp(err.stack(s).file, file) && err.stack(s).line > 0
+          where = sprintf(' (%s.m line %d)', name, err.stack(s).line);
+          break;
+        end
+      end
+      outs = {struct('error', sprintf('case %d of %d: %s%s', c, numel(cases), err.message, where))};
+      return;
+    end
+  end
+end
+
+function dlparity_out__ = dlparity_script_workspace__(dlparity_file__, dlparity_in__)
+  % A fresh function workspace: the inputs, then the script, then every variable left.
+  dlparity_names__ = fieldnames(dlparity_in__);
+  for dlparity_k__ = 1:numel(dlparity_names__)
+    eval([dlparity_names__{dlparity_k__} ' = dlparity_in__.(dlparity_names__{dlparity_k__});']);
+  end
+  clear('dlparity_k__', 'dlparity_names__', 'dlparity_in__');
+  source(dlparity_file__);
+  dlparity_vars__ = who();
+  dlparity_out__ = struct();
+  for dlparity_k__ = 1:numel(dlparity_vars__)
+    dlparity_name__ = dlparity_vars__{dlparity_k__};
+    if ~strncmp(dlparity_name__, 'dlparity_', 9) && ~strcmp(dlparity_name__, 'ans')
+      dlparity_out__.(dlparity_name__) = eval(dlparity_name__);
+    end
+  end
+end
+
+function out = dlparity_transportable__(got)
+  % Numeric and logical values travel back; anything else (char, cell, struct, function handle)
+  % is named with its class, so the report can list it as not compared.
+  values = struct();
+  logical_ = struct();
+  skipped = struct();
+  names = fieldnames(got);
+  for k = 1:numel(names)
+    v = got.(names{k});
+    if islogical(v) && ~issparse(v)
+      values.(names{k}) = double(v);  % a MAT file would carry it as uint8
+      logical_.(names{k}) = 1;
+    elseif isnumeric(v) && ~issparse(v)
+      values.(names{k}) = v;
+    else
+      skipped.(names{k}) = class(v);
+    end
+  end
+  out = struct('values', values, 'logical', logical_, 'skipped', skipped);
+end
