@@ -34,10 +34,16 @@ _KEYWORDS = {"if", "elseif", "else", "end", "for", "parfor", "while", "switch", 
 
 @dataclass(frozen=True)
 class Statement:
-    """One statement: its 1-based line in the file and its text (continuations joined)."""
+    """One statement: its 1-based line in the file and its text (continuations joined).
+
+    ``file`` and ``source`` (the file's name and its first line as written, for quoting) are
+    filled in by :func:`read_matlab_file`.
+    """
 
     line: int
     text: str
+    file: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class MatlabFile:
         first assignment, in statement order.
     lines : tuple of str
         The file's lines, for quoting.
+    parts : tuple of Path
+        For several scripts run in one workspace, each of them in order (see :func:`read_matlab_files`).
     """
 
     path: Path
@@ -67,6 +75,12 @@ class MatlabFile:
     outputs: tuple[str, ...] = ()
     assigned: dict[str, Statement] = field(default_factory=dict)
     lines: tuple[str, ...] = ()
+    parts: tuple[Path, ...] = ()
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The scripts run in order (just ``path`` for a single file)."""
+        return self.parts or (self.path,)
 
     def order(self) -> list[str]:
         """Names in the MATLAB side's statement order: a function's outputs follow its body."""
@@ -199,7 +213,7 @@ def read_matlab_file(path: str | Path, flag: str = "matlab") -> MatlabFile:  # n
     except UnicodeDecodeError:
         raise InputError(f"{flag} {str(p)!r} is not UTF-8 text; expected a MATLAB .m file.") from None
     lines = text.splitlines()
-    found = statements(lines)
+    found = [Statement(st.line, st.text, p.name, lines[st.line - 1].strip()) for st in statements(lines)]
     if not found:
         raise InputError(f"{flag} {str(p)!r} holds no MATLAB statements; expected a script or a function file.")
     head = _FUNCTION.match(found[0].text)
@@ -221,6 +235,28 @@ def read_matlab_file(path: str | Path, flag: str = "matlab") -> MatlabFile:  # n
         for name in assigned_names(st.text):
             body.setdefault(name, st)
     return MatlabFile(p.resolve(), "function", head.group("name"), arguments, outputs, body, tuple(lines))
+
+
+def read_matlab_files(paths: str | Path | list[str | Path] | tuple[str | Path, ...], flag: str = "matlab") -> MatlabFile:
+    """One file, or several scripts run one after another in one workspace (as upstream's Gradient.m runs
+    its forward lines and then the section 1.2 block): their assignments in order, the first wins."""
+    if isinstance(paths, (str, Path)):
+        return read_matlab_file(paths, flag)
+    files = [read_matlab_file(p, flag) for p in paths]
+    if not files:
+        raise InputError(f"{flag} is an empty list; expected a .m file, or several scripts to run in order.")
+    if len(files) == 1:
+        return files[0]
+    functions = [f.path.name for f in files if f.kind != "script"]
+    if functions:
+        raise InputError(f"{flag} lists {len(files)} files, but {functions[0]} is a function file; only scripts can run "
+                         "one after another in one workspace.")
+    assigned: dict[str, Statement] = {}
+    for f in files:
+        for name, st in f.assigned.items():
+            assigned.setdefault(name, st)
+    return MatlabFile(files[0].path, "script", "+".join(f.name for f in files), assigned=assigned,
+                      lines=files[0].lines, parts=tuple(f.path for f in files))
 
 
 def python_keyword_inputs(names: list[str]) -> list[str]:

@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dlparity.comparison.compare import QuantityReport, compare_quantity
-from dlparity.matlab_file import MatlabFile, python_keyword_inputs, read_matlab_file
+from dlparity.matlab_file import MatlabFile, python_keyword_inputs, read_matlab_files
 from dlparity.validation import InputError
 
 Array = NDArray[np.float64]
@@ -158,7 +158,7 @@ class ParityResult:
         source = self.octave.get("source", "live")
         version = self.octave.get("version", "?")
         out = [f"octave: {source}, GNU Octave {version}" + (f", {self.octave['seconds']:.2f} s" if "seconds" in self.octave else ""),
-               f"matlab: {self.matlab.path} ({kind}) · python: {self.python} · {n} case{'s' if n != 1 else ''}",
+               f"matlab: {' then '.join(map(str, self.matlab.files))} ({kind}) · python: {self.python} · {n} case{'s' if n != 1 else ''}",
                f"tolerance: {self.tolerance}",
                "octave/numpy: the entry with the largest |Δ|/tolerance" + (" (the worst case of each variable)" if many else ""), "", *lines, ""]
         if self.matlab_only:
@@ -501,16 +501,16 @@ def _first_divergence(mfile: MatlabFile, func: Callable[..., Any], order: list[s
         st = mfile.where(name)
         py_file, py_lines = _python_lines(func)
         py = py_lines.get(name)
-        return Divergence(name, r.case, reason, mfile.path.name, st.line if st else None,
-                          mfile.lines[st.line - 1].strip() if st else None,
+        return Divergence(name, r.case, reason, st.file if st else mfile.path.name, st.line if st else None,
+                          st.source if st else None,
                           Path(py_file).name if py_file else None, py[0] if py else None, py[1] if py else None)
     return None
 
 
 # -- the public entry points --------------------------------------------------------------------
 
-def check_parity(
-    matlab: str | Path,
+def check_parity(  # noqa: PLR0912 (each check is one sentence for the user)
+    matlab: str | Path | Sequence[str | Path],
     python: Callable[..., Mapping[str, Any]] | str,
     inputs: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     *,
@@ -523,10 +523,11 @@ def check_parity(
 
     Parameters
     ----------
-    matlab : path
+    matlab : path, or a sequence of paths
         A MATLAB **script** (run in a fresh workspace holding the inputs; every variable it
         assigns comes back) or **function file** (called with the inputs matched to its declared
-        argument names; its declared outputs come back). Run verbatim by GNU Octave.
+        argument names; its declared outputs come back). Run verbatim by GNU Octave. Several
+        scripts run one after another in one workspace (as a driver would call them).
     python : callable or str
         The twin, called as ``python(**inputs)``, returning a dict name -> array; or
         ``"MODULE:FUNCTION"`` (MODULE importable or a path to a ``.py`` file).
@@ -557,7 +558,7 @@ def check_parity(
     dlparity.bridge.OctaveUnavailable, dlparity.bridge.OctaveError
         Octave is missing, or failed outside the user's code.
     """
-    mfile = read_matlab_file(matlab, "matlab")
+    mfile = read_matlab_files(matlab, "matlab")
     func = load_callable(python) if isinstance(python, str) else python
     if not callable(func):
         raise InputError(f"python is a {type(func).__name__}; expected a function (or 'MODULE:FUNCTION').")
@@ -730,7 +731,9 @@ def _run_octave(mfile: MatlabFile, cases: list[_Inputs], bridge: Any) -> tuple[l
                           else [[c.octave[a] for a in mfile.arguments] for c in cases])
     bridge.call("addpath", MFILES.as_posix(), nout=0)
     t0 = time.perf_counter()
-    outs = bridge.call("dlparity_run_mfile", mfile.kind, mfile.path.as_posix(), payload, list(mfile.outputs))
+    files = [p.as_posix() for p in mfile.files]
+    outs = bridge.call("dlparity_run_mfile", mfile.kind, files[0] if len(files) == 1 else files, payload,
+                       list(mfile.outputs))
     seconds = time.perf_counter() - t0
     items = _cells(outs)
     if len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]:

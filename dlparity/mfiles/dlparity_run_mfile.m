@@ -8,6 +8,7 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
 %             and its declared outputs come back.
 %   file      absolute path of the .m file; its folder is put first on the path for the call
 %             (so the helper functions beside it are the ones found) and removed afterwards.
+%             For scripts, a cell array of paths runs them one after another in one workspace.
 %   cases     cell array, one element per case: for a script a struct (input name -> value),
 %             for a function a cell array of the arguments in declared order.
 %   outnames  cell array of a function's declared output names ({} for a script).
@@ -18,14 +19,15 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
 %   An error in the user's code stops the run: outs is then one struct whose field 'error' is
 %   'case C of K: <Octave's message> (FILE line L)'. (Returned, not raised: oct2py cannot format
 %   an error whose stack holds a frame without a line number.)
-  [folder, name] = fileparts(file);
+  files = cellstr(file);
+  [folder, name] = fileparts(files{1});
   addpath(folder);
   restore = onCleanup(@() rmpath(folder));
   outs = cell(1, numel(cases));
   for c = 1:numel(cases)
     try
       if strcmp(kind, 'script')
-        got = dlparity_script_workspace__(file, cases{c});
+        got = dlparity_script_workspace__(files, cases{c});
       else
         args = cases{c};
         res = cell(1, numel(outnames));
@@ -43,8 +45,9 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
     catch err
       where = '';
       for s = 1:numel(err.stack)
-        if strcmp(err.stack(s).file, file) && err.stack(s).line > 0
-          where = sprintf(' (%s.m line %d)', name, err.stack(s).line);
+        if any(strcmp(err.stack(s).file, files)) && err.stack(s).line > 0
+          [~, stem] = fileparts(err.stack(s).file);
+          where = sprintf(' (%s.m line %d)', stem, err.stack(s).line);
           break;
         end
       end
@@ -54,14 +57,16 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
   end
 end
 
-function dlparity_out__ = dlparity_script_workspace__(dlparity_file__, dlparity_in__)
+function dlparity_out__ = dlparity_script_workspace__(dlparity_files__, dlparity_in__)
   % A fresh function workspace: the inputs, then the script, then every variable left.
   dlparity_names__ = fieldnames(dlparity_in__);
   for dlparity_k__ = 1:numel(dlparity_names__)
     eval([dlparity_names__{dlparity_k__} ' = dlparity_in__.(dlparity_names__{dlparity_k__});']);
   end
   clear('dlparity_k__', 'dlparity_names__', 'dlparity_in__');
-  source(dlparity_file__);
+  for dlparity_k__ = 1:numel(dlparity_files__)
+    source(dlparity_files__{dlparity_k__});
+  end
   dlparity_vars__ = who();
   dlparity_out__ = struct();
   for dlparity_k__ = 1:numel(dlparity_vars__)

@@ -1,0 +1,288 @@
+"""The pair mode: reading .m files, every bad input as one sentence before Octave, and the comparison's verdicts.
+
+Pairs are written here, fresh, in a temporary folder: scripts and function files with their
+NumPy twins. Octave is real (the plugin's ``octave`` fixture); where a test must show that
+nothing reached Octave, it passes a bridge that fails the test if it is called.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dlparity import InputError, MatlabError, assert_parity, check_parity
+from dlparity.matlab_file import read_matlab_file, statements
+
+# -- reading .m files ----------------------------------------------------------------------------
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_script_assignments_in_statement_order(tmp_path: Path) -> None:
+    m = read_matlab_file(write(tmp_path, "s.m", """% header comment: x = 1 is not code
+a = 1;  b = 'it''s % not a comment'; c = a';
+%{
+d = 4;
+%}
+e = [1, 2, ...
+     3];            % continued
+if a == 1, f = 2; end
+[g, ~, h] = size(ones(2, 3, 4));
+k(3) = 1; s.field = 2; t{2} = 3;
+for n = 1:3
+  a = a + n;  # Octave comment
+end
+x == 2;
+"""))
+    assert m.kind == "script"
+    assert m.order() == ["a", "b", "c", "e", "f", "g", "h", "k", "s", "t", "n"]
+    assert m.where("e").line == 6 and m.where("e").source == "e = [1, 2, ..."  # type: ignore[union-attr]
+    assert m.where("f").line == 8  # type: ignore[union-attr]
+
+
+def test_function_file_declarations_and_body(tmp_path: Path) -> None:
+    m = read_matlab_file(write(tmp_path, "f.m", """function [p, q] = f(a, b)
+% F  help text
+  q = a - b;
+  p = helper(a) + b;
+end
+
+function r = helper(x)
+  r = 2 * x;
+end
+"""))
+    assert (m.kind, m.name, m.arguments, m.outputs) == ("function", "f", ("a", "b"), ("p", "q"))
+    assert m.order() == ["q", "p"]  # statement order of the body, not of the declaration
+    assert "r" not in m.assigned  # a local function's variables are not the main function's
+
+
+def test_statements_split_and_join() -> None:
+    got = [(s.line, s.text) for s in statements(["x = 1; y = [1; 2]", "z = f(1, ...", "  2), w = 'a;b'"])]
+    assert got == [(1, "x = 1"), (1, "y = [1; 2]"), (2, "z = f(1,    2)"), (2, "w = 'a;b'")]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("missing.m", None, "does not exist"),
+    ("script.txt", "x = 1;", "is not a .m file"),
+    ("empty.m", "% only a comment\n", "holds no MATLAB statements"),
+    ("bad-name.m", "x = 1;", "is not a valid MATLAB name"),
+    ("latin1.m", b"x = '\xe9';", "is not UTF-8 text"),
+])
+def test_bad_matlab_files_are_one_sentence(tmp_path: Path, name: str, text: str | bytes | None, expected: str) -> None:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    elif text is not None:
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=expected) as err:
+        read_matlab_file(path)
+    assert "\n" not in str(err.value)
+
+
+# -- bad input: one sentence, before Octave ----------------------------------------------------------------------
+
+
+class NoOctave:
+    """A bridge that fails the test if anything reaches it: bad input must be refused before Octave."""
+
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"Octave was called ({args[:1]}) although the input was bad")
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> tuple[Path, Path]:
+    script = write(tmp_path, "scaled.m", "y = 2 * a;\nz = sum(y, 2);\n")
+    twin = write(tmp_path, "scaled.py", "import numpy as np\n\n\ndef scaled(a):\n    y = 2 * a\n"
+                                        "    z = np.sum(y, axis=1, keepdims=True)\n    return {'y': y, 'z': z}\n")
+    return script, twin
+
+
+BAD = [
+    (lambda s, t: (s, f"{t}:nope", {"a": np.ones((2, 2))}), "has no function 'nope'; it defines scaled"),
+    (lambda s, t: (s, f"{t}", {"a": np.ones((2, 2))}), "expected MODULE:FUNCTION"),
+    (lambda s, t: (s, "no_such_module_xyz:f", {"a": np.ones((2, 2))}), "cannot be imported"),
+    (lambda s, t: (s, f"{t}:scaled", {"lambda": np.ones((2, 2))}), "'lambda' is a Python keyword"),
+    (lambda s, t: (s, f"{t}:scaled", {"a": np.array([1, None])}), "an object"),
+    (lambda s, t: (s, f"{t}:scaled", {"a": np.array([1 + 2j])}), "a complex array"),
+    (lambda s, t: (s, f"{t}:scaled", {"a": np.array([1.0, np.nan])}), "expected finite numbers"),
+    (lambda s, t: (s, f"{t}:scaled", {"a": np.ones(2), "b": np.ones(2)}), "cannot take the inputs a, b"),
+    (lambda s, t: (s, f"{t}:scaled", {}), "cannot take the inputs"),
+    (lambda s, t: (s, f"{t}:scaled", {"dlparity_a": np.ones(2)}), "reserves"),
+    (lambda s, t: (s, f"{t}:scaled", []), "inputs is empty"),
+]
+
+
+@pytest.mark.parametrize(("build", "expected"), BAD)
+def test_bad_input_is_one_sentence_before_octave(pair: tuple[Path, Path], build: Any, expected: str) -> None:
+    matlab, python, inputs = build(*pair)
+    with pytest.raises(InputError) as err:
+        check_parity(matlab, python, inputs, bridge=NoOctave(), rtol=1e-12)
+    assert expected in str(err.value)
+    assert "\n" not in str(err.value) and str(err.value).endswith(".")
+
+
+def test_tolerance_flags_are_checked(pair: tuple[Path, Path]) -> None:
+    for bad in (-1.0, float("nan"), float("inf"), "1e-9"):
+        with pytest.raises(InputError, match="expected a finite number >= 0"):
+            check_parity(pair[0], f"{pair[1]}:scaled", {"a": np.ones((1, 2))}, rtol=bad, bridge=NoOctave())
+
+
+def test_python_side_raising_is_one_line(pair: tuple[Path, Path], tmp_path: Path) -> None:
+    write(tmp_path, "raises.py", "def raises(a):\n    return {'y': a / undefined_name}\n")
+    with pytest.raises(InputError) as err:
+        check_parity(pair[0], f"{tmp_path / 'raises.py'}:raises", {"a": np.ones((1, 2))}, bridge=NoOctave(), rtol=1e-9)
+    assert "raised NameError: name 'undefined_name' is not defined (raises.py line 2)" in str(err.value)
+    write(tmp_path, "broken.py", "import numpy as np\nx = 1 / 0\n")
+    with pytest.raises(InputError, match=r"importing .*broken.py raised ZeroDivisionError: division by zero \(broken.py line 2\)"):
+        check_parity(pair[0], f"{tmp_path / 'broken.py'}:f", {"a": np.ones((1, 2))}, bridge=NoOctave())
+    with pytest.raises(InputError, match="returned a list; expected a dict"):
+        check_parity(pair[0], lambda a: [a], {"a": np.ones((1, 2))}, bridge=NoOctave(), rtol=1e-9)
+
+
+def test_function_file_arguments_must_match_the_inputs(tmp_path: Path) -> None:
+    f = write(tmp_path, "f.m", "function [p] = f(a, b)\n  p = a + b;\nend\n")
+    with pytest.raises(InputError, match=r"the inputs lack b, which f.m declares as arguments \(a, b\)"):
+        check_parity(f, lambda a, b=0: {"p": a}, {"a": np.ones(2)}, bridge=NoOctave(), rtol=1e-9)
+    with pytest.raises(InputError, match="the inputs hold c, which f.m does not declare"):
+        check_parity(f, lambda a, b, c: {"p": a}, {"a": np.ones(2), "b": np.ones(2), "c": np.ones(2)},
+                     bridge=NoOctave(), rtol=1e-9)
+    g = write(tmp_path, "g.m", "function p = other_name(a)\n  p = a;\nend\n")
+    with pytest.raises(InputError, match="declares function 'other_name'"):
+        check_parity(g, lambda a: {"p": a}, {"a": np.ones(2)}, bridge=NoOctave(), rtol=1e-9)
+
+
+# -- errors in the user's MATLAB: Octave's words, with the line -------------------------------------------
+
+
+@pytest.mark.octave
+@pytest.mark.parametrize(("text", "expected"), [
+    ("y = 2 * a;\nz = y + ;\n", "parse error near line 2"),
+    ("y = 2 * a;\nz = [1 2 3] * [4 5 6];\n", "nonconformant arguments (op1 is 1x3, op2 is 1x3) (bad.m line 2)"),
+    ("y = 2 * a + b;\n", "'b' undefined"),
+])
+def test_errors_in_the_matlab_come_back_as_one_sentence(octave: Any, tmp_path: Path, text: str, expected: str) -> None:
+    script = write(tmp_path, "bad.m", text)
+    with pytest.raises(MatlabError) as err:
+        check_parity(script, lambda a: {"y": 2 * a}, {"a": np.ones((1, 3))}, bridge=octave, rtol=1e-12)
+    assert expected in str(err.value) and "\n" not in str(err.value)
+    if "undefined" in expected:
+        assert "add it to the inputs (they hold a)" in str(err.value)
+
+
+# -- what is compared, and how ---------------------------------------------------------------------------------
+
+
+@pytest.mark.octave
+def test_names_on_one_side_are_listed_and_shapes_come_first(octave: Any, tmp_path: Path) -> None:
+    script = write(tmp_path, "shapes.m", "row = sum(A, 1);\ncol = sum(A, 2);\nonly_m = 1;\nlabel = 'text';\n")
+
+    def twin(A: np.ndarray) -> dict[str, Any]:
+        return {"row": np.sum(A, axis=0), "col": np.sum(A, axis=1, keepdims=True), "only_py": A,
+                "label": "text"}
+
+    result = check_parity(script, twin, {"A": np.arange(6.0).reshape(2, 3)}, bridge=octave, rtol=1e-15)
+    assert not result.ok
+    assert result.matlab_only == ["only_m"] and result.python_only == ["only_py"]
+    assert result.not_compared == {"label": "MATLAB char"}
+    assert result.first_divergence is not None and result.first_divergence.name == "row"
+    table = result.table()
+    assert "MATLAB gives a 1x3 row, NumPy a 1-D (3,): keep it 2-D in the twin" in table
+    assert "only in MATLAB (not compared): only_m" in table and "only in Python (not compared): only_py" in table
+    assert "chosen by the user: atol 0 + rtol 1e-15" in table
+    col = next(r for r in result.reports if r.name == "col")
+    assert col.ok and col.max_abs_diff == 0.0
+
+
+@pytest.mark.octave
+@pytest.mark.parametrize(("where", "python_value"), [
+    ("numpy NaN", np.array([[np.nan, 2.0]])),
+    ("numpy Inf", np.array([[1.0, np.inf]])),
+])
+def test_non_finite_on_one_side_is_a_mismatch(octave: Any, tmp_path: Path, where: str, python_value: Any) -> None:
+    script = write(tmp_path, "v.m", "v = a;\n")
+    result = check_parity(script, lambda a: {"v": python_value}, {"a": np.array([[1.0, 2.0]])}, bridge=octave,
+                          rtol=1.0)
+    assert not result.ok, where
+
+
+@pytest.mark.octave
+def test_many_cases_go_to_octave_in_one_call(octave: Any, pair: tuple[Path, Path]) -> None:
+    calls: list[str] = []
+
+    class Counting:
+        def call(self, func: str, *args: Any, **kwargs: Any) -> Any:
+            calls.append(func)
+            return octave.call(func, *args, **kwargs)
+
+    cases = [{"a": np.full((2, 3), float(k))} for k in range(50)]
+    result = check_parity(pair[0], f"{pair[1]}:scaled", cases, bridge=Counting(), rtol=0.0)
+    assert result.ok and len(result.reports) == 100
+    assert calls.count("dlparity_run_mfile") == 1
+
+
+@pytest.mark.octave
+def test_assert_parity_message_is_the_table(octave: Any, pair: tuple[Path, Path]) -> None:
+    def off(a: np.ndarray) -> dict[str, Any]:
+        y = 2 * a
+        z = np.sum(y, axis=1, keepdims=True) + 1e-9
+        return {"y": y, "z": z}
+
+    with pytest.raises(AssertionError) as err:
+        assert_parity(pair[0], off, {"a": np.ones((2, 3))}, bridge=octave, atol=1e-12)
+    message = str(err.value)
+    assert "first diverging variable: z" in message
+    assert "scaled.m:2  z = sum(y, 2);" in message
+    assert "z = np.sum(y, axis=1, keepdims=True) + 1e-9" in message
+    assert "1 of 2 variables MISMATCH" in message
+
+
+# -- the command line ---------------------------------------------------------------------------------------------
+
+
+def dlparity(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dlparity", *args], capture_output=True, text=True, timeout=120,
+                          check=False, env={**os.environ, **(env or {})})
+
+
+@pytest.mark.octave
+def test_cli_pair_exit_codes(octave: Any, pair: tuple[Path, Path], tmp_path: Path) -> None:
+    case = tmp_path / "case.npz"
+    np.savez(case, a=np.arange(6.0).reshape(2, 3))
+    base = ["compare", "--matlab", str(pair[0]), "--python", f"{pair[1]}:scaled", "--inputs", str(case)]
+    ok = dlparity(*base, "--json")
+    assert ok.returncode == 0, ok.stderr
+    report = json.loads(ok.stdout)
+    assert report["ok"] is True and [q["name"] for q in report["quantities"]] == ["y", "z"]
+    assert set(report["quantities"][0]) >= {"name", "shape", "max_abs_diff", "max_rel_diff", "max_ulp", "tolerance",
+                                            "bound_ratio", "ok"}
+    assert report["octave"]["source"] == "live"
+    write(tmp_path, "off.py", "import numpy as np\n\n\ndef scaled(a):\n    y = 2 * a\n"
+                              "    z = np.sum(y, axis=0, keepdims=True)\n    return {'y': y, 'z': z}\n")
+    mismatch = dlparity(*base[:4], f"{tmp_path / 'off.py'}:scaled", *base[5:])
+    assert mismatch.returncode == 1, mismatch.stderr
+    assert "first diverging variable: z" in mismatch.stdout
+    missing = dlparity(*base[:2], str(tmp_path / "nope.m"), *base[3:])
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "does not exist" in missing.stderr
+    mixed = dlparity(*base, "--seed", "3")
+    assert mixed.returncode == 2 and "--seed belong to the document's blocks" in mixed.stderr
+    no_octave = dlparity(*base, env={"OCTAVE_EXECUTABLE": str(tmp_path / "no-octave-here")})
+    assert no_octave.returncode == 3, no_octave.stdout + no_octave.stderr
+    assert "Octave was not found" in no_octave.stderr
+
+
+def test_cli_pair_needs_all_three(pair: tuple[Path, Path]) -> None:
+    only_matlab = dlparity("compare", "--matlab", str(pair[0]))
+    assert only_matlab.returncode == 2 and "--matlab needs --python" in only_matlab.stderr
+    no_inputs = dlparity("compare", "--matlab", str(pair[0]), "--python", f"{pair[1]}:scaled")
+    assert no_inputs.returncode == 2 and "need --inputs CASE.npz" in no_inputs.stderr

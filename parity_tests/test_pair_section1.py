@@ -1,0 +1,115 @@
+"""The document's own blocks through the public API: dlparity's first users are its own section 1 tests.
+
+``check_parity`` runs ``matlab_ref/backprop.m`` (section 1.3, a script, verbatim) and, for section
+1.2, our forward lines then ``manual_gradients.m`` in one workspace, on the suite's 240 seeded
+cases in one Octave call per form, against the NumPy twins, with the automatic tolerance (each
+twin run once more on bound-tracking arrays). The hand-derived bounds of
+:mod:`dlparity.bounds.hand` stay as the independent cross-check (test_error_bounds.py,
+test_tracked*.py); here nothing about the blocks is hard-wired: every assigned variable comes
+back from Octave by itself, in the script's statement order.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_parity import CASES
+
+from dlparity import ParityResult, check_parity
+from dlparity.blocks import OUTPUTS
+from dlparity.bridge import matlab_ref_dir
+from dlparity.cases import Case, draw_case, zero_preactivation_case
+from python_impl.backprop import backprop
+from python_impl.gradient_forward import gradient_forward
+from python_impl.manual_gradients import manual_gradients
+
+pytestmark = pytest.mark.octave
+
+REF = matlab_ref_dir()
+SECTION_1_2 = [REF / "gradient_forward.m", REF / "manual_gradients.m"]
+
+
+def workspace(case: Case) -> dict[str, Any]:
+    """The variables the document's scripts expect in their workspace (run_block.m sets them up)."""
+    inp = case.inputs
+    return {**inp.arrays(), "i": inp.i, "batch_size": inp.batch_size, "batch_end": inp.batch_end}
+
+
+def section_1_2(X: Any, y: Any, W1: Any, b1: Any, W2: Any, b2: Any, W3: Any, b3: Any, i: int, batch_size: int,
+                batch_end: int) -> dict[str, Any]:
+    """The NumPy side of 'gradient_forward; manual_gradients' (what python_impl.run_block does for 'manual')."""
+    forward = gradient_forward(X, y, W1, b1, W2, b2, W3, b3, i, batch_end)
+    return {**forward, **manual_gradients(forward["x"], forward["error"], batch_size, W1, b1, W2, b2, W3)}
+
+
+@pytest.fixture(scope="module")
+def section13(octave: Any) -> ParityResult:
+    return check_parity(REF / "backprop.m", backprop, [workspace(c) for c in CASES],
+                        labels=[c.describe() for c in CASES], bridge=octave)
+
+
+@pytest.fixture(scope="module")
+def section12(octave: Any) -> ParityResult:
+    return check_parity(SECTION_1_2, section_1_2, [workspace(c) for c in CASES],
+                        labels=[c.describe() for c in CASES], bridge=octave)
+
+
+def test_every_assigned_variable_comes_back_in_statement_order(section13: ParityResult,
+                                                               section12: ParityResult) -> None:
+    assert [r.name for r in section13.by_variable()] == list(OUTPUTS["backprop"])
+    assert [r.name for r in section12.by_variable()] == list(OUTPUTS["manual"])
+    for result in (section13, section12):
+        assert not result.matlab_only and not result.python_only and not result.not_compared
+        assert len(result.reports) == len(CASES) * len(result.by_variable())
+        assert result.tolerance.startswith("automatic")
+
+
+@pytest.mark.parametrize("name", OUTPUTS["backprop"])
+def test_section_1_3_matches(section13: ParityResult, name: str) -> None:
+    bad = [r.message() for r in section13.reports if r.name == name and not r.ok]
+    assert not bad, "\n".join(bad[:5])
+
+
+@pytest.mark.parametrize("name", OUTPUTS["manual"])
+def test_section_1_2_matches(section12: ParityResult, name: str) -> None:
+    bad = [r.message() for r in section12.reports if r.name == name and not r.ok]
+    assert not bad, "\n".join(bad[:5])
+
+
+PLANT_CASES = [draw_case(7, (5, 7, 3), 40, 8, 33), zero_preactivation_case(11)]
+
+
+def test_planted_slip_in_the_python_twin_is_named(octave: Any, tmp_path: Path) -> None:
+    """The errata's classic: 1/batch_size for 2/batch_size. delta3 is the first variable to part."""
+    source = Path(backprop.__code__.co_filename).read_text(encoding="utf-8")
+    old = "delta3 = 2 / batch_size * (error)"
+    assert source.count(old) == 1
+    (tmp_path / "slipped_backprop.py").write_text(source.replace(old, "delta3 = 1 / batch_size * (error)"),
+                                                  encoding="utf-8")
+    result = check_parity(REF / "backprop.m", f"{tmp_path / 'slipped_backprop.py'}:backprop",
+                          [workspace(c) for c in PLANT_CASES], bridge=octave)
+    assert not result.ok and result.first_divergence is not None
+    assert result.first_divergence.name == "delta3"
+    assert result.first_divergence.matlab_text == "delta3 = 2/batch_size * (error);"
+    assert result.first_divergence.python_text is not None
+    assert result.first_divergence.python_text.startswith("delta3 = 1 / batch_size * (error)")
+    assert [r.name for r in result.by_variable() if not r.ok] == ["delta3", "dW3", "db3", "delta2", "dW2", "db2",
+                                                                  "delta1", "dW1", "db1"]
+
+
+def test_planted_slip_in_the_matlab_is_named(octave: Any, tmp_path: Path) -> None:
+    """A copy of the MATLAB side (never the real files) whose ReLU_deriv says >=: the exact zeros of the
+    zero-pre-activation case make delta2 or delta1 part, and Octave's column shows it."""
+    for name in ("backprop.m", "ReLU.m", "ReLU_deriv.m"):
+        shutil.copy(REF / name, tmp_path / name)
+    deriv = tmp_path / "ReLU_deriv.m"
+    text = deriv.read_text(encoding="utf-8")
+    assert text.count("d = z > 0;") == 1
+    deriv.write_text(text.replace("d = z > 0;", "d = z >= 0;"), encoding="utf-8")
+    result = check_parity(tmp_path / "backprop.m", backprop, [workspace(PLANT_CASES[1])], bridge=octave)
+    assert not result.ok and result.first_divergence is not None
+    assert result.first_divergence.name in ("delta2", "delta1")
+    assert result.first_divergence.matlab_file == "backprop.m"
