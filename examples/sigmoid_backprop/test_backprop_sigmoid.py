@@ -99,3 +99,13 @@ def test_command_line_pair_mode(octave: object, tmp_path: Path) -> None:
                           check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "first diverging variable: dW1" in proc.stdout
+
+
+def test_case_npz_is_make_case_0() -> None:
+    """case.npz (for the command line in examples/README.md) is exactly make_case(0): regenerate it with
+    numpy.savez('case.npz', **make_case(0))."""
+    with np.load(HERE / "case.npz") as stored:
+        expected = make_case(0)
+        assert sorted(stored.files) == sorted(expected)
+        for name, value in expected.items():
+            assert np.array_equal(stored[name], value), name

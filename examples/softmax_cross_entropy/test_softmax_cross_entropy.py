@@ -58,3 +58,13 @@ def test_a_row_returned_one_dimensional_is_a_shape_difference_with_its_fix(octav
     assert not result.ok
     assert result.first_divergence is not None and result.first_divergence.name == "loss"
     assert "shape" in result.table() and "(1,)" in result.table()
+
+
+def test_case_npz_is_make_case_0() -> None:
+    """case.npz (for the command line in the README) is exactly make_case(0): regenerate it with
+    numpy.savez('case.npz', **make_case(0))."""
+    with np.load(HERE / "case.npz") as stored:
+        expected = make_case(0)
+        assert sorted(stored.files) == sorted(expected)
+        for name, value in expected.items():
+            assert np.array_equal(stored[name], value), name
