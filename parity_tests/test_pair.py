@@ -154,7 +154,7 @@ def test_function_file_arguments_must_match_the_inputs(tmp_path: Path) -> None:
     f = write(tmp_path, "f.m", "function [p] = f(a, b)\n  p = a + b;\nend\n")
     with pytest.raises(InputError, match=r"the inputs lack b, which f.m declares as arguments \(a, b\)"):
         check_parity(f, lambda a, b=0: {"p": a}, {"a": np.ones(2)}, bridge=NoOctave(), rtol=1e-9)
-    with pytest.raises(InputError, match="the inputs hold c, which f.m does not declare"):
+    with pytest.raises(InputError, match=r"the inputs hold c, which f\.m does not declare"):
         check_parity(f, lambda a, b, c: {"p": a}, {"a": np.ones(2), "b": np.ones(2), "c": np.ones(2)},
                      bridge=NoOctave(), rtol=1e-9)
     g = write(tmp_path, "g.m", "function p = other_name(a)\n  p = a;\nend\n")

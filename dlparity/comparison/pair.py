@@ -509,7 +509,7 @@ def _first_divergence(mfile: MatlabFile, func: Callable[..., Any], order: list[s
 
 # -- the public entry points --------------------------------------------------------------------
 
-def check_parity(  # noqa: PLR0912 (each check is one sentence for the user)
+def check_parity(
     matlab: str | Path | Sequence[str | Path],
     python: Callable[..., Mapping[str, Any]] | str,
     inputs: Mapping[str, Any] | Sequence[Mapping[str, Any]],
