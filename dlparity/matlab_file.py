@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -237,7 +238,7 @@ def read_matlab_file(path: str | Path, flag: str = "matlab") -> MatlabFile:  # n
     return MatlabFile(p.resolve(), "function", head.group("name"), arguments, outputs, body, tuple(lines))
 
 
-def read_matlab_files(paths: str | Path | list[str | Path] | tuple[str | Path, ...], flag: str = "matlab") -> MatlabFile:
+def read_matlab_files(paths: str | Path | Sequence[str | Path], flag: str = "matlab") -> MatlabFile:
     """One file, or several scripts run one after another in one workspace (as upstream's Gradient.m runs
     its forward lines and then the section 1.2 block): their assignments in order, the first wins."""
     if isinstance(paths, (str, Path)):

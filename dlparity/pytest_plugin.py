@@ -101,7 +101,8 @@ def pytest_testnodedown(node: Any, error: object) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    parts: list[Any] = list(config.stash.get(_WORKER_PARTS, None) or [])
+    stored: list[Any] = config.stash.get(_WORKER_PARTS, [])
+    parts = list(stored)
     own = _summary(config)
     if own is not None:
         parts.append(own)

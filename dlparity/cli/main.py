@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from dlparity.bridge import OctaveError, OctaveUnavailable, get_bridge
+from dlparity.bridge import OctaveError, OctaveUnavailable
 from dlparity.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_MISMATCH,
@@ -30,8 +30,11 @@ from dlparity.cli.args import (
 )
 from dlparity.cli.gradcheck import add_gradcheck_parser, run_gradcheck
 from dlparity.cli.pair import add_pair_arguments, run_pair, wants_pair
+from dlparity.cli.record import add_record_parser, add_selfcheck_parser, octave_line, run_record, run_selfcheck
 from dlparity.cli.train import add_train_parser, run_train
 from dlparity.comparison.compare import CaseResult, QuantityReport, evaluate
+from dlparity.comparison.pair import octave_version
+from dlparity.store import octave_for_comparison
 from dlparity.validation import InputError
 
 # -- compare ----------------------------------------------------------------------------------
@@ -114,12 +117,20 @@ def compare_table(result: CaseResult, reports: Sequence[QuantityReport]) -> str:
     return "\n".join(out)
 
 
+def octave_json(bridge: Any) -> dict[str, Any]:
+    """The ``"octave"`` field of ``--json``: where the Octave column comes from."""
+    if getattr(bridge, "source", "live") == "stored":
+        return dict(bridge.describe())
+    return {"source": "live", "version": octave_version(bridge), "recorded": None}
+
+
 def run_compare(args: argparse.Namespace) -> int:
     if wants_pair(args):  # --matlab/--python: any MATLAB/NumPy pair (dlparity/cli/pair.py)
         return run_pair(args, build_parser().parse_args(["compare"]))
     check_output_path("--save", args.save, args.overwrite)
     case = case_from_args(args)
-    result = evaluate([case], forms_of(args.form), bridge=get_bridge())[0]
+    bridge = octave_for_comparison()  # live Octave, or the stored results where there is none
+    result = evaluate([case], forms_of(args.form), bridge=bridge)[0]
     reports = result.reports()
     if args.save is not None:
         try:
@@ -127,8 +138,9 @@ def run_compare(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise InputError(f"--save {args.save} could not be written ({exc.strerror or exc}).") from None
     if args.json:
-        print(json.dumps(compare_json(result, reports), indent=2))
+        print(json.dumps({**compare_json(result, reports), "octave": octave_json(bridge)}, indent=2))
     else:
+        print(octave_line(bridge))
         print(compare_table(result, reports))
         if args.save is not None:
             print(f"saved inputs and outputs to {args.save}")
@@ -141,15 +153,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dlparity", description="Check the derivation's MATLAB, run in GNU Octave, against its NumPy port.")
     parser.add_argument("--version", action="version", version="dlparity 0.1.0")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{compare,gradcheck,train}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{compare,gradcheck,train,record,selfcheck}")
     add_compare_parser(sub)
     add_gradcheck_parser(sub)
     add_train_parser(sub)
+    add_record_parser(sub)
+    add_selfcheck_parser(sub)
     return parser
 
 
 RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "compare": run_compare, "gradcheck": run_gradcheck, "train": run_train}
+    "compare": run_compare, "gradcheck": run_gradcheck, "train": run_train, "record": run_record,
+    "selfcheck": run_selfcheck}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,7 +16,7 @@ import numpy as np
 
 from dlparity.cli.args import EXIT_MISMATCH, EXIT_OK, check_output_path
 from dlparity.comparison.pair import ParityResult, check_parity
-from dlparity.fileio import read_npz, write_atomic
+from dlparity.store import REFERENCE_FOLDER, octave_for_comparison
 from dlparity.validation import InputError
 
 #: Flags of the section 1 mode that mean nothing for a pair.
@@ -69,10 +69,15 @@ def check_pair_args(args: argparse.Namespace, defaults: argparse.Namespace) -> N
 
 def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
     check_pair_args(args, defaults)
+    from dlparity.fileio import read_npz, write_atomic  # noqa: PLC0415
+
     check_output_path("--save", args.save, args.overwrite)
     inputs = read_npz("--inputs", args.inputs)
-    result = check_parity(Path(args.matlab), args.python, inputs, rtol=args.rtol, atol=args.atol,
-                          labels=[args.inputs.name])
+    matlab = Path(args.matlab)
+    # Bad input is refused before Octave starts: the bridge is chosen lazily, on the first Octave call.
+    bridge = LazyOctave([matlab.parent / REFERENCE_FOLDER])
+    result = check_parity(matlab, args.python, inputs, rtol=args.rtol, atol=args.atol, labels=[args.inputs.name],
+                          bridge=bridge)
     if args.save is not None:
         write_atomic(args.save, lambda f: np.savez(f, **_saved_arrays(inputs, result)), overwrite=args.overwrite,
                      flag="--save")
@@ -83,6 +88,29 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
         if args.save is not None:
             print(f"saved inputs and outputs to {args.save}")
     return EXIT_OK if result.ok else EXIT_MISMATCH
+
+
+class LazyOctave:
+    """Live Octave, or the stored results beside the .m file, chosen at the first call (not before the input checks)."""
+
+    def __init__(self, folders: list[Path]) -> None:
+        self.folders = folders
+        self._bridge: Any = None
+
+    def _get(self) -> Any:
+        if self._bridge is None:
+            self._bridge = octave_for_comparison(self.folders)
+        return self._bridge
+
+    @property
+    def source(self) -> str:
+        return str(getattr(self._get(), "source", "live"))
+
+    def describe(self) -> dict[str, Any]:
+        return dict(self._get().describe())
+
+    def call(self, func: str, *args: Any, **kwargs: Any) -> Any:
+        return self._get().call(func, *args, **kwargs)
 
 
 def _saved_arrays(inputs: dict[str, Any], result: ParityResult) -> dict[str, Any]:

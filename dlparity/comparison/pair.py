@@ -157,7 +157,9 @@ class ParityResult:
         lines.insert(1, "  ".join("-" * w for w in widths))
         source = self.octave.get("source", "live")
         version = self.octave.get("version", "?")
-        out = [f"octave: {source}, GNU Octave {version}" + (f", {self.octave['seconds']:.2f} s" if "seconds" in self.octave else ""),
+        recorded = f", recorded {self.octave['recorded']}" if "recorded" in self.octave else ""
+        out = [f"octave: {source}, GNU Octave {version}{recorded}"
+               + (f", {self.octave['seconds']:.2f} s" if "seconds" in self.octave else ""),
                f"matlab: {' then '.join(map(str, self.matlab.files))} ({kind}) · python: {self.python} · {n} case{'s' if n != 1 else ''}",
                f"tolerance: {self.tolerance}",
                "octave/numpy: the entry with the largest |Δ|/tolerance" + (" (the worst case of each variable)" if many else ""), "", *lines, ""]
@@ -749,11 +751,15 @@ def _run_octave(mfile: MatlabFile, cases: list[_Inputs], bridge: Any) -> tuple[l
         skipped = {k: str(v) for k, v in _fields(item.get("skipped")).items()}
         values = {k: (np.asarray(v) != 0 if k in logical else v) for k, v in values.items()}
         results.append((values, skipped))
-    info = {"source": "live", "version": _octave_version(bridge), "seconds": round(seconds, 4)}
+    if getattr(bridge, "source", "live") == "stored":
+        info = {**bridge.describe(), "seconds": round(seconds, 4)}
+    else:
+        info = {"source": "live", "version": octave_version(bridge), "seconds": round(seconds, 4)}
     return results, info
 
 
-def _octave_version(bridge: Any) -> str:
+def octave_version(bridge: Any) -> str:
+    """GNU Octave's version as the bridge reports it (asked once per bridge)."""
     cached = getattr(bridge, "_dlparity_version", None)
     if cached is None:
         try:

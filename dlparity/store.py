@@ -1,0 +1,463 @@
+r"""Recorded Octave results: parity where there is no Octave, checked for freshness.
+
+A **store** is a folder of parts, each an ``.npz`` of arrays plus a ``.json`` of provenance:
+the Octave version and BLAS library, the platform, the date, the package version, the SHA-256 of
+every ``.m`` file involved, and one entry per recorded Octave evaluation with the specification
+of its case. An entry is keyed by the SHA-256 of what was sent to Octave (the function, and the
+case's inputs as bytes, dtype and shape), so the same inputs find the same recorded result,
+whichever test or command asks, and any other inputs find nothing.
+
+:class:`RecordingBridge` wraps a live Octave bridge and notes every block case, pair case and
+training run it evaluates; :class:`StoredBridge` answers the same calls from a store, and is
+what the command line and the pytest plugin use when Octave is missing. A stored result whose
+``.m`` files changed since it was recorded is refused (:class:`StaleReference`) with the command
+that regenerates it; a case the store does not hold is refused (:class:`NotRecorded`) naming what
+to do. Both are :class:`dlparity.bridge.OctaveUnavailable`: exit status 3 on the command line.
+
+The package's own store (``dlparity/reference/``, shipped in the wheel) holds the section 1
+blocks on the suite's seeded cases and the short training runs on the synthetic set;
+``dlparity record`` regenerates it. Users' own pairs are recorded by the pytest plugin's
+``--dlparity-record`` into a ``dlparity_reference/`` folder beside each test file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlparity.bridge import OctaveUnavailable
+
+#: The package's own store: shipped inside the wheel beside the code.
+PACKAGE_STORE = Path(__file__).resolve().parent / "reference"
+
+#: Format of the provenance files; a store of another format is refused as stale.
+FORMAT = 1
+
+
+class NotRecorded(OctaveUnavailable):
+    """Octave is not there and the store does not hold this evaluation."""
+
+
+class StaleReference(OctaveUnavailable):
+    """The store holds this evaluation, but an ``.m`` file it depends on changed since it was recorded."""
+
+
+# -- keys: what was sent to Octave, as bytes ------------------------------------------------------------------
+
+def _feed(h: Any, value: Any) -> None:
+    """Hash ``value`` canonically: type, then content (arrays by dtype, shape and C-order bytes)."""
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        arr = np.ascontiguousarray(value)
+        h.update(f"A{arr.dtype.str}{arr.shape}".encode())
+        h.update(arr.tobytes())
+    elif isinstance(value, Mapping):
+        h.update(f"D{len(value)}".encode())
+        for k, v in value.items():
+            _feed(h, str(k))
+            _feed(h, v)
+    elif isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.dtype == object):
+        items = list(np.ravel(value)) if isinstance(value, np.ndarray) else list(value)
+        h.update(f"L{len(items)}".encode())
+        for v in items:
+            _feed(h, v)
+    elif isinstance(value, (bool, np.bool_)):
+        h.update(b"B1" if value else b"B0")
+    elif isinstance(value, (int, float, np.integer, np.floating)):
+        h.update(b"F" + np.float64(value).tobytes())  # MATLAB's doubles: 33 and 33.0 are one value
+    elif isinstance(value, str):
+        h.update(f"S{len(value)}:".encode() + value.encode())
+    elif value is None:
+        h.update(b"N")
+    else:
+        raise TypeError(f"cannot key a {type(value).__name__}")
+
+
+def key_of(*parts: Any) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        _feed(h, p)
+    return h.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- trees of results <-> arrays + JSON -------------------------------------------------------------------------
+
+def _encode(value: Any, arrays: dict[str, Any], prefix: str) -> Any:  # noqa: PLR0911 (one return per kind)
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        arr = np.ascontiguousarray(value)
+        digest = key_of(arr)  # identical arrays (the two forms' x, y_true, ... in one case) are stored once
+        seen = arrays.setdefault("__seen__", {})
+        if digest not in seen:
+            seen[digest] = f"a{len(seen)}"
+            arrays[seen[digest]] = arr.copy()
+        return {"a": seen[digest]}
+    if isinstance(value, Mapping):
+        return {"d": [[str(k), _encode(v, arrays, prefix)] for k, v in value.items()]}
+    if isinstance(value, np.ndarray):  # a cell array
+        return {"c": list(value.shape), "i": [_encode(v, arrays, prefix) for v in np.ravel(value)]}
+    if isinstance(value, (list, tuple)):
+        return {"l": [_encode(v, arrays, prefix) for v in value]}
+    if isinstance(value, (bool, np.bool_)):
+        return {"b": bool(value)}
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return {"n": float(value)}
+    if isinstance(value, str):
+        return {"s": value}
+    if value is None:
+        return None
+    raise TypeError(f"cannot store a {type(value).__name__}")
+
+
+def _decode(tree: Any, arrays: Mapping[str, np.ndarray]) -> Any:  # noqa: PLR0911 (one return per kind)
+    if tree is None:
+        return None
+    if "a" in tree:
+        return np.array(arrays[tree["a"]])
+    if "d" in tree:
+        return {k: _decode(v, arrays) for k, v in tree["d"]}
+    if "c" in tree:
+        cell = np.empty(int(np.prod(tree["c"])), dtype=object)
+        for k, v in enumerate(tree["i"]):
+            cell[k] = _decode(v, arrays)
+        return cell.reshape(tree["c"])
+    if "l" in tree:
+        return [_decode(v, arrays) for v in tree["l"]]
+    if "b" in tree:
+        return bool(tree["b"])
+    if "n" in tree:
+        return float(tree["n"])
+    return tree["s"]
+
+
+# -- a store part on disk -------------------------------------------------------------------------------------
+
+@dataclass
+class Entry:
+    """One recorded evaluation: what it was, which ``.m`` files it depends on, and Octave's result."""
+
+    key: str
+    kind: str
+    spec: dict[str, Any]
+    mfiles: dict[str, str]  # path (as recorded, relative to the store's base) -> SHA-256
+    result: Any
+
+
+@dataclass
+class Part:
+    """A store part: entries plus the provenance of the Octave that produced them."""
+
+    path: Path  # without suffix: path.npz, path.json
+    provenance: dict[str, Any] = field(default_factory=dict)
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Part:
+        meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise StaleReference(f"the stored Octave results {path.with_suffix('.json')} have format "
+                                 f"{meta.get('format')!r}, not {FORMAT}; regenerate them with {meta.get('regenerate')}.")
+        with np.load(path.with_suffix(".npz"), allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        part = cls(path, {k: v for k, v in meta.items() if k != "entries"})
+        shared = meta.get("mfiles", {})
+        for e in meta["entries"]:
+            part.entries[e["key"]] = Entry(e["key"], e["kind"], e["spec"], {m: shared[m] for m in e["mfiles"]},
+                                           _decode(e["result"], arrays))
+        return part
+
+    def save(self) -> None:
+        """Write atomically: temporary files in the same folder, renamed over the old ones when complete."""
+        arrays: dict[str, Any] = {}
+        entries: list[dict[str, Any]] = []
+        for n, e in enumerate(sorted(self.entries.values(), key=lambda e: (e.kind, json.dumps(e.spec, sort_keys=True),
+                                                                            e.key))):
+            entries.append({"key": e.key, "kind": e.kind, "spec": e.spec, "mfiles": e.mfiles,
+                            "result": _encode(e.result, arrays, f"e{n}_")})
+        arrays.pop("__seen__", None)
+        shared: dict[str, str] = {}
+        for item in entries:  # each .m file's SHA-256 once per part; entries name the files they depend on
+            shared.update(item["mfiles"])
+            item["mfiles"] = sorted(item["mfiles"])
+        meta = {**self.provenance, "format": FORMAT, "mfiles": shared}
+        head = json.dumps(meta, indent=1)[:-2]
+        body = ",\n".join(json.dumps(item, separators=(",", ":")) for item in entries)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(self.path.with_suffix(".npz"), lambda f: np.savez_compressed(f, **arrays))
+        _write_atomic(self.path.with_suffix(".json"),
+                      lambda f: f.write(f'{head},\n "entries": [\n{body}\n ]\n}}\n'.encode()))
+
+
+def _write_atomic(path: Path, write: Callable[[Any], Any]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _octave_provenance(live: Any, regenerate: str) -> dict[str, Any]:
+    from dlparity import __version__  # noqa: PLC0415
+
+    def ask(*args: Any) -> str:
+        try:
+            return " ".join(str(live.call(*args)).split())
+        except Exception:  # provenance is a label: never a reason to fail a recording
+            return "?"
+
+    return {
+        "octave_version": ask("OCTAVE_VERSION"),
+        "blas": ask("version", "-blas"),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "recorded": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
+        "package_version": __version__,
+        "regenerate": regenerate,
+    }
+
+
+# -- recording ------------------------------------------------------------------------------------------------
+
+class RecordingBridge:
+    """A live bridge that notes every evaluation it makes, for a store part.
+
+    ``mfiles_of(kind, args)`` names the ``.m`` files an evaluation depends on; their SHA-256 is
+    recorded beside it (paths relative to ``base``, the folder the store is read against).
+    """
+
+    source = "live"
+
+    def __init__(self, live: Any, base: Path, regenerate: str) -> None:
+        self.live = live
+        self.base = base
+        self.regenerate = regenerate
+        self.entries: dict[str, Entry] = {}
+
+    def __getattr__(self, name: str) -> Any:  # session(), pid(), timeout ... of the live bridge
+        return getattr(self.live, name)
+
+    def _shas(self, paths: Iterable[Path]) -> dict[str, str]:
+        out = {}
+        for p in sorted(set(paths)):
+            out[Path(os.path.relpath(p.resolve(), self.base.resolve())).as_posix()] = sha256_file(p)
+        return out
+
+    def run_cases(self, form: str, cases: Sequence[Any]) -> list[dict[str, np.ndarray]]:
+        results: list[dict[str, np.ndarray]] = self.live.run_cases(form, cases)
+        shas = self._shas(block_mfiles())
+        for case, result in zip(cases, results, strict=True):
+            k = block_key(form, case)
+            spec = {"form": form, "N": case.N, "sizes": list(case.sizes), "i": case.i, "batch_size": case.batch_size}
+            self.entries[k] = Entry(k, "block", spec, shas, result)
+        return results
+
+    def call(self, func: str, *args: Any, **kwargs: Any) -> Any:
+        out = self.live.call(func, *args, **kwargs)
+        if func == "dlparity_run_mfile":
+            kind, files, payload, outnames = args
+            paths = [Path(f) for f in ([files] if isinstance(files, str) else files)]
+            folder_m = [p for f in paths for p in f.parent.glob("*.m")]  # the helpers beside it too
+            items = list(np.ravel(out)) if isinstance(out, np.ndarray) else [out]
+            if not (len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]):
+                shas = self._shas(folder_m)
+                for case, item in zip(payload, items, strict=True):
+                    k = pair_key(kind, paths, case, outnames)
+                    spec = {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames)}
+                    self.entries[k] = Entry(k, "pair", spec, shas, item)
+        elif func == "train_sgd":
+            from dlparity.bridge import matlab_ref_dir  # noqa: PLC0415
+
+            k = key_of("train_sgd", list(args))
+            spec = {"form": args[0], "shapes": [list(np.shape(a)) for a in args[1:11]],
+                    "scalars": [float(a) for a in args[11:] if isinstance(a, (int, float, np.integer, np.floating))]}
+            self.entries[k] = Entry(k, "train", spec, self._shas(matlab_ref_dir().glob("*.m")), out)
+        return out
+
+    def part(self, path: Path) -> Part:
+        """The recorded entries as a store part with this Octave's provenance."""
+        return Part(path, _octave_provenance(self.live, self.regenerate), dict(self.entries))
+
+
+def block_mfiles() -> list[Path]:
+    """The .m files a section 1 block evaluation runs: every file of matlab_ref but the training loop."""
+    from dlparity.bridge import matlab_ref_dir  # noqa: PLC0415
+
+    return [p for p in matlab_ref_dir().glob("*.m") if p.name != "train_sgd.m"]
+
+
+def block_key(form: str, case: Any) -> str:
+    """The key of one section 1 block case: the form and the workspace run_block.m sets up."""
+    return key_of("run_block", form, case.arrays(), case.i, case.batch_size)
+
+
+def pair_key(kind: str, files: Sequence[Path], case: Any, outnames: Sequence[str]) -> str:
+    """The key of one pair case: how the file is run, its name (not its content: that is the freshness check), the inputs."""
+    return key_of("dlparity_run_mfile", kind, [Path(f).name for f in files], case, list(outnames))
+
+
+# -- answering from a store ---------------------------------------------------------------------------------
+
+class StoredBridge:
+    """Answers the calls a live bridge would, from recorded results: the Octave side where Octave is missing.
+
+    Parameters
+    ----------
+    parts : sequence of (Path, Path)
+        Each store part (path without suffix) with the folder its recorded ``.m`` paths are relative to.
+    why : str
+        Why the store is used (named in the errors: "Octave was not found on PATH …").
+    """
+
+    source = "stored"
+
+    def __init__(self, parts: Sequence[tuple[Path, Path]], why: str = "") -> None:
+        self.why = why
+        self.parts: list[tuple[Part, Path]] = []
+        for path, base in parts:
+            if path.with_suffix(".json").is_file():
+                self.parts.append((Part.load(path), base))
+
+    @property
+    def available(self) -> bool:
+        return bool(self.parts)
+
+    @property
+    def version(self) -> str:
+        return self.parts[0][0].provenance.get("octave_version", "?") if self.parts else "?"
+
+    @property
+    def recorded(self) -> str:
+        return self.parts[0][0].provenance.get("recorded", "?") if self.parts else "?"
+
+    def describe(self) -> dict[str, Any]:
+        """The ``"octave"`` field of ``--json``."""
+        return {"source": "stored", "version": self.version, "recorded": self.recorded,
+                "blas": self.parts[0][0].provenance.get("blas", "?") if self.parts else "?"}
+
+    def session(self) -> StoredBridge:
+        return self
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+    def _find(self, key: str, what: str, record: str) -> Any:
+        for part, base in self.parts:
+            entry = part.entries.get(key)
+            if entry is None:
+                continue
+            for rel, sha in entry.mfiles.items():
+                path = Path(rel) if Path(rel).is_absolute() else base / rel
+                now = sha256_file(path) if path.is_file() else None
+                if now != sha:
+                    change = "is gone" if now is None else "changed"
+                    raise StaleReference(
+                        f"the stored Octave result for {what} is stale: {path} {change} since it was recorded "
+                        f"({part.provenance.get('recorded', '?')}); regenerate it with "
+                        f"{part.provenance.get('regenerate', record)} (needs GNU Octave).")
+            return entry.result
+        why = f" ({self.why})" if self.why else ""
+        raise NotRecorded(f"GNU Octave is not available{why} and the stored Octave results do not hold {what}; "
+                          f"install GNU Octave to compare it ({record}).")
+
+    def run_cases(self, form: str, cases: Sequence[Any]) -> list[dict[str, np.ndarray]]:
+        out = []
+        for case in cases:
+            result = self._find(block_key(form, case), f"the {form} block on {case.describe()}",
+                                "the store holds dlparity compare's default case and the test suite's cases, "
+                                "recorded with 'dlparity record section1'")
+            out.append({k: np.array(v, dtype=np.float64) for k, v in result.items()})
+        return out
+
+    def call(self, func: str, *args: Any, **kwargs: Any) -> Any:
+        if func == "addpath":
+            return None
+        if func == "OCTAVE_VERSION":
+            return self.version
+        if func == "dlparity_run_mfile":
+            kind, files, payload, outnames = args
+            paths = [Path(f) for f in ([files] if isinstance(files, str) else files)]
+            cell = np.empty(len(payload), dtype=object)
+            for k, case in enumerate(payload):
+                cell[k] = self._find(pair_key(kind, paths, case, outnames),
+                                     f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
+                                     "or record it beside its test with 'pytest --dlparity-record' where Octave is "
+                                     "installed")
+            return cell.reshape(1, -1)
+        if func == "train_sgd":
+            return self._find(key_of("train_sgd", list(args)), "this training run",
+                              "the store holds the short synthetic runs of 'dlparity selfcheck', recorded with "
+                              "'dlparity record training'")
+        raise NotRecorded(f"GNU Octave is not available ({self.why}) and a stored result cannot answer the Octave "
+                          f"call {func}; install Octave.")
+
+
+def package_store(why: str = "") -> StoredBridge:
+    """The package's own store (section 1 blocks and training runs), read against the installed ``.m`` files."""
+    from dlparity.bridge import matlab_ref_dir  # noqa: PLC0415
+
+    base = matlab_ref_dir()
+    return StoredBridge([(PACKAGE_STORE / name, base) for name in ("section1", "training")], why)
+
+
+#: Name of the folder, beside a test file (or a pair's .m file), that holds its recorded Octave results.
+REFERENCE_FOLDER = "dlparity_reference"
+
+
+def reference_parts(folder: Path) -> list[tuple[Path, Path]]:
+    """Every part in a ``dlparity_reference/`` folder, read against the folder's parent."""
+    if not folder.is_dir():
+        return []
+    return [(p.with_suffix(""), folder.parent) for p in sorted(folder.glob("*.json"))]
+
+
+def octave_for_comparison(folders: Sequence[Path] = ()) -> Any:
+    """Live Octave when it starts, else the stored results (the package's, plus ``folders``' parts).
+
+    ``DLPARITY_OCTAVE=stored`` uses the store even where Octave is installed (to check what a
+    machine without Octave would see); ``DLPARITY_OCTAVE=live`` never falls back.
+    """
+    from dlparity.bridge import get_bridge, matlab_ref_dir  # noqa: PLC0415
+    from dlparity.validation import InputError  # noqa: PLC0415
+
+    mode = os.environ.get("DLPARITY_OCTAVE", "auto") or "auto"
+    if mode not in ("auto", "live", "stored"):
+        raise InputError(f"DLPARITY_OCTAVE is {mode!r}; expected auto, live or stored.")
+    if mode != "stored":
+        bridge = get_bridge()
+        try:
+            bridge.session()
+            return bridge
+        except OctaveUnavailable as exc:
+            if mode == "live":
+                raise
+            why = str(exc).rstrip(".")
+    else:
+        why = "DLPARITY_OCTAVE=stored"
+    base = matlab_ref_dir()
+    parts = [(PACKAGE_STORE / name, base) for name in ("section1", "training")]
+    for folder in folders:
+        parts += reference_parts(folder)
+    stored = StoredBridge(parts, why)
+    if not stored.available:
+        raise OctaveUnavailable(f"{why}, and there are no stored Octave results to use instead.")
+    return stored
