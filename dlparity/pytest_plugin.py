@@ -13,9 +13,15 @@ variable and its MATLAB and Python lines. At the end of the run pytest prints th
 observed |difference| / tolerance over the checks that passed (under pytest-xdist, over all
 workers): how close correct evaluations came to their tolerance.
 
-``octave`` starts one GNU Octave per test process (one per xdist worker) and skips the tests
-that use it when Octave is missing, with the reason; with ``DLPARITY_REQUIRE_OCTAVE=1`` (CI)
-a missing Octave fails them instead, so a run can never pass by skipping.
+``octave`` starts one GNU Octave per test process (one per xdist worker). Where Octave is
+missing it answers from **recorded** Octave results instead: the package's own store and, beside
+each test file, a ``dlparity_reference/`` folder written by ``pytest --dlparity-record`` (run once
+where Octave is installed, without ``-n``; the pytest-regressions habit, plus provenance: the
+Octave version, BLAS, platform, date and the SHA-256 of every ``.m`` file involved). A recorded
+result whose ``.m`` files changed since is refused, never used; a test whose Octave calls were
+not recorded is skipped with the reason (failed under ``DLPARITY_REQUIRE_OCTAVE=1``, as CI sets
+it, so a run can never pass by skipping). ``DLPARITY_OCTAVE=stored`` uses the records even where
+Octave is installed. pytest's header says which Octave the run uses.
 """
 
 from __future__ import annotations
@@ -23,12 +29,50 @@ from __future__ import annotations
 import json
 import math
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dlparity.comparison.compare import QuantityReport
 from dlparity.comparison.pair import OBSERVERS, ParityResult
+
+_RECORDER = pytest.StashKey[Any]()
+_FOLDERS = pytest.StashKey[list[Path]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("dlparity", "MATLAB/NumPy parity (dlparity)")
+    group.addoption("--dlparity-record", action="store_true", default=False,
+                    help="record every Octave result the tests use into dlparity_reference/ beside each test file, "
+                         "for runs where Octave is missing (needs Octave; run without -n)")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from dlparity.bridge import find_octave  # noqa: PLC0415
+    from dlparity.store import PACKAGE_STORE  # noqa: PLC0415
+
+    mode = os.environ.get("DLPARITY_OCTAVE", "auto") or "auto"
+    exe = find_octave()
+    recorded = "?"
+    meta = PACKAGE_STORE / "section1.json"
+    if meta.is_file():
+        with meta.open(encoding="utf-8") as f:
+            head = f.read(2048)
+        for key in ("octave_version", "recorded"):
+            marker = f'"{key}": "'
+            if marker in head:
+                recorded = head.split(marker, 1)[1].split('"', 1)[0] if key == "recorded" else recorded
+        version = head.split('"octave_version": "', 1)[1].split('"', 1)[0] if '"octave_version": "' in head else "?"
+        stored = f"stored results of GNU Octave {version}, recorded {recorded}"
+    else:
+        stored = "no stored results"
+    if config.getoption("dlparity_record", False):
+        return [f"dlparity: Octave live at {exe} (recording into dlparity_reference/ beside each test file)"]
+    if mode == "stored" or exe is None:
+        why = "DLPARITY_OCTAVE=stored" if mode == "stored" else "no Octave found"
+        return [f"dlparity: Octave side from {stored} ({why})"]
+    return [f"dlparity: Octave live at {exe}; {stored} used only where Octave is missing"]
 
 _REPORTS = pytest.StashKey[list[Any]]()
 _WORKER_PARTS = pytest.StashKey[list[Any]]()
@@ -37,6 +81,11 @@ _KEY = "dlparity_bound_ratio"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("dlparity_record", False) and (getattr(config.option, "numprocesses", None) or
+                                                        hasattr(config, "workerinput")):
+        raise pytest.UsageError("--dlparity-record writes one record per test file from one process; run it "
+                                "without -n (pytest-xdist).")
+    config.stash[_FOLDERS] = []
     reports: list[QuantityReport] = config.stash.setdefault(_REPORTS, [])
 
     def observe(result: ParityResult) -> None:
@@ -53,19 +102,72 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         OBSERVERS.remove(observe)
 
 
-@pytest.fixture(scope="session")
-def octave() -> Any:
-    """The shared Octave session (:class:`dlparity.bridge.OctaveBridge`), started once per test process."""
-    from dlparity.bridge import OctaveUnavailable, get_bridge  # noqa: PLC0415
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> None:
+    """Note each test file's folder: its dlparity_reference/ holds the Octave results recorded for it."""
+    folders = parent.config.stash.get(_FOLDERS, None)
+    if folders is not None and file_path.suffix == ".py" and file_path.parent not in folders:
+        folders.append(file_path.parent)
 
-    bridge = get_bridge()
+
+@pytest.fixture(scope="session")
+def octave(request: pytest.FixtureRequest) -> Any:
+    """The Octave side, once per test process: live GNU Octave (:class:`dlparity.bridge.OctaveBridge`),
+    a recording one under ``--dlparity-record``, or the recorded results where Octave is missing."""
+    from dlparity.bridge import OctaveUnavailable, get_bridge  # noqa: PLC0415
+    from dlparity.store import REFERENCE_FOLDER, RecordingBridge, octave_for_comparison  # noqa: PLC0415
+
+    config = request.config
+    if config.getoption("dlparity_record", False):
+        live = get_bridge()
+        try:
+            live.session()
+        except OctaveUnavailable as exc:
+            pytest.fail(f"--dlparity-record needs GNU Octave: {exc}")
+        recorder = RecordingBridge(live, Path.cwd(), "'pytest --dlparity-record' where Octave is installed")
+        config.stash[_RECORDER] = {}
+        config.stash[_RECORDER]["bridge"] = recorder
+        return recorder
+    folders = [f / REFERENCE_FOLDER for f in config.stash.get(_FOLDERS, [])]
     try:
-        bridge.session()
+        return octave_for_comparison(folders)
     except OctaveUnavailable as exc:
         if os.environ.get("DLPARITY_REQUIRE_OCTAVE") == "1":
             pytest.fail(f"Octave is required here (DLPARITY_REQUIRE_OCTAVE=1): {exc}")
         pytest.skip(f"GNU Octave is not available: {exc}")
-    return bridge
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """Under --dlparity-record, file each Octave result under the test that asked for it; without Octave,
+    a test whose Octave calls were not recorded is skipped with the reason (failed where Octave is required)."""
+    from dlparity.store import NotRecorded  # noqa: PLC0415
+
+    holder = item.config.stash.get(_RECORDER, None)
+    recorder = holder.get("bridge") if holder else None
+    if holder is not None and recorder is not None:
+        recorder.base = item.path.parent
+        recorder.entries = holder.setdefault(item.path, {})
+    outcome = yield
+    excinfo = outcome.excinfo
+    if excinfo is not None and isinstance(excinfo[1], NotRecorded):
+        if os.environ.get("DLPARITY_REQUIRE_OCTAVE") == "1":
+            return
+        outcome.force_exception(pytest.skip.Exception(f"needs live GNU Octave: {excinfo[1]}", _use_item_location=True))
+
+
+def _write_records(config: pytest.Config) -> None:
+    from dlparity.store import REFERENCE_FOLDER  # noqa: PLC0415
+
+    holder = config.stash.get(_RECORDER, None)
+    if not holder or "bridge" not in holder:
+        return
+    recorder = holder["bridge"]
+    for path, entries in holder.items():
+        if path == "bridge" or not entries:
+            continue
+        recorder.entries = entries
+        part = recorder.part(path.parent / REFERENCE_FOLDER / path.stem)
+        part.save()
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +189,7 @@ def _summary(config: pytest.Config) -> dict[str, Any] | None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    _write_records(session.config)
     output = getattr(session.config, "workeroutput", None)  # set on xdist workers only
     summary = _summary(session.config)
     if output is not None and summary is not None:

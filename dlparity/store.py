@@ -278,10 +278,12 @@ class RecordingBridge:
             paths = [Path(f) for f in ([files] if isinstance(files, str) else files)]
             folder_m = [p for f in paths for p in f.parent.glob("*.m")]  # the helpers beside it too
             items = list(np.ravel(out)) if isinstance(out, np.ndarray) else [out]
-            if not (len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]):
+            temporary = any(_inside(p, Path(tempfile.gettempdir())) for p in paths)
+            failed = len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]
+            if not (failed or temporary):  # a file in a temporary folder (a planted bug) does not outlive its test
                 shas = self._shas(folder_m)
                 for case, item in zip(payload, items, strict=True):
-                    k = pair_key(kind, paths, case, outnames)
+                    k = pair_key(kind, paths, case, outnames, self.base)
                     spec = {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames)}
                     self.entries[k] = Entry(k, "pair", spec, shas, item)
         elif func == "train_sgd":
@@ -310,9 +312,19 @@ def block_key(form: str, case: Any) -> str:
     return key_of("run_block", form, case.arrays(), case.i, case.batch_size)
 
 
-def pair_key(kind: str, files: Sequence[Path], case: Any, outnames: Sequence[str]) -> str:
-    """The key of one pair case: how the file is run, its name (not its content: that is the freshness check), the inputs."""
-    return key_of("dlparity_run_mfile", kind, [Path(f).name for f in files], case, list(outnames))
+def pair_key(kind: str, files: Sequence[Path], case: Any, outnames: Sequence[str], base: Path) -> str:
+    """The key of one pair case: how the file is run, where it is relative to the record's folder (not its
+    content: that is the freshness check), the inputs."""
+    where = [Path(os.path.relpath(Path(f).resolve(), base.resolve())).as_posix() for f in files]
+    return key_of("dlparity_run_mfile", kind, where, case, list(outnames))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 # -- answering from a store ---------------------------------------------------------------------------------
@@ -360,9 +372,9 @@ class StoredBridge:
     def close(self) -> None:
         """Nothing to stop."""
 
-    def _find(self, key: str, what: str, record: str) -> Any:
+    def _find(self, key: str | Callable[[Path], str], what: str, record: str) -> Any:
         for part, base in self.parts:
-            entry = part.entries.get(key)
+            entry = part.entries.get(key if isinstance(key, str) else key(base))
             if entry is None:
                 continue
             for rel, sha in entry.mfiles.items():
@@ -398,7 +410,7 @@ class StoredBridge:
             paths = [Path(f) for f in ([files] if isinstance(files, str) else files)]
             cell = np.empty(len(payload), dtype=object)
             for k, case in enumerate(payload):
-                cell[k] = self._find(pair_key(kind, paths, case, outnames),
+                cell[k] = self._find(lambda base, case=case: pair_key(kind, paths, case, outnames, base),
                                      f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
                                      "or record it beside its test with 'pytest --dlparity-record' where Octave is "
                                      "installed")

@@ -101,15 +101,18 @@ def test_planted_slip_in_the_python_twin_is_named(octave: Any, tmp_path: Path) -
 
 
 def test_planted_slip_in_the_matlab_is_named(octave: Any, tmp_path: Path) -> None:
-    """A copy of the MATLAB side (never the real files) whose ReLU_deriv says >=: the exact zeros of the
-    zero-pre-activation case make delta2 or delta1 part, and Octave's column shows it."""
+    """A copy of the MATLAB side (never the real files) whose ReLU leaks (max(0.01 z, z)): Octave's column
+    shows it from a1 on. (A '>=' in ReLU_deriv differs only where z is exactly 0, which no rounding-error
+    bound can tell from a legitimately different sign: the hand-derived, side-by-side masks of
+    test_planted_bugs.py catch that one.)"""
     for name in ("backprop.m", "ReLU.m", "ReLU_deriv.m"):
         shutil.copy(REF / name, tmp_path / name)
-    deriv = tmp_path / "ReLU_deriv.m"
-    text = deriv.read_text(encoding="utf-8")
-    assert text.count("d = z > 0;") == 1
-    deriv.write_text(text.replace("d = z > 0;", "d = z >= 0;"), encoding="utf-8")
-    result = check_parity(tmp_path / "backprop.m", backprop, [workspace(PLANT_CASES[1])], bridge=octave)
+    relu = tmp_path / "ReLU.m"
+    text = relu.read_text(encoding="utf-8")
+    assert text.count("a = max(0, z);") == 1
+    relu.write_text(text.replace("a = max(0, z);", "a = max(0.01 * z, z);"), encoding="utf-8")
+    result = check_parity(tmp_path / "backprop.m", backprop, [workspace(c) for c in PLANT_CASES], bridge=octave)
     assert not result.ok and result.first_divergence is not None
-    assert result.first_divergence.name in ("delta2", "delta1")
+    assert result.first_divergence.name == "a1"
     assert result.first_divergence.matlab_file == "backprop.m"
+    assert result.first_divergence.matlab_text == "a1 = ReLU(z1);"
