@@ -278,9 +278,9 @@ class RecordingBridge:
             paths = [Path(f) for f in ([files] if isinstance(files, str) else files)]
             folder_m = [p for f in paths for p in f.parent.glob("*.m")]  # the helpers beside it too
             items = list(np.ravel(out)) if isinstance(out, np.ndarray) else [out]
-            temporary = any(_inside(p, Path(tempfile.gettempdir())) for p in paths)
+            temporary = any(_inside(p, Path(tempfile.gettempdir())) and not _inside(p, self.base) for p in paths)
             failed = len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]
-            if not (failed or temporary):  # a file in a temporary folder (a planted bug) does not outlive its test
+            if not (failed or temporary):  # a file in a temporary folder of its own (a planted bug) does not outlive its test
                 shas = self._shas(folder_m)
                 for case, item in zip(payload, items, strict=True):
                     k = pair_key(kind, paths, case, outnames, self.base)

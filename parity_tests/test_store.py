@@ -1,0 +1,181 @@
+"""The recorded Octave results: deterministic, still Octave's, refused when stale, and used where Octave is missing.
+
+The package's store (``dlparity/reference``) is checked against live Octave within the
+rounding-error bound, so a changed Octave or BLAS that moves results is noticed. Freshness is
+checked on copies (the real ``.m`` files are never edited). Commands run as a user runs them: the
+real ``dlparity`` entry point in a subprocess, with Octave hidden where the test says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dlparity.blocks import FORMS, OUTPUTS
+from dlparity.bounds.hand import block_error_bounds
+from dlparity.bridge import matlab_ref_dir
+from dlparity.cases import default_case, draw_case, reference_cases
+from dlparity.comparison.compare import compare_quantity
+from dlparity.store import PACKAGE_STORE, NotRecorded, Part, StaleReference, StoredBridge, package_store
+
+HIDDEN = {"OCTAVE_EXECUTABLE": "/nonexistent/octave-cli", "DLPARITY_OCTAVE": "auto"}
+
+
+def dlparity(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dlparity", *args], capture_output=True, text=True, timeout=300,
+                          check=False, env={**os.environ, **(env or {})}, cwd=cwd)
+
+
+@pytest.mark.octave
+def test_record_twice_gives_bit_identical_arrays(octave: Any, tmp_path: Path) -> None:
+    for out in ("a", "b"):
+        proc = dlparity("record", "section1", "--out", str(tmp_path / out))
+        assert proc.returncode == 0, proc.stderr
+    with np.load(tmp_path / "a/section1.npz") as a, np.load(tmp_path / "b/section1.npz") as b:
+        assert sorted(a.files) == sorted(b.files)
+        for name in a.files:
+            assert a[name].tobytes() == b[name].tobytes() and a[name].dtype == b[name].dtype, name
+    meta_a = json.loads((tmp_path / "a/section1.json").read_text())
+    meta_b = json.loads((tmp_path / "b/section1.json").read_text())
+    meta_a.pop("recorded")
+    meta_b.pop("recorded")
+    assert meta_a == meta_b  # only the date may differ
+
+
+@pytest.mark.octave
+def test_store_still_agrees_with_live_octave(octave: Any) -> None:
+    """Every stored block result against live Octave now, within 2x the rounding-error bound: a changed
+    Octave, BLAS or .m file that moves results beyond that is noticed here."""
+    if getattr(octave, "source", "live") != "live":
+        pytest.skip("needs live Octave: this compares the store with it")
+    stored = package_store()
+    cases = reference_cases()
+    worst = 0.0
+    for form in FORMS:
+        live = octave.run_cases(form, [c.inputs for c in cases])
+        kept = stored.run_cases(form, [c.inputs for c in cases])
+        for case, mine, gold in zip(cases, live, kept, strict=True):
+            bounds = block_error_bounds(case.inputs, mine if form == "backprop" else octave.run_cases(
+                "backprop", [case.inputs])[0])
+            for name in OUTPUTS[form]:
+                r = compare_quantity(case.describe(), form, name, gold[name], mine[name], bounds.tolerance(name),
+                                     gold_label="stored", mine_label="live")
+                assert r.ok, r.message()
+                worst = max(worst, r.bound_ratio)
+    assert worst <= 1.0
+
+
+def copy_store(tmp_path: Path) -> tuple[StoredBridge, Path]:
+    ref = tmp_path / "matlab_ref"
+    shutil.copytree(matlab_ref_dir(), ref)
+    shutil.copytree(PACKAGE_STORE, tmp_path / "store")
+    return StoredBridge([(tmp_path / "store" / "section1", ref)], "a test"), ref
+
+
+def test_an_edited_m_file_makes_the_store_refuse_with_the_regenerate_command(tmp_path: Path) -> None:
+    stored, ref = copy_store(tmp_path)
+    case = default_case()
+    assert set(stored.run_cases("backprop", [case.inputs])[0]) == set(OUTPUTS["backprop"])
+    original = (ref / "backprop.m").read_text(encoding="utf-8")
+    (ref / "backprop.m").write_text(original.replace("% Section 1.3", "% section 1.3", 1), encoding="utf-8")
+    with pytest.raises(StaleReference) as err:
+        stored.run_cases("backprop", [case.inputs])
+    message = str(err.value)
+    assert "backprop.m changed since it was recorded" in message and "'dlparity record section1'" in message
+    assert "\n" not in message
+    (ref / "backprop.m").write_text(original, encoding="utf-8")  # restored: used again
+    stored.run_cases("backprop", [case.inputs])
+
+
+def test_a_case_the_store_does_not_hold_is_one_sentence() -> None:
+    with pytest.raises(NotRecorded) as err:
+        package_store("no Octave in this test").run_cases("manual", [draw_case(123456, (3, 4, 2), 9, 4, 1).inputs])
+    assert "do not hold the manual block on N=9" in str(err.value) and "install GNU Octave" in str(err.value)
+
+
+def test_the_store_names_its_provenance() -> None:
+    part = Part.load(PACKAGE_STORE / "section1")
+    for key in ("octave_version", "blas", "platform", "recorded", "package_version", "mfiles", "regenerate"):
+        assert part.provenance.get(key), key
+    assert set(part.provenance["mfiles"]) >= {"backprop.m", "manual_gradients.m", "ReLU.m", "ReLU_deriv.m"}
+    specs = [e.spec for e in part.entries.values()]
+    assert all({"form", "seed", "label", "sizes", "N", "i", "batch_size"} <= set(s) for s in specs)
+    assert len(part.entries) == 2 * len(reference_cases())
+    size = sum(p.stat().st_size for p in PACKAGE_STORE.iterdir())
+    assert size < 5_000_000, f"the store is {size / 1e6:.1f} MB"
+
+
+def test_compare_without_octave_uses_the_store_and_says_so() -> None:
+    proc = dlparity("compare", "--json", env=HIDDEN)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["ok"] is True
+    assert report["octave"]["source"] == "stored"
+    assert report["octave"]["version"] and report["octave"]["recorded"]
+    table = dlparity("compare", env=HIDDEN)
+    assert table.returncode == 0 and table.stdout.startswith("octave: stored results of GNU Octave")
+    missing = dlparity("compare", "--seed", "31337", env=HIDDEN)
+    assert missing.returncode == 3
+    assert missing.stderr.count("\n") == 1 and "install GNU Octave" in missing.stderr
+    live_only = dlparity("compare", env={**HIDDEN, "DLPARITY_OCTAVE": "live"})
+    assert live_only.returncode == 3 and "Octave was not found" in live_only.stderr
+
+
+@pytest.mark.octave
+def test_both_modes_give_the_same_comparison(octave: Any) -> None:
+    if getattr(octave, "source", "live") != "live":
+        pytest.skip("needs live Octave: this compares the two modes")
+    live = json.loads(dlparity("compare", "--json").stdout)
+    kept = json.loads(dlparity("compare", "--json", env={"DLPARITY_OCTAVE": "stored"}).stdout)
+    assert live["octave"]["source"] == "live" and kept["octave"]["source"] == "stored"
+    assert live["quantities"] == kept["quantities"]  # same numbers, same tolerances, same verdicts
+
+
+def test_selfcheck_runs_without_octave() -> None:
+    proc = dlparity("selfcheck", env=HIDDEN)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("octave: stored results")
+    assert "section 1 blocks: 232 cases" in proc.stdout and "all match" in proc.stdout
+    assert proc.stdout.count(": agree") == 2
+
+
+@pytest.mark.octave
+def test_plugin_records_beside_the_test_and_replays_without_octave(octave: Any, tmp_path: Path) -> None:
+    """A user's own pair: pytest --dlparity-record writes dlparity_reference/, a run without Octave replays it,
+    the pytest header says which, and an edited .m is refused (never silently used)."""
+    (tmp_path / "halve.m").write_text("function h = halve(v)\n  h = v / 2;\nend\n", encoding="utf-8")
+    (tmp_path / "halve.py").write_text("def halve(v):\n    return {'h': v / 2}\n", encoding="utf-8")
+    (tmp_path / "test_halve.py").write_text(textwrap.dedent("""
+        import numpy as np
+        from halve import halve
+        from dlparity import assert_parity
+
+        def test_halve(octave):
+            assert_parity("halve.m", halve, {"v": np.arange(6.0).reshape(2, 3)}, bridge=octave)
+    """), encoding="utf-8")
+    pytest_cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "test_halve.py"]  # not -q: the header
+
+    def run(*extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("DLPARITY_REQUIRE")}
+        return subprocess.run([*pytest_cmd, *extra], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                              check=False, env={**clean, **(env or {})})
+
+    recorded = run("--dlparity-record")
+    assert recorded.returncode == 0, recorded.stdout
+    assert (tmp_path / "dlparity_reference" / "test_halve.json").is_file()
+    replay = run(env=HIDDEN)
+    assert replay.returncode == 0, replay.stdout
+    assert "dlparity: Octave side from stored results" in replay.stdout and "1 passed" in replay.stdout
+    (tmp_path / "halve.m").write_text("function h = halve(v)\n  % edited\n  h = v / 2;\nend\n", encoding="utf-8")
+    stale = run(env=HIDDEN)
+    assert stale.returncode == 1 and "halve.m changed since it was recorded" in stale.stdout
