@@ -125,9 +125,11 @@ def block_error_bounds(inp: BlockInputs, v: dict[str, Array], other: dict[str, A
     # loss: one subtraction
     E["error"] = E["z3"] + U * (np.abs(v["y_pred"]) + np.abs(v["y_true"]))
 
-    # delta3 = (2/batch_size) * error: the quotient and the product each round once: gamma(2)
+    # delta3 = (2/batch_size) * error: the quotient and the product each round once: gamma(2); when
+    # batch_size is a power of two, 2/batch_size is exact and only the product rounds: gamma(1)
     c = 2.0 / inp.batch_size
-    E["delta3"] = c * E["error"] + gamma(2) * c * np.abs(v["error"])
+    c_exact = inp.batch_size & (inp.batch_size - 1) == 0  # a power of two
+    E["delta3"] = c * E["error"] + gamma(1 if c_exact else 2) * c * np.abs(v["error"])
 
     # gradients of layer k: dW = delta * a', inner dimension B; db = sum over B terms
     def grads(delta: Array, e_delta: Array, act: Array, e_act: Array) -> tuple[Array, Array]:
