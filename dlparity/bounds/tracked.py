@@ -1,0 +1,1036 @@
+r"""Bound-tracking arrays: run an unmodified NumPy twin and get a rounding-error bound for every value.
+
+Each :class:`Tracked` carries the value NumPy computes (float64, bit for bit what plain NumPy gives
+on the plain inputs) and an elementwise bound :math:`E \ge 0` on its distance from the exact result,
+first order, in the notation of ``docs/error-bounds.md`` (Higham, *Accuracy and Stability of
+Numerical Algorithms*, 2nd ed.; :math:`u = 2^{-53}`, :math:`\gamma_n = nu/(1-nu)`). The twin is
+not edited: operators, ``__array_ufunc__`` and ``__array_function__`` (NEP 13, NEP 18) bring every
+operation here, and each operation states its rule for the bound right beside it. An operation
+without a rule raises :class:`UnsupportedOperation` (one sentence naming it); nothing passes
+through untracked.
+
+Rules (``x̂`` computed, ``E_x`` its bound, hat dropped where clear):
+
+=====================================  ===========================================================
+operation                              bound of the result
+=====================================  ===========================================================
+slice, index, ``.T``, reshape, copy,   the operand's E, moved the same way (exact)
+negation, ``abs``
+``maximum``/``minimum``                E of the operand chosen where the choice is certain
+                                       (``|a - b| > 2(E_a + E_b)``), else ``max(E_a, E_b)``
+                                       (1-Lipschitz, exact)
+``max``/``min`` reductions             max of E over the reduced axes (exact)
+``A @ B``, inner dimension n           ``gamma_n (|A|+E_A)(|B|+E_B) + |A| E_B + E_A (|B|+E_B)``
+``(A @ B) ± c``                        c is one more term of the inner product:
+                                       ``gamma_(n+1) (M + |c| + E_c) + P + E_c`` (M, P: the product's
+                                       magnitude and propagated parts), as the hand derivation
+``a ± b`` otherwise                    ``u (|a| + |b|) + E_a + E_b``
+``a * b``                              ``u |ab| + (|a| + E_a) E_b + E_a |b|``
+``a / b`` (``|b| > E_b`` required)     ``u |a/b| + (E_a + |a/b| E_b) / (|b| - E_b)``
+``x ** 2``                             ``u x² + (2|x| + E) E``; other positive integer powers: libm
+``sqrt``                               ``u √x + min(E / (√x + √max(x - E, 0)), √E)``
+``sum``/``mean`` of n terms            ``gamma_(n-1) Σ|x| + Σ E`` (mean: then ``/ n``, one rounding more)
+comparison ``a > b`` (``>= < <=``)     a mask, exact, with entries *ambiguous* where
+                                       ``|a - b| <= 2 (E_a + E_b)`` and ``E_a + E_b > 0``
+``x * mask``                           ``E_x`` where the mask is on, 0 where off, and at ambiguous
+                                       entries the whole product: ``|x|max + E_x`` (``|x|max``
+                                       bounds the exact ``|x|``)
+``exp expm1 log log1p tanh``           ``max |f'| on [x - E, x + E] · E + 4 ulp(f(x))``
+=====================================  ===========================================================
+
+Operations on exact scalars (size 1, E = 0) whose result is exactly representable keep E = 0
+(checked in rational arithmetic): this is what lets ``X[i - 1:batch_end, :]`` and
+``min(i + batch_size - 1, X.shape[0])`` index with tracked integers.
+
+Every bound is itself computed in floating point; each result counts the roundings along the
+longest chain of its bound's evaluation (k) and :func:`track` multiplies the final bounds by
+``1 + 2gamma_k``. A value or bound that stops being finite voids the first-order analysis: refused.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, NoReturn
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dlparity.bounds.hand import U, gamma
+
+Array = NDArray[np.float64]
+Ambiguity = frozenset[tuple[int, int]]  # (mask id, ambiguous entries of that mask)
+
+#: ULPs charged to each libm-style function (exp, expm1, log, log1p, tanh, pow): glibc's manual
+#: ("Known Maximum Errors in Math Functions", x86_64 double) lists at most 2 for these; NumPy's
+#: AVX-512 loops from Intel SVML (numpy PR #19478) state at most 4 ULP. One ULP of y is at most 2u|y|.
+LIBM_ULP = 4
+
+_NO_AMBIGUITY: Ambiguity = frozenset()
+_mask_ids = itertools.count(1)
+
+_ADVICE = "pass rtol=/atol= (or --rtol/--atol) to compare with a chosen tolerance instead"
+
+
+class UnsupportedOperation(TypeError):  # noqa: N818 (the name other modules code against)
+    """An operation the bound tracker has no rule for (the message is one sentence naming it)."""
+
+
+def refuse(op: str, why: str = "") -> NoReturn:
+    """Raise :class:`UnsupportedOperation` naming ``op`` (and why, when there is more to say)."""
+    reason = f" ({why})" if why else ""
+    raise UnsupportedOperation(f"the bound tracker has no rule for {op}{reason}; {_ADVICE}.")
+
+
+@dataclass(frozen=True)
+class TrackedValue:
+    """One returned variable: NumPy's value, its bound (final widening applied), mask ambiguity reaching it."""
+
+    value: Array
+    error: Array
+    ambiguous: int
+
+
+def _merge(a: Ambiguity, b: Ambiguity) -> Ambiguity:
+    if not a:
+        return b
+    if not b:
+        return a
+    return a | b
+
+
+class Tracked:
+    r"""A float64 array with an elementwise bound :math:`E` on its distance from exact arithmetic.
+
+    Attributes
+    ----------
+    v : ndarray of float64, any shape (0-d included)
+        The value, exactly as plain NumPy computes it.
+    e : ndarray of float64 of the same shape, or None
+        The bound, before the final widening; None means exact (E = 0).
+    k : int
+        Roundings along the longest chain of the bound's own evaluation (for the final widening).
+    acc : Accumulation or None
+        Set on a fresh inner product or sum: ``E = gamma_n M + P``; one more added term re-charges it
+        as an inner product of n + 1 terms. Its bound is evaluated only when first read.
+    mag : ndarray or None
+        A bound on the exact ``|value|`` when a better one than ``|v| + E`` is at hand (products).
+    amb : frozenset of (mask id, count)
+        The mask-ambiguous entries of every comparison this value depends on.
+    """
+
+    __slots__ = ("_e", "acc", "amb", "k", "mag", "v")
+    __array_priority__ = 1000.0
+
+    def __init__(self, v: Any, e: Array | None = None, k: int = 0, acc: Accumulation | None = None,
+                 mag: Array | None = None, amb: Ambiguity = _NO_AMBIGUITY) -> None:
+        self.v: Array = v if type(v) is np.ndarray else np.asarray(v, dtype=np.float64)
+        self._e = e
+        self.k = k
+        self.acc = acc
+        self.mag = mag
+        self.amb = amb
+
+    @property
+    def e(self) -> Array | None:
+        """The bound (None: exact); a fresh product's is evaluated here, on first use."""
+        if self._e is None and self.acc is not None:
+            self._e = _check("numpy.matmul", Tracked(self.v, self.acc.bound(self.acc.gamma_n())))._e
+        return self._e
+
+    # -- what an ndarray exposes that the twins read -------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.v.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.v.ndim
+
+    @property
+    def size(self) -> int:
+        return self.v.size
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.v.dtype
+
+    @property
+    def error(self) -> Array:
+        """The bound before the final widening (zeros where exact)."""
+        return np.zeros_like(self.v) if self.e is None else self.e
+
+    def __len__(self) -> int:
+        return len(self.v)
+
+    def __iter__(self) -> Iterator[Tracked]:
+        return (self[j] for j in range(len(self)))
+
+    def __repr__(self) -> str:
+        return f"Tracked(value={self.v!r}, bound={self.error!r})"
+
+    # -- exact structural operations: E moves with the value -----------------------------------
+    def _same(self, f: Callable[[Array], Any], keep_acc: bool = False) -> Tracked:
+        return Tracked(f(self.v), None if self.e is None else f(self.e), self.k, amb=self.amb,
+                       acc=self.acc if keep_acc else None)
+
+    def __getitem__(self, key: Any) -> Tracked:
+        if isinstance(key, (Tracked, TrackedMask)) or (
+                isinstance(key, tuple) and any(isinstance(k, (Tracked, TrackedMask)) for k in key)):
+            refuse("indexing with a tracked array", "index with plain integers, slices or arrays")
+        return self._same(lambda a: a[key])
+
+    @property
+    def T(self) -> Tracked:  # noqa: N802 (NumPy's name)
+        return self._same(lambda a: a.T)
+
+    def transpose(self, *axes: Any) -> Tracked:
+        return self._same(lambda a: a.transpose(*axes))
+
+    def reshape(self, *shape: Any, **kwargs: Any) -> Tracked:
+        return self._same(lambda a: a.reshape(*shape, **kwargs))
+
+    def copy(self) -> Tracked:
+        return self._same(np.copy)
+
+    def astype(self, dtype: Any, **kwargs: Any) -> Tracked:
+        if np.dtype(dtype) != np.float64:
+            refuse(f"astype({np.dtype(dtype)})", "only float64 is tracked")
+        return self._same(np.copy)
+
+    def __neg__(self) -> Tracked:
+        # negation is exact and keeps the magnitudes of the terms: a fresh sum stays fresh
+        return Tracked(-self.v, self._e, self.k, acc=self.acc, mag=self.mag, amb=self.amb)
+
+    def __pos__(self) -> Tracked:
+        return self
+
+    def __abs__(self) -> Tracked:
+        return Tracked(np.abs(self.v), self.e, self.k, mag=self.mag, amb=self.amb)
+
+    # -- arithmetic -------------------------------------------------------------------------------
+    def __add__(self, other: Any) -> Tracked:
+        return binary("add", self, other)
+
+    def __radd__(self, other: Any) -> Tracked:
+        return binary("add", other, self)
+
+    def __sub__(self, other: Any) -> Tracked:
+        return binary("subtract", self, other)
+
+    def __rsub__(self, other: Any) -> Tracked:
+        return binary("subtract", other, self)
+
+    def __mul__(self, other: Any) -> Tracked:
+        return binary("multiply", self, other)
+
+    def __rmul__(self, other: Any) -> Tracked:
+        return binary("multiply", other, self)
+
+    def __truediv__(self, other: Any) -> Tracked:
+        return binary("divide", self, other)
+
+    def __rtruediv__(self, other: Any) -> Tracked:
+        return binary("divide", other, self)
+
+    def __pow__(self, p: Any) -> Tracked:
+        return power(self, p)
+
+    def __matmul__(self, other: Any) -> Tracked:
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tracked:
+        return matmul(other, self)
+
+    def __floordiv__(self, other: Any) -> NoReturn:
+        refuse("// (floor division)")
+
+    __rfloordiv__ = __floordiv__
+
+    def __mod__(self, other: Any) -> NoReturn:
+        refuse("% (modulo)")
+
+    __rmod__ = __mod__
+
+    def __rpow__(self, other: Any) -> NoReturn:
+        refuse("a power with a tracked exponent")
+
+    def _inplace(self, other: Any) -> NoReturn:
+        refuse("an in-place operator (+=, -=, *=, /=, @=) on a tracked array",
+               "write x = x + y: an in-place write would change every alias, which rebinding cannot")
+
+    __iadd__ = __isub__ = __imul__ = __itruediv__ = __imatmul__ = __ipow__ = _inplace
+
+    def __setitem__(self, key: Any, value: Any) -> NoReturn:
+        refuse("item assignment (x[...] = ...) on a tracked array", "build the array from tracked pieces instead")
+
+    # -- comparisons give masks --------------------------------------------------------------------
+    def __gt__(self, other: Any) -> TrackedMask:
+        return compare(np.greater, self, other)
+
+    def __ge__(self, other: Any) -> TrackedMask:
+        return compare(np.greater_equal, self, other)
+
+    def __lt__(self, other: Any) -> TrackedMask:
+        return compare(np.less, self, other)
+
+    def __le__(self, other: Any) -> TrackedMask:
+        return compare(np.less_equal, self, other)
+
+    def __eq__(self, other: Any) -> TrackedMask:  # type: ignore[override]
+        return compare(np.equal, self, other)
+
+    def __ne__(self, other: Any) -> TrackedMask:  # type: ignore[override]
+        return compare(np.not_equal, self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # -- conversions: only when exact ----------------------------------------------------------------
+    def _scalar(self, op: str) -> float:
+        if self.v.size != 1:
+            refuse(f"{op} of an array of shape {self.v.shape}", "only a single value converts")
+        if self.e is not None and float(self.e.reshape(-1)[0]) > 0:
+            refuse(f"{op} of a value with a nonzero rounding-error bound", "the plain number would drop its bound")
+        return float(self.v.reshape(-1)[0])
+
+    def __float__(self) -> float:
+        return self._scalar("float()")
+
+    def item(self) -> float:
+        return self._scalar(".item()")
+
+    def __index__(self) -> int:
+        x = self._scalar("use as an index")
+        if not x.is_integer():
+            refuse(f"use of {x!r} as an index", "it is not an integer")
+        return int(x)
+
+    def __int__(self) -> int:
+        x = self._scalar("int()")
+        if not x.is_integer():
+            refuse(f"int() of {x!r}", "truncation is not tracked")
+        return int(x)
+
+    def __bool__(self) -> bool:
+        if self.v.size != 1:
+            refuse(f"bool() of an array of shape {self.v.shape}")
+        x, e = float(self.v.reshape(-1)[0]), 0.0 if self.e is None else float(self.e.reshape(-1)[0])
+        if e > 0 and abs(x) <= 2 * e:
+            refuse("bool() of a value within rounding of 0", f"{x!r} with bound {e!r}")
+        return x != 0
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> NoReturn:
+        refuse("a conversion to a plain ndarray (np.asarray, np.array, __array__)",
+               "it would drop the bound silently")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        refuse(f"ndarray.{name}")
+
+    # -- NumPy dispatch ---------------------------------------------------------------------------
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        return array_function(func, args, kwargs)
+
+    # methods that mirror NumPy functions
+    def sum(self, axis: Any = None, keepdims: bool = False, **kwargs: Any) -> Tracked:
+        return reduce_sum(self, axis, keepdims, kwargs)
+
+    def mean(self, axis: Any = None, keepdims: bool = False, **kwargs: Any) -> Tracked:
+        return reduce_mean(self, axis, keepdims, kwargs)
+
+    def max(self, axis: Any = None, keepdims: bool = False, **kwargs: Any) -> Tracked:
+        return reduce_extreme(np.max, self, axis, keepdims, kwargs)
+
+    def min(self, axis: Any = None, keepdims: bool = False, **kwargs: Any) -> Tracked:
+        return reduce_extreme(np.min, self, axis, keepdims, kwargs)
+
+
+class TrackedMask:
+    """The boolean result of a comparison: exact in value, with the entries whose decision is ambiguous."""
+
+    __slots__ = ("amb", "ambiguous", "v")
+    __array_priority__ = 1000.0
+
+    def __init__(self, v: NDArray[np.bool_], ambiguous: NDArray[np.bool_] | None, amb: Ambiguity) -> None:
+        self.v = v
+        self.ambiguous = ambiguous
+        self.amb = amb
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.v.shape
+
+    def __repr__(self) -> str:
+        return f"TrackedMask(value={self.v!r}, ambiguous={self.ambiguous!r})"
+
+    def __mul__(self, other: Any) -> Tracked:
+        return binary("multiply", self, other)
+
+    __rmul__ = __mul__
+
+    def __bool__(self) -> bool:
+        if self.v.size != 1:
+            refuse(f"bool() of a mask of shape {self.v.shape}")
+        if self.ambiguous is not None and bool(self.ambiguous.reshape(-1)[0]):
+            refuse("bool() of a comparison that another correct evaluation could decide the other way")
+        return bool(self.v.reshape(-1)[0])
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> NoReturn:
+        refuse("a conversion of a tracked mask to a plain ndarray", "it would drop which entries are ambiguous")
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        return array_function(func, args, kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        refuse(f"mask.{name}")
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+def _const(x: Any, op: str) -> Tracked:
+    """A plain operand (Python number, NumPy scalar or array): a constant, exact as given."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        refuse(f"{op} with a {arr.dtype} operand", "only real numbers are tracked")
+    return Tracked(arr.astype(np.float64, copy=False))
+
+
+def _wrap(x: Any, op: str) -> Tracked:
+    return x if isinstance(x, Tracked) else _const(x, op)
+
+
+def _check(op: str, out: Tracked) -> Tracked:
+    """Refuse when a value or bound stops being finite: first-order bounds are void past overflow."""
+    # Every rounding rule charges at least u|v| (a product's M and a sum's magnitudes bound |v|), so an
+    # overflowing or NaN value makes its bound non-finite too: checking the bound is enough.
+    e = out.e
+    if e is None and out.v.size == 1:
+        e = out.v
+    if e is not None and not e.max(initial=0.0) < np.inf:  # NaN compares False too
+        raise UnsupportedOperation(
+            f"the bound tracker's first-order bounds are void after {op}: a value or bound is not finite "
+            f"(overflow, division by zero or a domain error); {_ADVICE}.")
+    return out
+
+
+def _exact_scalar_result(op: Callable[[Fraction, Fraction], Fraction], a: Tracked, b: Tracked, v: Array) -> bool:
+    """True when both operands are exact single values and the double result equals the exact one."""
+    if a.e is not None or b.e is not None or a.v.size != 1 or b.v.size != 1:
+        return False
+    fa, fb = Fraction(float(a.v.reshape(-1)[0])), Fraction(float(b.v.reshape(-1)[0]))
+    if op is _fdiv and fb == 0:
+        return False
+    return op(fa, fb) == Fraction(float(v.reshape(-1)[0]))
+
+
+def _fadd(x: Fraction, y: Fraction) -> Fraction:
+    return x + y
+
+
+def _fsub(x: Fraction, y: Fraction) -> Fraction:
+    return x - y
+
+
+def _fmul(x: Fraction, y: Fraction) -> Fraction:
+    return x * y
+
+
+def _fdiv(x: Fraction, y: Fraction) -> Fraction:
+    return x / y
+
+
+def _plus(x: Array | None, y: Array | None) -> Array | None:
+    if x is None:
+        return y
+    if y is None:
+        return x
+    return x + y
+
+
+def _abs_max(t: Tracked) -> Array:
+    """A bound on the exact |value|: the product's own when it has one, else |v| + E."""
+    if t.mag is not None:
+        return t.mag
+    if isinstance(t.acc, Product):
+        return t.acc.M
+    return np.abs(t.v) if t.e is None else np.abs(t.v) + t.e
+
+
+# -- the rules ----------------------------------------------------------------------------------------
+# Each rule takes the operands (and the computed value) and returns the bound of the result, before
+# the final widening. They are module-level so that the tests can weaken or inflate one at a time.
+
+def rule_add(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
+    r"""``a ± b``: :math:`u(|a| + |b|) + E_a + E_b`; after a fresh inner product, one more term of it.
+
+    A fresh product or sum ``s = A @ B`` (bound :math:`\gamma_n M + P`) plus ``c`` is an inner
+    product of n + 1 terms in some order: :math:`\gamma_{n+1}(M + |c| + E_c) + P + E_c`
+    (Higham §3.1; the hand derivation's ``gamma_(d+1)(|W||x| + |b|)``). Otherwise the one rounding
+    is charged to the operands' magnitudes, as the hand derivation charges ``error = y_pred - y_true``.
+    """
+    if a.acc is not None or b.acc is not None:
+        fresh, other = (a, b) if a.acc is not None else (b, a)
+        assert fresh.acc is not None
+        if other.acc is not None:  # two fresh sums: one of their terms together, the longer chain plus one
+            g = matmul_gamma(max(fresh.acc.n, other.acc.n) + 1)
+            return g * (fresh.acc.M + other.acc.M) + fresh.acc.bound(0.0) + other.acc.bound(0.0), \
+                max(fresh.acc.n, other.acc.n) + 5
+        g = matmul_gamma(fresh.acc.n + 1)
+        e = fresh.acc.bound(g) + g * np.abs(other.v)
+        if other.e is not None:
+            e = e + (1.0 + g) * other.e
+        return e, fresh.acc.n + 5
+    e = U * (np.abs(a.v) + np.abs(b.v))
+    return (e if a.e is None else e + a.e) if b.e is None else (e + b.e if a.e is None else e + a.e + b.e), 4
+
+
+def rule_multiply(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
+    r"""``a * b``: :math:`u|ab| + (|a| + E_a) E_b + E_a |b|` (one rounding, then propagation)."""
+    e = U * np.abs(v)
+    if b.e is not None:
+        e = e + (np.abs(a.v) if a.e is None else np.abs(a.v) + a.e) * b.e
+    if a.e is not None:
+        e = e + a.e * np.abs(b.v)
+    return e, 5
+
+
+def rule_divide(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
+    r"""``a / b``: :math:`u|a/b| + (E_a + |a/b| E_b) / (|b| - E_b)`, for ``|b| > E_b`` (rigorous, not only first order)."""
+    av = np.abs(v)
+    e = U * av
+    if b.e is None:
+        return (e if a.e is None else e + a.e / np.abs(b.v)), 4
+    room = np.abs(b.v) - b.e
+    if not (room > 0).all():
+        refuse("a division by a value whose bound reaches 0", "the quotient has no finite bound there")
+    num = av * b.e if a.e is None else a.e + av * b.e
+    return e + num / room, 7
+
+
+def matmul_gamma(n: int) -> float:
+    r""":math:`\gamma_n` for an inner product of n terms (Higham §3.1); the rule tests can weaken it."""
+    return gamma(n)
+
+
+class Accumulation:
+    r"""A fresh inner product or sum, bound :math:`\gamma_n M + P`: M the terms' magnitudes, P what the operands carry in."""
+
+    n: int
+
+    def gamma_n(self) -> float:
+        return matmul_gamma(self.n)
+
+    @property
+    def M(self) -> Array:  # noqa: N802 (Higham's letter)
+        raise NotImplementedError
+
+    def bound(self, g: float) -> Array:
+        """:math:`g M + P`."""
+        raise NotImplementedError
+
+
+class Product(Accumulation):
+    r"""``A @ B`` with inner dimension n: :math:`M = (|A| + E_A)(|B| + E_B)`, :math:`P = |A| E_B + E_A (|B| + E_B)`.
+
+    M bounds the exact :math:`|AB|` as well as the computed terms; P is what the operands'
+    errors carry in (Higham §3.5: any summation order, with or without FMA). Both are evaluated
+    only as needed, and :math:`g M + P` in as few products as the operands allow.
+    """
+
+    __slots__ = ("_M", "aA", "bB", "eA", "eB", "n")
+
+    def __init__(self, A: Tracked, B: Tracked, n: int) -> None:
+        self.n = n
+        self.aA = np.abs(A.v)
+        self.eA, self.eB = A.e, B.e
+        self.bB = np.abs(B.v) if B.e is None else np.abs(B.v) + B.e
+        self._M: Array | None = None
+
+    @property
+    def M(self) -> Array:  # noqa: N802 (Higham's letter)
+        if self._M is None:
+            self._M = (self.aA if self.eA is None else self.aA + self.eA) @ self.bB
+        return self._M
+
+    def bound(self, g: float) -> Array:
+        return rule_matmul(self.aA, self.eA, self.bB, self.eB, g)
+
+
+def rule_matmul(aA: Array, eA: Array | None, bB: Array, eB: Array | None, g: float) -> Array:
+    r"""``A @ B``: :math:`g\,(|A| + E_A)(|B| + E_B) + |A| E_B + E_A (|B| + E_B)`, g = :math:`\gamma_n` (or more).
+
+    ``aA`` is :math:`|A|`, ``bB`` is :math:`|B| + E_B`. Grouped by linearity into one product
+    when either operand is exact, two otherwise.
+    """
+    if eA is None:
+        return aA @ (g * bB if eB is None else g * bB + eB)
+    left = g * (aA + eA) + eA
+    e = left @ bB
+    return e if eB is None else e + aA @ eB
+
+
+class Sum(Accumulation):
+    r"""A sum of n + 1 terms: :math:`\gamma_n \sum |x| + \sum E` (Higham §4.2)."""
+
+    __slots__ = ("P", "_M", "n")
+
+    def __init__(self, M: Array, P: Array | None, n: int) -> None:
+        self._M, self.P, self.n = M, P, n
+
+    @property
+    def M(self) -> Array:  # noqa: N802 (Higham's letter)
+        return self._M
+
+    def bound(self, g: float) -> Array:
+        e = g * self._M
+        return e if self.P is None else e + self.P
+
+
+def rule_sum(x: Tracked, axis: Any, keepdims: bool) -> tuple[Sum, int]:
+    r"""Sum of n terms: :math:`\gamma_{n-1} \sum |x| + \sum E` (Higham §4.2), as (the sum, chain)."""
+    M = np.sum(np.abs(x.v), axis=axis, keepdims=keepdims)
+    n = x.v.size // max(M.size, 1) if x.v.size else 0
+    P = None if x.e is None else np.sum(x.e, axis=axis, keepdims=keepdims)
+    return Sum(np.asarray(M), None if P is None else np.asarray(P), max(n - 1, 0)), n + 3
+
+
+def rule_mask(x: Tracked, mask: TrackedMask) -> Array | None:
+    r"""``x * mask``: exact; E_x where the mask is on, 0 where off, the whole |x| + E_x where ambiguous.
+
+    Where another correct evaluation may take the other mask, its result may be 0 where this one
+    is x, or x' (within E_x of exact) where this one is 0: both within ``|x|max + E_x`` of exact.
+    """
+    m = mask.v
+    if mask.ambiguous is None:
+        return None if x.e is None else x.e * m
+    on = 0.0 if x.e is None else x.e * m
+    whole = _abs_max(x) if x.e is None else _abs_max(x) + x.e
+    return np.where(mask.ambiguous, whole, on)
+
+
+def rule_extreme(a: Tracked, b: Tracked, pick_a: NDArray[np.bool_]) -> Array | None:
+    r"""``maximum``/``minimum``: exact and 1-Lipschitz; E of the chosen operand where the choice is certain.
+
+    Where ``|a - b| > 2(E_a + E_b)`` every correct evaluation chooses the same operand (each is
+    within E of exact), so the bound is that operand's; elsewhere ``max(E_a, E_b)``. For
+    ``maximum(0, z)`` this is the hand derivation's ReLU rule: 0 where ``z < -2 E_z``.
+    """
+    if a.e is None and b.e is None:
+        return None
+    if a.e is None or b.e is None:  # one operand exact, as max(0, z): certain where |a - b| > 2 E
+        e_other = b.e if a.e is None else a.e
+        assert e_other is not None
+        certain_exact = (np.abs(a.v - b.v) > 2.0 * e_other) & (pick_a if a.e is None else ~pick_a)
+        return np.where(certain_exact, 0.0, e_other)
+    ea, eb = a.e, b.e
+    ea, eb = np.broadcast_arrays(ea, eb)
+    certain = np.abs(a.v - b.v) > 2.0 * (ea + eb)
+    return np.where(certain, np.where(pick_a, ea, eb), np.maximum(ea, eb))
+
+
+def _df_exp(x: Array, e: Array) -> Array:
+    return np.exp(x + e)
+
+
+def _df_log(x: Array, e: Array) -> Array:
+    low = x - e
+    if not (low > 0).all():
+        refuse("numpy.log of a value whose bound reaches 0", "log has no finite bound there")
+    return 1.0 / low
+
+
+def _df_log1p(x: Array, e: Array) -> Array:
+    low = 1.0 + (x - e)
+    if not (low > 0).all():
+        refuse("numpy.log1p of a value whose bound reaches -1", "log1p has no finite bound there")
+    return 1.0 / low
+
+
+def _df_tanh(x: Array, e: Array) -> Array:
+    t = np.maximum(np.abs(x) - e, 0.0)  # the point of [x - E, x + E] nearest 0, where 1 - tanh^2 is largest
+    return 1.0 / np.cosh(t) ** 2
+
+
+#: max |f'| on [x - E, x + E] for each libm-style function
+DERIVATIVE_BOUNDS: dict[str, Callable[[Array, Array], Array]] = {
+    "exp": _df_exp, "expm1": _df_exp, "log": _df_log, "log1p": _df_log1p, "tanh": _df_tanh,
+}
+
+
+def rule_elementary(name: str, x: Tracked, v: Array) -> tuple[Array, int]:
+    r"""``f(x)`` for f in exp, expm1, log, log1p, tanh: :math:`\max_{[x-E, x+E]} |f'| \cdot E + k\,\mathrm{ulp}(f(x))`.
+
+    k = :data:`LIBM_ULP` for every function (glibc's published maxima are lower; NumPy's AVX-512
+    SVML loops are within 4 ULP); one ULP of y is at most 2u|y|.
+    """
+    e = (2 * LIBM_ULP * U) * np.abs(v)
+    if x.e is not None:
+        e = e + DERIVATIVE_BOUNDS[name](x.v, x.e) * x.e
+    return e, 2 * LIBM_ULP + 8
+
+
+def rule_sqrt(x: Tracked, v: Array) -> tuple[Array, int]:
+    r"""``sqrt``, correctly rounded: :math:`u\sqrt{x} + \min(E / (\sqrt{x} + \sqrt{\max(x - E, 0)}), \sqrt{E})`."""
+    e = U * v
+    if x.e is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lipschitz = x.e / (v + np.sqrt(np.maximum(x.v - x.e, 0.0)))
+        e = e + np.fmin(lipschitz, np.sqrt(x.e))
+    return e, 8
+
+
+def rule_power(x: Tracked, p: int, v: Array) -> tuple[Array, int]:
+    r"""``x ** p``, p a positive integer: ``x**2`` is one product (:math:`u x^2 + (2|x| + E)E`); other p
+    call libm's pow: :math:`k\,\mathrm{ulp} + p(|x| + E)^{p-1} E`."""
+    if p == 2:
+        e = U * v
+        return (e if x.e is None else e + (2.0 * np.abs(x.v) + x.e) * x.e), 5
+    e = (2 * LIBM_ULP * U) * np.abs(v)
+    if x.e is not None:
+        e = e + p * (np.abs(x.v) + x.e) ** (p - 1) * x.e
+    return e, 2 * LIBM_ULP + 8
+
+
+# -- operations ---------------------------------------------------------------------------------------
+
+_FRACTION_OPS = {"add": _fadd, "subtract": _fsub, "multiply": _fmul, "divide": _fdiv}
+_UFUNCS = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply, "divide": np.true_divide}
+
+
+def binary(op: str, a: Any, b: Any) -> Tracked:
+    """``a op b`` for op in add, subtract, multiply, divide, with broadcasting; either side may be plain."""
+    name = f"numpy.{op}"
+    if isinstance(a, TrackedMask) or isinstance(b, TrackedMask):
+        if op != "multiply":
+            refuse(f"{name} with a comparison mask", "only multiplication by a mask is tracked")
+        return _times_mask(a, b)
+    if op == "multiply" and (_is_bool(a) or _is_bool(b)):  # a plain boolean mask: exact, certain
+        mask = a if _is_bool(a) else b
+        other = _wrap(b if mask is a else a, name)
+        return _times_mask(TrackedMask(np.asarray(mask), None, _NO_AMBIGUITY), other, mask_first=mask is a)
+    ta, tb = _wrap(a, name), _wrap(b, name)
+    v = _UFUNCS[op](ta.v, tb.v)
+    if type(v) is not np.ndarray:
+        v = np.asarray(v)
+    if v.dtype != np.float64:
+        refuse(f"{name} giving {v.dtype}", "only float64 is tracked")
+    amb = _merge(ta.amb, tb.amb)
+    if ta.acc is None and tb.acc is None and ta.e is None and tb.e is None and _exact_scalar_result(_FRACTION_OPS[op], ta, tb, v):
+        return Tracked(v, None, max(ta.k, tb.k), amb=amb)
+    mag = None
+    if op in ("add", "subtract"):
+        e, cost = rule_add(ta, tb, v)
+    elif op == "multiply":
+        e, cost = rule_multiply(ta, tb, v)
+        if ta.mag is not None or tb.mag is not None or isinstance(ta.acc, Product) or isinstance(tb.acc, Product):
+            mag = _abs_max(ta) * _abs_max(tb)
+    else:
+        e, cost = rule_divide(ta, tb, v)
+    if e.shape != v.shape:
+        e = np.broadcast_to(e, v.shape).copy()
+    return _check(name, Tracked(v, e, max(ta.k, tb.k) + cost, mag=mag, amb=amb))
+
+
+def _is_bool(x: Any) -> bool:
+    return isinstance(x, (np.ndarray, np.bool_)) and x.dtype == np.bool_
+
+
+def _times_mask(a: Any, b: Any, mask_first: bool | None = None) -> Tracked:
+    if isinstance(a, TrackedMask) and isinstance(b, TrackedMask):
+        refuse("a product of two comparison masks")
+    first_is_mask = isinstance(a, TrackedMask) if mask_first is None else mask_first
+    mask: TrackedMask = a if isinstance(a, TrackedMask) else b
+    x = _wrap(b if mask is a else a, "numpy.multiply")
+    v = np.multiply(mask.v, x.v) if first_is_mask else np.multiply(x.v, mask.v)
+    e = rule_mask(x, mask)
+    if e is not None and e.shape != v.shape:
+        e = np.broadcast_to(e, v.shape).copy()
+    return Tracked(v, e, x.k + 2, amb=_merge(x.amb, mask.amb))
+
+
+def matmul(a: Any, b: Any) -> Tracked:
+    """``a @ b`` (2-D and 1-D operands, stacks of matrices), bound by :func:`rule_matmul`."""
+    A, B = _wrap(a, "numpy.matmul"), _wrap(b, "numpy.matmul")
+    if A.v.ndim == 0 or B.v.ndim == 0:
+        refuse("numpy.matmul of a 0-d operand")
+    v = A.v @ B.v
+    if type(v) is not np.ndarray:
+        v = np.asarray(v)
+    if not np.isfinite(v).all():
+        _check("numpy.matmul", Tracked(v, v))
+    n = A.v.shape[-1]
+    return Tracked(v, None, max(A.k, B.k) + n + 4, acc=Product(A, B, n), amb=_merge(A.amb, B.amb))
+
+
+def power(x: Tracked, p: Any) -> Tracked:
+    """``x ** p`` for a plain positive integer p (see :func:`rule_power`)."""
+    if isinstance(p, (Tracked, TrackedMask)) or not float(np.asarray(p)).is_integer() or np.ndim(p) != 0 or p < 1:
+        refuse(f"numpy.power with exponent {p!r}", "only positive integer exponents are tracked")
+    v = np.asarray(x.v ** p)
+    if p == 1:
+        return x.copy()
+    e, cost = rule_power(x, int(p), v)
+    return _check("numpy.power", Tracked(v, e, x.k + cost, amb=x.amb))
+
+
+def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
+    """A comparison: exact in value; entries within ``2(E_a + E_b)`` of a tie are ambiguous (counted)."""
+    name = f"numpy.{ufunc.__name__}"
+    ta, tb = _wrap(a, name), _wrap(b, name)
+    v = np.asarray(ufunc(ta.v, tb.v))
+    amb = _merge(ta.amb, tb.amb)
+    if ta.e is None and tb.e is None:
+        return TrackedMask(v, None, amb)
+    if ufunc in (np.equal, np.not_equal):
+        refuse(f"{name} of values with a nonzero bound", "equality of rounded values is never certain")
+    e = _plus(ta.e, tb.e)
+    assert e is not None
+    ambiguous = (np.abs(ta.v - tb.v) <= 2.0 * e) & (e > 0)
+    ambiguous = np.broadcast_to(ambiguous, v.shape)
+    count = int(np.count_nonzero(ambiguous))
+    if not count:
+        return TrackedMask(v, None, amb)
+    return TrackedMask(v, ambiguous, _merge(amb, frozenset({(next(_mask_ids), count)})))
+
+
+def extreme(ufunc: np.ufunc, a: Any, b: Any) -> Tracked:
+    """``maximum``/``minimum`` (also ``fmax``/``fmin``), bound by :func:`rule_extreme`."""
+    name = f"numpy.{ufunc.__name__}"
+    ta, tb = _wrap(a, name), _wrap(b, name)
+    v = np.asarray(ufunc(ta.v, tb.v))
+    pick_a = (ta.v >= tb.v) if ufunc in (np.maximum, np.fmax) else (ta.v <= tb.v)
+    e = rule_extreme(ta, tb, pick_a)
+    return _check(name, Tracked(v, e, max(ta.k, tb.k) + 2, amb=_merge(ta.amb, tb.amb)))
+
+
+def elementary(name: str, x: Tracked) -> Tracked:
+    """exp, expm1, log, log1p, tanh (:func:`rule_elementary`) and sqrt (:func:`rule_sqrt`)."""
+    with np.errstate(all="ignore"):
+        v = np.asarray(getattr(np, name)(x.v))
+    if not np.isfinite(v).all():
+        _check(f"numpy.{name}", Tracked(v))
+    if name == "sqrt":
+        e, cost = rule_sqrt(x, v)
+    else:
+        e, cost = rule_elementary(name, x, v)
+    return _check(f"numpy.{name}", Tracked(v, e, x.k + cost, amb=x.amb))
+
+
+def _reduce_kwargs(op: str, kwargs: Mapping[str, Any]) -> None:
+    extra = {k: v for k, v in kwargs.items() if v is not None and not (k == "dtype" and np.dtype(v) == np.float64)}
+    if extra:
+        refuse(f"{op} with {', '.join(sorted(extra))}=", "out=, where=, initial= and other dtypes are not tracked")
+
+
+def reduce_sum(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mapping[str, Any] | None = None) -> Tracked:
+    """``numpy.sum`` along an axis, several or all, with or without ``keepdims`` (:func:`rule_sum`)."""
+    _reduce_kwargs("numpy.sum", kwargs or {})
+    t = _wrap(x, "numpy.sum")
+    v = np.asarray(np.sum(t.v, axis=axis, keepdims=keepdims))
+    acc, cost = rule_sum(t, axis, keepdims)
+    return _check("numpy.sum", Tracked(v, acc.bound(gamma(acc.n)), t.k + cost, acc=acc, amb=t.amb))
+
+
+def reduce_mean(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mapping[str, Any] | None = None) -> Tracked:
+    """``numpy.mean``: the sum's bound divided by n, plus the division's own rounding u|mean|."""
+    _reduce_kwargs("numpy.mean", kwargs or {})
+    t = _wrap(x, "numpy.mean")
+    v = np.asarray(np.mean(t.v, axis=axis, keepdims=keepdims))
+    acc, cost = rule_sum(t, axis, keepdims)
+    e_sum = acc.bound(gamma(acc.n))
+    n = t.v.size // max(v.size, 1) if t.v.size else 0
+    e = e_sum / max(n, 1) + U * np.abs(v)
+    return _check("numpy.mean", Tracked(v, e, t.k + cost + 3, amb=t.amb))
+
+
+def reduce_extreme(func: Callable[..., Any], x: Any, axis: Any = None, keepdims: bool = False,
+                   kwargs: Mapping[str, Any] | None = None) -> Tracked:
+    """``max``/``min`` reductions: exact and 1-Lipschitz in the largest entry: E = max of E over the axes."""
+    _reduce_kwargs(f"numpy.{func.__name__}", kwargs or {})
+    t = _wrap(x, f"numpy.{func.__name__}")
+    v = np.asarray(func(t.v, axis=axis, keepdims=keepdims))
+    e = None if t.e is None else np.asarray(np.max(t.e, axis=axis, keepdims=keepdims))
+    return Tracked(v, e, t.k + 1, amb=t.amb)
+
+
+# -- NumPy's two protocols ---------------------------------------------------------------------------
+
+_ELEMENTARY = {"exp", "expm1", "log", "log1p", "tanh", "sqrt"}
+
+
+def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``__array_ufunc__`` (NEP 13): the ufuncs with a rule, called plainly; everything else refused."""
+    name = f"numpy.{ufunc.__name__}"
+    if method != "__call__":
+        refuse(f"{name}.{method}")
+    if kwargs:
+        what = "out=" if "out" in kwargs else ", ".join(f"{k}=" for k in kwargs)
+        refuse(f"{name} with {what}", "writes into given arrays and other ufunc options are not tracked")
+    rule = _UFUNC_RULES.get(ufunc.__name__)
+    if rule is None:
+        refuse(name)
+    return rule(ufunc, *inputs)
+
+
+def _power_ufunc(ufunc: np.ufunc, x: Any, p: Any) -> Tracked:
+    if isinstance(p, (Tracked, TrackedMask)) or not isinstance(x, Tracked):
+        refuse("numpy.power with a tracked exponent")
+    return power(x, p)
+
+
+_UFUNC_RULES: dict[str, Callable[..., Any]] = {
+    "add": lambda f, a, b: binary("add", a, b),
+    "subtract": lambda f, a, b: binary("subtract", a, b),
+    "multiply": lambda f, a, b: binary("multiply", a, b),
+    "divide": lambda f, a, b: binary("divide", a, b),
+    "true_divide": lambda f, a, b: binary("divide", a, b),
+    "matmul": lambda f, a, b: matmul(a, b),
+    "negative": lambda f, x: -_wrap(x, "numpy.negative"),
+    "positive": lambda f, x: _wrap(x, "numpy.positive"),
+    "absolute": lambda f, x: abs(_wrap(x, "numpy.absolute")),
+    "square": lambda f, x: power(_wrap(x, "numpy.square"), 2),
+    "power": _power_ufunc,
+    **{fn: extreme for fn in ("maximum", "minimum", "fmax", "fmin")},
+    **{fn: compare for fn in ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal")},
+    **{fn: (lambda f, x: elementary(f.__name__, _wrap(x, f"numpy.{f.__name__}"))) for fn in _ELEMENTARY},
+}
+
+
+def _structural(func: Any, x: Any, *args: Any, **kwargs: Any) -> Tracked:
+    t = _wrap(x, f"numpy.{func.__name__}")
+    return t._same(lambda a: np.asarray(func(a, *args, **kwargs)))
+
+
+def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``__array_function__`` (NEP 18): sum, mean, max/min, transpose, reshape, copy, dot, shape queries."""
+    name = func.__name__
+    if name == "sum":
+        return reduce_sum(*args, **_pop_axes(kwargs))
+    if name == "mean":
+        return reduce_mean(*args, **_pop_axes(kwargs))
+    if name in ("max", "amax", "min", "amin"):
+        return reduce_extreme(np.max if name in ("max", "amax") else np.min, *args, **_pop_axes(kwargs))
+    if name in ("transpose", "reshape", "copy", "squeeze", "ravel", "expand_dims", "atleast_2d"):
+        return _structural(func, *args, **kwargs)
+    if name in ("dot", "matmul") and not kwargs:
+        return matmul(*args)
+    if name in ("shape", "ndim", "size"):
+        return getattr(_wrap(args[0], name), name)
+    module = func.__module__ if func.__module__ and func.__module__.startswith("numpy") else "numpy"
+    module = "numpy" if module.startswith("numpy._core") or module == "numpy.core" else module
+    refuse(f"{module}.{name}")
+
+
+def _pop_axes(kwargs: dict[str, Any]) -> dict[str, Any]:
+    rest = dict(kwargs)
+    axis, keepdims = rest.pop("axis", None), rest.pop("keepdims", False)
+    return {"axis": axis, "keepdims": keepdims, "kwargs": rest}
+
+
+# -- running a twin -------------------------------------------------------------------------------------
+
+def _input(name: str, value: Any, error: Any) -> Tracked:
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"input {name!r} is a bool; the bound tracker takes float64 arrays and Python ints or floats.")
+    arr = np.asarray(value)
+    if arr.dtype == np.float64 and np.isfinite(arr).all() and error is None:
+        return Tracked(arr)
+    if arr.dtype.kind not in "iuf" or (arr.dtype.kind in "iu" and not isinstance(value, (int, np.integer))):
+        raise TypeError(f"input {name!r} has dtype {arr.dtype}; the bound tracker takes float64 arrays "
+                        "and Python ints or floats (integer and complex arrays are refused).")
+    v = arr.astype(np.float64)
+    if not np.isfinite(v).all():
+        raise ValueError(f"input {name!r} is not finite; first-order bounds need finite inputs.")
+    if error is None:
+        return Tracked(v)
+    e = np.broadcast_to(np.asarray(error, dtype=np.float64), v.shape).copy()
+    if not (np.isfinite(e).all() and (e >= 0).all()):
+        raise ValueError(f"errors[{name!r}] must be finite and non-negative, broadcastable to {v.shape}.")
+    return Tracked(v, e if e.any() else None)
+
+
+def ambiguous_count(amb: Ambiguity) -> int:
+    """Mask-ambiguous entries, over every comparison a value depends on."""
+    return sum(count for _, count in amb)
+
+
+def finish(value: Any) -> TrackedValue:
+    """One returned value as a :class:`TrackedValue`, the final widening ``1 + 2gamma_k`` applied."""
+    if isinstance(value, Tracked):
+        widen = 1.0 + 2.0 * gamma(value.k)
+        error = np.zeros_like(value.v) if value.e is None else widen * value.e
+        return TrackedValue(value.v, error, ambiguous_count(value.amb) if value.amb else 0)
+    if isinstance(value, TrackedMask):
+        as_float = value.v.astype(np.float64)
+        error = np.zeros_like(as_float) if value.ambiguous is None else value.ambiguous.astype(np.float64)
+        return TrackedValue(as_float, error, ambiguous_count(value.amb))
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"a returned value has dtype {arr.dtype}; the bound tracker returns real values only.")
+    as_float = arr.astype(np.float64)
+    return TrackedValue(as_float, np.zeros_like(as_float), 0)
+
+
+def track(func: Callable[..., Any], inputs: Mapping[str, Any], errors: Mapping[str, Any] | None = None,
+          ) -> dict[str, TrackedValue]:
+    r"""Run ``func(**inputs)`` on bound-tracking arrays; return every variable it returns with its bound.
+
+    Parameters
+    ----------
+    func : callable
+        An unmodified NumPy function, called as ``func(**kwargs)``, returning a dict of name to value.
+    inputs : mapping of str to array-like
+        float64 arrays of any shape (0-d and MATLAB's (1, 1) included), Python ints and floats.
+        Each is wrapped as :class:`Tracked`, exact unless ``errors`` gives its bound.
+    errors : mapping of str to array-like, optional
+        Bounds on the inputs' distance from exact (broadcastable to each input's shape).
+
+    Returns
+    -------
+    dict of str to TrackedValue
+        For each returned name: the value (bit for bit plain NumPy's), the bound with the final
+        widening :math:`1 + 2\gamma_k` applied, and the count of mask-ambiguous entries reaching it.
+
+    Notes
+    -----
+    Arithmetic on plain Python numbers inside the twin happens before the tracker sees it: with a
+    plain ``batch_size``, ``2 / batch_size`` is a rounded constant taken as exact. Pass such
+    numbers as inputs (this function wraps Python ints and floats) so the division is tracked.
+    """
+    errors = errors or {}
+    unknown = set(errors) - set(inputs)
+    if unknown:
+        raise TypeError(f"errors names {sorted(unknown)} that are not inputs; expected some of {sorted(inputs)}.")
+    wrapped = {name: _input(name, value, errors.get(name)) for name, value in inputs.items()}
+    out = func(**wrapped)
+    if not isinstance(out, Mapping):
+        raise TypeError(f"the tracked function returned a {type(out).__name__}; the bound tracker expects a "
+                        "dict of variable name to value.")
+    return {str(name): finish(value) for name, value in out.items()}
+
+
+def ratio_summary(tracked: Mapping[str, Array], hand: Mapping[str, Array]) -> dict[str, tuple[float, float, float]]:
+    """Per quantity, min / median / max of tracked bound / hand bound over entries where both are > 0."""
+    out: dict[str, tuple[float, float, float]] = {}
+    for name, h in hand.items():
+        if name not in tracked:
+            continue
+        t = np.asarray(tracked[name])
+        both = (t > 0) & (h > 0)
+        if not both.any():
+            continue
+        r = t[both] / h[both]
+        out[name] = (float(r.min()), float(np.median(r)), float(r.max()))
+    return out
+
