@@ -319,6 +319,17 @@ def pair_key(kind: str, files: Sequence[Path], case: Any, outnames: Sequence[str
     return key_of("dlparity_run_mfile", kind, where, case, list(outnames))
 
 
+def _document_block(kind: str, paths: Sequence[Path]) -> str | None:
+    """'backprop' or 'manual' when the pair mode runs the document's scripts from the package's matlab_ref."""
+    from dlparity.bridge import matlab_ref_dir  # noqa: PLC0415
+
+    ref = matlab_ref_dir().resolve()
+    if kind != "script" or any(Path(p).resolve().parent != ref for p in paths):
+        return None
+    names = [Path(p).name for p in paths]
+    return {("backprop.m",): "backprop", ("gradient_forward.m", "manual_gradients.m"): "manual"}.get(tuple(names))
+
+
 def _inside(path: Path, folder: Path) -> bool:
     try:
         path.resolve().relative_to(folder.resolve())
@@ -400,6 +411,21 @@ class StoredBridge:
             out.append({k: np.array(v, dtype=np.float64) for k, v in result.items()})
         return out
 
+    def _block_as_script(self, form: str, case: Mapping[str, Any]) -> dict[str, Any]:
+        """The document's scripts run by the pair mode on a workspace X, y, W1..b3, i, batch_size, batch_end:
+        the same statements run_block.m runs, so its recorded outputs are their variables."""
+        from dlparity.validation import check_block_inputs  # noqa: PLC0415
+
+        names = ("X", "y", "W1", "b1", "W2", "b2", "W3", "b3")
+        inp = check_block_inputs(*(case[n] for n in names), int(case["i"]), int(case["batch_size"]))
+        what = f"the {form} block on {inp.describe()}"
+        if int(case.get("batch_end", inp.batch_end)) != inp.batch_end:
+            raise NotRecorded(f"GNU Octave is not available ({self.why}) and {what} was recorded with "
+                              f"batch_end = min(i + batch_size - 1, N), not {case['batch_end']}; install GNU Octave.")
+        values = self._find(block_key(form, inp), what, "the store holds the test suite's cases, recorded with "
+                                                         "'dlparity record section1'")
+        return {"values": dict(values), "logical": {}, "skipped": {}}
+
     def call(self, func: str, *args: Any, **kwargs: Any) -> Any:
         if func == "addpath":
             return None
@@ -409,7 +435,11 @@ class StoredBridge:
             kind, files, payload, outnames = args
             paths = [Path(f) for f in ([files] if isinstance(files, str) else files)]
             cell = np.empty(len(payload), dtype=object)
+            block = _document_block(kind, paths)
             for k, case in enumerate(payload):
+                if block is not None:  # the document's own scripts: the recorded run_block.m results answer
+                    cell[k] = self._block_as_script(block, case)
+                    continue
                 cell[k] = self._find(lambda base, case=case: pair_key(kind, paths, case, outnames, base),
                                      f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
                                      "or record it beside its test with 'pytest --dlparity-record' where Octave is "

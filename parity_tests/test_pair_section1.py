@@ -1,8 +1,9 @@
 """The document's own blocks through the public API: dlparity's first users are its own section 1 tests.
 
 ``check_parity`` runs ``matlab_ref/backprop.m`` (section 1.3, a script, verbatim) and, for section
-1.2, our forward lines then ``manual_gradients.m`` in one workspace, on the suite's 240 seeded
-cases in one Octave call per form, against the NumPy twins, with the automatic tolerance (each
+1.2, our forward lines then ``manual_gradients.m`` in one workspace, on the store's 232 seeded
+cases (the suite's, with the upstream-shaped ones thinned: dlparity.cases.reference_cases) in
+one Octave call per form, live or from the stored results, against the NumPy twins, with the automatic tolerance (each
 twin run once more on bound-tracking arrays). The hand-derived bounds of
 :mod:`dlparity.bounds.hand` stay as the independent cross-check (test_error_bounds.py,
 test_tracked*.py); here nothing about the blocks is hard-wired: every assigned variable comes
@@ -16,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_parity import CASES
 
 from dlparity import ParityResult, check_parity
 from dlparity.blocks import OUTPUTS
 from dlparity.bridge import matlab_ref_dir
-from dlparity.cases import Case, draw_case, zero_preactivation_case
+from dlparity.cases import Case, reference_cases
 from python_impl.backprop import backprop
 from python_impl.gradient_forward import gradient_forward
 from python_impl.manual_gradients import manual_gradients
@@ -29,6 +29,7 @@ from python_impl.manual_gradients import manual_gradients
 pytestmark = pytest.mark.octave
 
 REF = matlab_ref_dir()
+CASES = reference_cases()
 SECTION_1_2 = [REF / "gradient_forward.m", REF / "manual_gradients.m"]
 
 
@@ -79,7 +80,8 @@ def test_section_1_2_matches(section12: ParityResult, name: str) -> None:
     assert not bad, "\n".join(bad[:5])
 
 
-PLANT_CASES = [draw_case(7, (5, 7, 3), 40, 8, 33), zero_preactivation_case(11)]
+# dlparity compare's default case and the first exact-zero case of the suite: both are in the store.
+PLANT_CASES = [CASES[0], next(c for c in CASES if c.label == "zero pre-activations")]
 
 
 def test_planted_slip_in_the_python_twin_is_named(octave: Any, tmp_path: Path) -> None:
