@@ -286,3 +286,46 @@ def test_cli_pair_needs_all_three(pair: tuple[Path, Path]) -> None:
     assert only_matlab.returncode == 2 and "--matlab needs --python" in only_matlab.stderr
     no_inputs = dlparity("compare", "--matlab", str(pair[0]), "--python", f"{pair[1]}:scaled")
     assert no_inputs.returncode == 2 and "need --inputs CASE.npz" in no_inputs.stderr
+
+
+# -- the Octave column is Octave's: an Octave whose arithmetic is off by a few bounds is caught --------------------
+
+SOFTMAX = Path(__file__).resolve().parents[1] / "examples" / "softmax_cross_entropy"
+
+
+def _softmax_with_log_scaled_by(tmp_path: Path, factor: float) -> Path:
+    """A copy of the softmax pair whose Octave 'log' (a log.m beside it, shadowing the builtin) is off by ``factor``."""
+    folder = tmp_path / f"scaled_{factor!r}".replace(".", "_").replace("-", "m")
+    folder.mkdir()
+    (folder / "softmax_cross_entropy.m").write_bytes((SOFTMAX / "softmax_cross_entropy.m").read_bytes())
+    (folder / "log.m").write_text(f"function y = log(x)\n  y = builtin('log', x) * {factor!r};\nend\n",
+                                  encoding="utf-8")
+    return folder / "softmax_cross_entropy.m"
+
+
+@pytest.mark.octave
+@pytest.mark.parametrize(("multiple", "caught"), [(3.0, True), (0.3, False)])
+def test_octave_arithmetic_off_by_a_multiple_of_the_bound(octave: Any, tmp_path: Path, multiple: float,
+                                                            caught: bool) -> None:
+    """Every log Octave takes is scaled by 1 + delta, which scales the loss by 1 + delta: delta = 3x the loss's
+    relative tolerance must be a mismatch, 0.3x must pass (the tolerance is tight and the numbers are Octave's)."""
+    sys.path.insert(0, str(SOFTMAX))
+    try:
+        from softmax_cross_entropy import softmax_cross_entropy  # noqa: PLC0415
+    finally:
+        sys.path.remove(str(SOFTMAX))
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((6, 16))
+    Y = np.eye(6)[:, rng.integers(0, 6, size=16)]
+    inputs = {"z": z, "Y": Y}
+    honest = check_parity(SOFTMAX / "softmax_cross_entropy.m", softmax_cross_entropy, inputs, bridge=octave)
+    loss = next(r for r in honest.reports if r.name == "loss")
+    assert honest.ok and loss.tolerance > 0
+    delta = multiple * loss.tolerance / abs(loss.gold_sample)
+    shadowed = _softmax_with_log_scaled_by(tmp_path, 1.0 + delta)
+    result = check_parity(shadowed, softmax_cross_entropy, inputs, bridge=octave)
+    off = next(r for r in result.reports if r.name == "loss")
+    assert off.bound_ratio == pytest.approx(multiple, rel=0.2)  # the shift is Octave's, as planted
+    assert result.ok is not caught
+    if caught:
+        assert result.first_divergence is not None and result.first_divergence.name == "loss"
