@@ -65,6 +65,8 @@ class QuantityReport:
     ambiguous: int
     ok: bool
     worst_index: tuple[int, ...] = field(default=())
+    #: entries where either side is NaN or infinite: always a mismatch (the bounds assume finite values)
+    not_finite: int = 0
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -79,6 +81,11 @@ class QuantityReport:
             return (f"{self.form} {self.name}: shape {self.mine_label} {self.shape} != "
                     f"{self.gold_label} {self.gold_shape} in case {self.case}")
         at = f"[{','.join(map(str, self.worst_index))}]"
+        if self.not_finite:
+            return (f"{self.form} {self.name}{at}: {self.gold_label}={self.gold_sample!r} "
+                    f"{self.mine_label}={self.mine_sample!r}, not finite ({self.not_finite} of "
+                    f"{int(np.prod(self.shape))} entries NaN or infinite on one side or both; a value that "
+                    f"is not a finite number never matches) in case {self.case}")
         here = abs(self.gold_sample - self.mine_sample)
         verdict = ">" if here > self.tolerance else "<="
         return (f"{self.form} {self.name}{at}: {self.gold_label}={self.gold_sample!r} "
@@ -103,21 +110,29 @@ def compare_quantity(
         nan = float("nan")
         return QuantityReport(case, form, name, mine.shape, gold.shape, gold_label, mine_label,
                               nan, nan, nan, nan, 0, nan, float("inf"), ambiguous, ok=False)
-    diff = np.abs(gold - mine)
+    # NaN or an infinity on either side (even the same one on both) is a mismatch: NaN == NaN
+    # must not pass, and the bounds assume finite values (docs/error-bounds.md, section 10)
+    finite = np.isfinite(gold) & np.isfinite(mine)
+    not_finite = int(finite.size - np.count_nonzero(finite))
+    g0, m0 = np.where(finite, gold, 0.0), np.where(finite, mine, 0.0)
+    diff = np.where(finite, np.abs(g0 - m0), np.inf)
     ratio = np.divide(diff, tolerance, out=np.where(diff > 0, np.inf, 0.0), where=tolerance > 0)
-    # the worst entry: the largest ratio, and among equal ratios (several inf) the largest difference
-    worst_flat = int(np.argmax(np.where(ratio == ratio.max(initial=0.0), diff, -1.0))) if ratio.size else 0
+    if not_finite:  # the worst entry: the first that is not finite
+        worst_flat = int(np.argmax(~finite))
+    else:  # the largest ratio, and among equal ratios (several inf) the largest difference
+        worst_flat = int(np.argmax(np.where(ratio == ratio.max(initial=0.0), diff, -1.0))) if ratio.size else 0
     worst = np.unravel_index(worst_flat, gold.shape)
-    ok = bool(np.all(diff <= tolerance))
+    ok = not_finite == 0 and bool(np.all(diff <= tolerance))
+    rel = np.where(finite, relative_difference(g0, m0), np.inf)
     return QuantityReport(
         case=case, form=form, name=name, shape=mine.shape, gold_shape=gold.shape,
         gold_label=gold_label, mine_label=mine_label,
         gold_sample=float(gold[worst]), mine_sample=float(mine[worst]),
         max_abs_diff=float(diff.max(initial=0.0)),
-        max_rel_diff=float(relative_difference(gold, mine).max(initial=0.0)),
-        max_ulp=int(ulp_distance(gold, mine).max(initial=0)),
+        max_rel_diff=float(rel.max(initial=0.0)),
+        max_ulp=int(ulp_distance(g0, m0).max(initial=0)),
         tolerance=float(tolerance[worst]), bound_ratio=float(ratio.max(initial=0.0)),
-        ambiguous=ambiguous, ok=ok, worst_index=tuple(int(k) for k in worst))
+        ambiguous=ambiguous, ok=ok, worst_index=tuple(int(k) for k in worst), not_finite=not_finite)
 
 
 def _ambiguous_count(bounds: Bounds, name: str) -> int:

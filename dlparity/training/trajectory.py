@@ -191,6 +191,10 @@ class TrajectoryReport:
         return float(max(np.max(r) for r in ratios))
 
 
+def _finite(*values: float) -> bool:
+    return bool(np.all(np.isfinite(values)))
+
+
 def _first_over(diff: Array, tol: Array) -> int | None:
     over = np.flatnonzero(diff > tol)
     return int(over[0]) if over.size else None
@@ -262,8 +266,9 @@ def compare_trajectories(
                                             float(gold.loss_valid[k]), float(mine.loss_valid[k]))))
     k = _first_over(rel_train, train_tol)
     if k is not None:
+        g_val, m_val = float(gold.loss_train[k]), float(mine.loss_train[k])
         candidates.append((k, 1, Divergence(k + 1, "loss_train", float(rel_train[k]), float(train_tol[k]),
-                                            float(gold.loss_train[k]), float(mine.loss_train[k]))))
+                                            g_val, m_val, not_finite=not _finite(g_val, m_val))))
     for order, name in enumerate(PARAMS, start=2):
         tol = w_tol if with_history else w_tol[-1:]
         k = _first_over(rel_w[name], tol)
@@ -277,7 +282,8 @@ def compare_trajectories(
         m_val = mine.history[name][k][idx] if with_history else mine.params[name][idx]  # type: ignore[index]
         where = f"[{', '.join(str(int(j) + 1) for j in idx)}]"  # 1-based, as MATLAB would name the entry
         candidates.append((epoch - 1, order, Divergence(epoch, name, float(rel_w[name][k]), float(tol[k]),
-                                                        float(g_val), float(m_val), where)))
+                                                        float(g_val), float(m_val), where,
+                                                        not_finite=not _finite(g_val, m_val))))
     if candidates:
         divergence = min(candidates, key=lambda c: (c[0], c[1]))[2]
     return TrajectoryReport(steps=steps, rel_loss_diff=rel_loss, loss_tol=loss_tol, rel_train_loss_diff=rel_train,
