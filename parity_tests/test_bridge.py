@@ -7,12 +7,12 @@ import signal
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-from dlparity.blocks import run_checked
+from dlparity.blocks import OUTPUTS
 from dlparity.bridge import OctaveBridge, OctaveError, OctaveUnavailable, matlab_ref_dir
 from dlparity.cases import draw_case
+from dlparity.comparison.compare import evaluate
 
 
 def test_missing_octave_is_one_sentence_with_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,11 +42,17 @@ def test_octave_works_in_a_private_folder(octave_bridge: Any) -> None:
 
 
 def one_case_runs(bridge: Any) -> None:
-    case = draw_case(11, (3, 4, 2), 10, 4, 5)
-    octave = bridge.run_cases("backprop", [case.inputs])[0]
-    numpy = run_checked("backprop", case.inputs)
-    assert octave["dW1"].shape == numpy["dW1"].shape == (4, 3)
-    assert np.max(np.abs(octave["dW1"] - numpy["dW1"])) < 1e-12  # a sanity check that the path is restored
+    """One case through the (restarted) bridge: every quantity within its bound of NumPy's.
+
+    Run through :func:`dlparity.comparison.compare.evaluate`, the parity check itself, so the
+    tolerance is the derived one (2 x the rounding-error bound, docs/error-bounds.md), not a guess.
+    """
+    case = draw_case(11, (3, 4, 2), 10, 4, 5, "after a restart")
+    (result,) = evaluate([case], ("backprop",), bridge=bridge)
+    reports = [r for r in result.reports() if r.form == "backprop"]
+    assert len(reports) == len(OUTPUTS["backprop"]), [r.name for r in reports]
+    bad = [r.message() for r in reports if not r.ok]
+    assert not bad, f"the restarted Octave disagrees with NumPy: {bad[0]}"
 
 
 @pytest.mark.octave
@@ -89,12 +95,25 @@ def test_no_octave_workspace_left_behind(octave_bridge: Any, tmp_path: Path, mon
 
 
 @pytest.mark.octave
-def test_octave_gets_one_blas_thread_without_touching_our_environment(octave_bridge: Any) -> None:
+def test_octave_gets_one_blas_thread_without_touching_our_environment(octave_bridge: Any,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset here: Octave gets OCTAVE_ENV's value and this process still has none. Set by the user: theirs wins.
+
+    A bridge of its own (the shared one started long ago, in whatever environment the run had),
+    started with one variable of OCTAVE_ENV unset and the other set to a value OCTAVE_ENV never uses.
+    """
     from dlparity.bridge import OCTAVE_ENV  # noqa: PLC0415
 
-    for key, value in OCTAVE_ENV.items():
-        expected = os.environ.get(key, value)  # a user's own setting wins
-        assert octave_bridge.call("getenv", key) == expected, f"Octave's {key}"
-        if key not in os.environ:
-            continue
-        assert os.environ[key] == expected
+    unset, user_set = sorted(OCTAVE_ENV)[:2]
+    users_value = "3"
+    assert OCTAVE_ENV[user_set] != users_value
+    monkeypatch.delenv(unset, raising=False)
+    monkeypatch.setenv(user_set, users_value)
+    bridge = OctaveBridge()
+    try:
+        assert bridge.call("getenv", unset) == OCTAVE_ENV[unset], f"Octave's {unset} (unset here)"
+        assert bridge.call("getenv", user_set) == users_value, f"Octave's {user_set}: the user's setting must win"
+    finally:
+        bridge.close()
+    assert unset not in os.environ, f"{unset} leaked into this process's environment"
+    assert os.environ[user_set] == users_value, f"{user_set} was changed in this process's environment"
