@@ -38,6 +38,7 @@ from dlparity.comparison.compare import QuantityReport
 from dlparity.comparison.pair import OBSERVERS, ParityResult
 
 _RECORDER = pytest.StashKey[Any]()
+_PLANTED = pytest.StashKey[list[bool]]()
 _FOLDERS = pytest.StashKey[list[Path]]()
 
 
@@ -88,8 +89,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_FOLDERS] = []
     reports: list[QuantityReport] = config.stash.setdefault(_REPORTS, [])
 
+    config.addinivalue_line("markers", "dlparity_planted: the test plants a fault on purpose; its checks do not "
+                                       "count in dlparity's end-of-run bound line")
+    planted = config.stash.setdefault(_PLANTED, [False])
+
     def observe(result: ParityResult) -> None:
-        if result.ok:  # a check that failed is reported by its test; planted bugs must not set the figure
+        if result.ok and not planted[0]:  # a failed check is reported by its test; planted faults set no figure
             reports.extend(result.reports)
 
     config.stash[_OBSERVER] = observe
@@ -147,7 +152,10 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     if holder is not None and recorder is not None:
         recorder.base = item.path.parent
         recorder.entries = holder.setdefault(item.path, {})
+    planted = item.config.stash.get(_PLANTED, [False])
+    planted[0] = item.get_closest_marker("dlparity_planted") is not None
     outcome = yield
+    planted[0] = False
     excinfo = outcome.excinfo
     if excinfo is not None and isinstance(excinfo[1], NotRecorded):
         if os.environ.get("DLPARITY_REQUIRE_OCTAVE") == "1":

@@ -304,6 +304,7 @@ def _softmax_with_log_scaled_by(tmp_path: Path, factor: float) -> Path:
 
 
 @pytest.mark.octave
+@pytest.mark.dlparity_planted
 @pytest.mark.parametrize(("multiple", "caught"), [(3.0, True), (0.3, False)])
 def test_octave_arithmetic_off_by_a_multiple_of_the_bound(octave: Any, tmp_path: Path, multiple: float,
                                                             caught: bool) -> None:

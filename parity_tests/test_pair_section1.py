@@ -58,6 +58,13 @@ def section12(octave: Any) -> ParityResult:
                         labels=[c.describe() for c in CASES], bridge=octave)
 
 
+def test_the_octave_path_is_restored_after_a_pair_run(octave: Any, section13: ParityResult) -> None:
+    """Running backprop.m from matlab_ref must leave matlab_ref on the path (the section 1 mode needs run_cases)."""
+    assert section13.ok
+    if getattr(octave, "source", "live") == "live":
+        assert float(octave.call("exist", "run_cases")) == 2  # 2: a file on the path
+
+
 def test_every_assigned_variable_comes_back_in_statement_order(section13: ParityResult,
                                                                section12: ParityResult) -> None:
     assert [r.name for r in section13.by_variable()] == list(OUTPUTS["backprop"])

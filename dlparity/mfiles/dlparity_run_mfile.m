@@ -7,7 +7,7 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
 %             'function': FILE's function is called with the case's arguments in declared order,
 %             and its declared outputs come back.
 %   file      absolute path of the .m file; its folder is put first on the path for the call
-%             (so the helper functions beside it are the ones found) and removed afterwards.
+%             (so the helper functions beside it are the ones found); the path is restored after.
 %             For scripts, a cell array of paths runs them one after another in one workspace.
 %   cases     cell array, one element per case: for a script a struct (input name -> value),
 %             for a function a cell array of the arguments in declared order.
@@ -21,8 +21,9 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
 %   an error whose stack holds a frame without a line number.)
   files = cellstr(file);
   [folder, name] = fileparts(files{1});
+  saved = path();
+  restore = onCleanup(@() path(saved));  % the path exactly as it was, even if FOLDER was on it already
   addpath(folder);
-  restore = onCleanup(@() rmpath(folder));
   outs = cell(1, numel(cases));
   for c = 1:numel(cases)
     try
