@@ -76,6 +76,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"dlparity: Octave live at {exe}; {stored} used only where Octave is missing"]
 
 _REPORTS = pytest.StashKey[list[Any]]()
+_NOTES = pytest.StashKey[list[str]]()
+_NOTES_KEY = "dlparity_notes"
 _WORKER_PARTS = pytest.StashKey[list[Any]]()
 _OBSERVER = pytest.StashKey[Any]()
 _KEY = "dlparity_bound_ratio"
@@ -185,6 +187,13 @@ def dlparity_reports(request: pytest.FixtureRequest) -> list[QuantityReport]:
     return request.config.stash.setdefault(_REPORTS, [])
 
 
+@pytest.fixture(scope="session")
+def dlparity_notes(request: pytest.FixtureRequest) -> list[str]:
+    """Lines a test wants printed in the end-of-run summary (e.g. a table of measured ratios); under
+    pytest-xdist every worker's lines reach the controller."""
+    return request.config.stash.setdefault(_NOTES, [])
+
+
 def _summary(config: pytest.Config) -> dict[str, Any] | None:
     reports = config.stash.get(_REPORTS, [])
     finite = [r for r in reports if not math.isnan(r.bound_ratio)]
@@ -202,6 +211,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     summary = _summary(session.config)
     if output is not None and summary is not None:
         output[_KEY] = json.dumps(summary)
+    if output is not None and session.config.stash.get(_NOTES, []):
+        output[_NOTES_KEY] = json.dumps(session.config.stash[_NOTES])
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -209,9 +220,17 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     text = getattr(node, "workeroutput", {}).get(_KEY)
     if text:
         node.config.stash.setdefault(_WORKER_PARTS, []).append(json.loads(text))
+    notes = getattr(node, "workeroutput", {}).get(_NOTES_KEY)
+    if notes:
+        node.config.stash.setdefault(_NOTES, []).extend(json.loads(notes))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    notes = config.stash.get(_NOTES, [])
+    if notes:
+        terminalreporter.write_sep("-", "dlparity: notes")
+        for line in notes:
+            terminalreporter.write_line(line)
     stored: list[Any] = config.stash.get(_WORKER_PARTS, [])
     parts = list(stored)
     own = _summary(config)

@@ -18,6 +18,7 @@ from test_error_bounds import tie_case
 from test_parity import CASES as PARITY_CASES
 from tracked_support import (
     BELOW_ONE,
+    bound_ratios,
     check_planted,
     check_ratio_to_hand,
     check_true_against_exact,
@@ -62,6 +63,29 @@ def test_backprop_within_one_to_two_times_hand(case: Any) -> None:
 @pytest.mark.parametrize("case", EXACT_CASES + PARITY_CASES[:60], ids=EXACT_IDS + [f"parity-seed{c.seed}" for c in PARITY_CASES[:60]])
 def test_manual_within_band_of_hand(case: Any) -> None:
     check_ratio_to_hand("manual", case, tracked_block("manual", case), low=MANUAL_LOW)
+
+
+def test_ratio_table_in_the_summary(dlparity_notes: list[str]) -> None:
+    """Tracked / hand bound per quantity over the exact and parity cases, min / median / max over every
+    entry, printed at the end of the run (the same band the two tests above assert)."""
+    cases = EXACT_CASES + PARITY_CASES
+    lines = ["tracked / hand rounding-error bound, per quantity (min / median / max over every entry of "
+             f"{len(cases)} cases):"]
+    for form in FORMS:
+        pooled: dict[str, list[np.ndarray]] = {name: [] for name in OUTPUTS[form]}
+        for case in cases:
+            for name, r in bound_ratios(form, case, tracked_block(form, case)).items():
+                pooled[name].append(r.ravel())
+        cells = []
+        for name, parts in pooled.items():
+            r = np.concatenate(parts)
+            r = r[np.isfinite(r)]
+            assert r.size, name
+            low = 1.0 - BELOW_ONE if form == "backprop" else MANUAL_LOW
+            assert low <= r.min() and r.max() <= 2.0, f"{form} {name}: {r.min()} .. {r.max()}"
+            cells.append(f"{name} {r.min():.4g}/{np.median(r):.4g}/{r.max():.4g}")
+        lines.append(f"  {form}: " + ", ".join(cells))
+    dlparity_notes.extend(lines)
 
 
 TIGHT_CASES = [draw_case(5, (5, 7, 3), 40, 8, 33, "compare's default"), EXACT_CASES[5]]  # the second has ambiguous masks
