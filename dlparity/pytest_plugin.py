@@ -143,6 +143,18 @@ def octave(request: pytest.FixtureRequest) -> Any:
         pytest.skip(f"GNU Octave is not available: {exc}")
 
 
+@pytest.fixture(scope="session")
+def live_octave(octave: Any) -> Any:
+    """Live GNU Octave only (tests that kill it, time it, or record it); skipped with the reason where the
+    Octave side would come from stored results (a failure under DLPARITY_REQUIRE_OCTAVE=1)."""
+    if getattr(octave, "source", "live") == "live":
+        return octave
+    reason = f"needs live GNU Octave, not stored results ({getattr(octave, 'why', '')})"
+    if os.environ.get("DLPARITY_REQUIRE_OCTAVE") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Any:
     """Under --dlparity-record, file each Octave result under the test that asked for it; without Octave,
@@ -158,11 +170,25 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     planted[0] = item.get_closest_marker("dlparity_planted") is not None
     outcome = yield
     planted[0] = False
+    _skip_if_not_recorded(outcome, NotRecorded)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Any:
+    """A fixture whose Octave calls were not recorded: skipped with the reason, as in the test itself."""
+    from dlparity.store import NotRecorded  # noqa: PLC0415
+
+    outcome = yield
+    _skip_if_not_recorded(outcome, NotRecorded)
+
+
+def _skip_if_not_recorded(outcome: Any, not_recorded: type[BaseException]) -> None:
     excinfo = outcome.excinfo
-    if excinfo is not None and isinstance(excinfo[1], NotRecorded):
-        if os.environ.get("DLPARITY_REQUIRE_OCTAVE") == "1":
-            return
-        outcome.force_exception(pytest.skip.Exception(f"needs live GNU Octave: {excinfo[1]}", _use_item_location=True))
+    if excinfo is None or not isinstance(excinfo[1], not_recorded):
+        return
+    if os.environ.get("DLPARITY_REQUIRE_OCTAVE") == "1":
+        return  # where Octave is required, a missing record is a failure, never a skip
+    outcome.force_exception(pytest.skip.Exception(f"needs live GNU Octave: {excinfo[1]}", _use_item_location=True))
 
 
 def _write_records(config: pytest.Config) -> None:

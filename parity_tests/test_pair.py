@@ -256,7 +256,7 @@ def dlparity(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
 
 
 @pytest.mark.octave
-def test_cli_pair_exit_codes(octave: Any, pair: tuple[Path, Path], tmp_path: Path) -> None:
+def test_cli_pair_exit_codes(live_octave: Any, pair: tuple[Path, Path], tmp_path: Path) -> None:
     case = tmp_path / "case.npz"
     np.savez(case, a=np.arange(6.0).reshape(2, 3))
     base = ["compare", "--matlab", str(pair[0]), "--python", f"{pair[1]}:scaled", "--inputs", str(case)]

@@ -36,7 +36,7 @@ def dlparity(*args: str, env: dict[str, str] | None = None, cwd: Path | None = N
 
 
 @pytest.mark.octave
-def test_record_twice_gives_bit_identical_arrays(octave: Any, tmp_path: Path) -> None:
+def test_record_twice_gives_bit_identical_arrays(live_octave: Any, tmp_path: Path) -> None:
     for out in ("a", "b"):
         proc = dlparity("record", "section1", "--out", str(tmp_path / out))
         assert proc.returncode == 0, proc.stderr
@@ -52,11 +52,10 @@ def test_record_twice_gives_bit_identical_arrays(octave: Any, tmp_path: Path) ->
 
 
 @pytest.mark.octave
-def test_store_still_agrees_with_live_octave(octave: Any) -> None:
+def test_store_still_agrees_with_live_octave(live_octave: Any) -> None:
     """Every stored block result against live Octave now, within 2x the rounding-error bound: a changed
     Octave, BLAS or .m file that moves results beyond that is noticed here."""
-    if getattr(octave, "source", "live") != "live":
-        pytest.skip("needs live Octave: this compares the store with it")
+    octave = live_octave
     stored = package_store()
     cases = reference_cases()
     worst = 0.0
@@ -131,9 +130,7 @@ def test_compare_without_octave_uses_the_store_and_says_so() -> None:
 
 
 @pytest.mark.octave
-def test_both_modes_give_the_same_comparison(octave: Any) -> None:
-    if getattr(octave, "source", "live") != "live":
-        pytest.skip("needs live Octave: this compares the two modes")
+def test_both_modes_give_the_same_comparison(live_octave: Any) -> None:
     live = json.loads(dlparity("compare", "--json").stdout)
     kept = json.loads(dlparity("compare", "--json", env={"DLPARITY_OCTAVE": "stored"}).stdout)
     assert live["octave"]["source"] == "live" and kept["octave"]["source"] == "stored"
@@ -150,7 +147,7 @@ def test_selfcheck_runs_without_octave() -> None:
 
 
 @pytest.mark.octave
-def test_plugin_records_beside_the_test_and_replays_without_octave(octave: Any, tmp_path: Path) -> None:
+def test_plugin_records_beside_the_test_and_replays_without_octave(live_octave: Any, tmp_path: Path) -> None:
     """A user's own pair: pytest --dlparity-record writes dlparity_reference/, a run without Octave replays it,
     the pytest header says which, and an edited .m is refused (never silently used)."""
     (tmp_path / "halve.m").write_text("function h = halve(v)\n  h = v / 2;\nend\n", encoding="utf-8")
