@@ -21,6 +21,7 @@ from dlparity.bounds.hand import U, block_error_bounds, gamma
 from dlparity.cases import Case, draw_case, zero_preactivation_case
 from dlparity.comparison.compare import evaluate
 from dlparity.oracles.autodiff import autodiff_gradients
+from dlparity.oracles.autograd_oracle import autograd_gradients
 from dlparity.validation import check_block_inputs
 
 GRADIENTS = ("dW3", "db3", "dW2", "db2", "dW1", "db1")
@@ -98,14 +99,17 @@ def test_octave_within_bound_of_exact(octave_bridge: Any) -> None:
             assert_within_exact(case, "octave", form, values, exact_block(case.inputs), bounds.error, OUTPUTS[form])
 
 
-@pytest.mark.oracle
+@pytest.mark.parametrize("library", ["autograd", pytest.param("torch", marks=pytest.mark.oracle)])
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_autodiff_within_bound_of_exact(case: Case) -> None:
-    """PyTorch's float64 gradients obey the same bound: it evaluates the same products."""
-    require_torch()
+def test_autodiff_within_bound_of_exact(case: Case, library: str) -> None:
+    """HIPS autograd's and PyTorch's float64 gradients obey the same bound: they evaluate the same products."""
+    if library == "torch":
+        require_torch()
+        grads = autodiff_gradients(case.inputs)
+    else:
+        grads = autograd_gradients(case.inputs)
     bounds = block_error_bounds(case.inputs, run_checked("backprop", case.inputs))
-    assert_within_exact(case, "torch", "autograd", autodiff_gradients(case.inputs), exact_block(case.inputs),
-                        bounds.error, GRADIENTS)
+    assert_within_exact(case, library, "autodiff", grads, exact_block(case.inputs), bounds.error, GRADIENTS)
 
 
 def tie_case(b1: float, b2: float = 0.0) -> Case:

@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 from oracle_support import require_torch
 
+from dlparity.blocks import run_checked
 from dlparity.cases import Case, draw_case
 from dlparity.cli import gradcheck as gradcheck_cli
 from dlparity.cli.gradcheck import add_gradcheck_parser, run_gradcheck
+from dlparity.oracles.finite_differences import finite_differences
 from dlparity.validation import check_block_inputs
 
 run_block_module = importlib.import_module("python_impl.run_block")  # the twin module: blocks.run_checked calls its backprop
@@ -65,12 +67,31 @@ def test_smallest_network_passes_with_json(octave_bridge: Any, capsys: pytest.Ca
 
 
 def test_numpy_with_finite_differences_needs_neither_octave_nor_torch(capsys: pytest.CaptureFixture[str]) -> None:
+    """The fd rows report the finite-difference oracle's own numbers, computed here again from the oracle.
+
+    The default case (compare's: seed 0, sizes 5,7,3, 40 rows, batch 8, start 33) is rebuilt and
+    ``finite_differences`` run on it directly; each row's relative error must be the one between
+    the block's gradient and THAT output, and it is never 0 (a central difference is not bit-equal
+    to the analytic gradient), so a command that compared the block with itself would fail here.
+    """
     status, out, err = run(capsys, "--side", "numpy", "--oracle", "fd", "--json")
     report = json.loads(out)
     assert status == 0 and report["ok"], err
     assert {(q["side"], q["oracle"]) for q in report["quantities"]} == {("numpy", "fd")}
     # the default case's steps cross no kink: every coordinate compared, none excluded
     assert all(q["excluded"] == 0 and q["checked"] > 0 for q in report["quantities"]), report["quantities"]
+
+    case = draw_case(0, (5, 7, 3), 40, 8, 33)
+    assert report["case"]["replay"] == case.replay(), report["case"]
+    fd = finite_differences(case.inputs)
+    for q in report["quantities"]:
+        mine = run_checked(q["form"], case.inputs)[q["name"]]
+        gold = fd.grad[q["name"]]
+        expected = float(np.max(np.abs(mine - gold))) / max(float(np.max(np.abs(mine))), float(np.max(np.abs(gold))))
+        assert q["checked"] == gold.size, q
+        assert 0 < q["max_rel_err"] == expected, (
+            f"{q['form']} {q['name']}: reported rel err {q['max_rel_err']!r}, the oracle's own output gives "
+            f"{expected!r} (fd={gold.ravel()[:3]} block={mine.ravel()[:3]})")
 
 
 def drop_relu_deriv_z1(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,7 +107,7 @@ def drop_relu_deriv_z1(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(run_block_module, "backprop", planted)
 
 
-@pytest.mark.parametrize("oracle", ["fd", "autodiff"])
+@pytest.mark.parametrize("oracle", ["fd", pytest.param("autodiff", marks=pytest.mark.oracle)])
 def test_planted_wrong_gradient_exits_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                                         oracle: str) -> None:
     if oracle == "autodiff":
@@ -152,7 +173,7 @@ def all_z1_at_zero() -> Case:
     return Case("every z1 exactly 0", 0, check_block_inputs(*arrays.values(), 33, 8))
 
 
-@pytest.mark.parametrize("oracle", ["fd", "both"])
+@pytest.mark.parametrize("oracle", ["fd", pytest.param("both", marks=pytest.mark.oracle)])
 def test_gradient_with_every_step_across_a_kink_reads_n_a(monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str], oracle: str) -> None:
     """Every finite-difference coordinate of dW1 and db1 is excluded: the verdict is n/a, not ok.

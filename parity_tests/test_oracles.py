@@ -2,7 +2,8 @@
 
 Parity with Octave proves the port is the MATLAB; it cannot prove the MATLAB is the gradient.
 Here both blocks, in NumPy and in Octave, are compared with central finite differences of the
-loss and with PyTorch autograd, each within a tolerance derived from rounding-error analysis
+loss and with reverse-mode autodiff (HIPS autograd always; PyTorch too where it is installed, the
+tests marked ``oracle``), each within a tolerance derived from rounding-error analysis
 (``docs/error-bounds.md``). The finite-difference oracle is itself checked against exact rational
 arithmetic: its truncation error is exactly 0 away from kinks, its rounding stays within the
 derived bound, and a step that crosses a kink is excluded, counted, and would indeed be wrong.
@@ -25,6 +26,7 @@ from dlparity.blocks import run_checked
 from dlparity.bounds.hand import block_error_bounds
 from dlparity.cases import UPSTREAM_BATCH, UPSTREAM_SIZES, Case, draw_case, zero_preactivation_case
 from dlparity.oracles.autodiff import OracleUnavailable, autodiff_gradients, import_torch
+from dlparity.oracles.autograd_oracle import AutogradUnavailable, autograd_gradients, import_autograd
 from dlparity.oracles.finite_differences import PARAMETERS, finite_differences
 from dlparity.oracles.finite_differences import loss as fd_loss
 from dlparity.oracles.gradcheck import GRADIENTS, gradcheck
@@ -81,12 +83,26 @@ def test_numpy_blocks_match_finite_differences(case: Case) -> None:
                 f"{verdicts}): the finite differences checked nothing of it in {case.describe()}")
 
 
-@pytest.mark.oracle
+#: The two autodiff oracles: HIPS autograd runs everywhere (a dependency); PyTorch is the optional extra.
+AUTODIFF = [pytest.param("autograd", id="autograd"), pytest.param("autodiff", id="torch", marks=pytest.mark.oracle)]
+AUTODIFF_NAMES = {"autograd": "HIPS autograd", "autodiff": "PyTorch autograd"}
+
+
+def autodiff_of(oracle: str, inp: BlockInputs, loss_divisor: int | None = None) -> dict[str, np.ndarray]:
+    """The gradients of ``oracle`` ('autograd' or 'autodiff', PyTorch; skipped or failed as required when missing)."""
+    if oracle == "autodiff":
+        require_torch()
+        return autodiff_gradients(inp, loss_divisor)
+    return autograd_gradients(inp, loss_divisor)
+
+
+@pytest.mark.parametrize("oracle", AUTODIFF)
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_numpy_blocks_match_autodiff(case: Case) -> None:
-    require_torch()
-    (result,) = gradcheck([case], oracles=("autodiff",))
-    assert_checks_ok(result.checks, "numpy vs PyTorch autograd")
+def test_numpy_blocks_match_autodiff(case: Case, oracle: str) -> None:
+    autodiff_of(oracle, case.inputs)  # skips (or fails) first when the library is missing
+    (result,) = gradcheck([case], oracles=(oracle,))  # type: ignore[list-item]
+    assert {c.oracle for c in result.checks} == {oracle}
+    assert_checks_ok(result.checks, f"numpy vs {AUTODIFF_NAMES[oracle]}")
 
 
 @pytest.mark.octave
@@ -99,22 +115,21 @@ def test_octave_blocks_match_finite_differences(octave_bridge: Any) -> None:
 
 
 @pytest.mark.octave
-@pytest.mark.oracle
-def test_octave_blocks_match_autodiff(octave_bridge: Any) -> None:
-    require_torch()
-    results = gradcheck(CASES, oracles=("autodiff",), bridge=octave_bridge)
+@pytest.mark.parametrize("oracle", AUTODIFF)
+def test_octave_blocks_match_autodiff(octave_bridge: Any, oracle: str) -> None:
+    autodiff_of(oracle, CASES[0].inputs)
+    results = gradcheck(CASES, oracles=(oracle,), bridge=octave_bridge)  # type: ignore[list-item]
     checks = [c for r in results for c in r.checks if c.side == "octave"]
     assert len(checks) == len(CASES) * 2 * len(GRADIENTS)
-    assert_checks_ok(checks, "octave vs PyTorch autograd")
+    assert_checks_ok(checks, f"octave vs {AUTODIFF_NAMES[oracle]}")
 
 
-@pytest.mark.oracle
+@pytest.mark.parametrize("oracle", AUTODIFF)
 @pytest.mark.parametrize("case", CASES[:5], ids=IDS[:5])
-def test_oracles_agree_with_each_other(case: Case) -> None:
-    """Without the port: finite differences within (autodiff's bound + their own) of autograd."""
-    require_torch()
+def test_oracles_agree_with_each_other(case: Case, oracle: str) -> None:
+    """Without the port: finite differences within (autodiff's bound + their own) of autodiff."""
+    ad = autodiff_of(oracle, case.inputs)
     fd = finite_differences(case.inputs, coords=COORDS, seed=case.seed)
-    ad = autodiff_gradients(case.inputs)
     # the port's values only size the rounding bound (first-order: any correct evaluation would do)
     bounds = block_error_bounds(case.inputs, run_checked("backprop", case.inputs))
     for name in GRADIENTS:
@@ -222,9 +237,9 @@ def test_kink_crossing_is_excluded_counted_and_would_be_wrong() -> None:
 
 # -- independence and error messages --------------------------------------------------------------
 
-ORACLE_MODULES = ("finite_differences.py", "autodiff.py")
+ORACLE_MODULES = ("finite_differences.py", "autodiff.py", "autograd_oracle.py")
 ALLOWED_IMPORTS = {"__future__", "math", "dataclasses", "typing", "numpy", "numpy.typing",
-                   "dlparity.validation", "torch"}
+                   "dlparity.validation", "torch", "autograd", "autograd.numpy"}
 
 
 @pytest.mark.parametrize("module", ORACLE_MODULES)
@@ -247,6 +262,31 @@ def test_missing_torch_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
     message = str(info.value)
     assert "\n" not in message and message.endswith(".") and message.count(". ") == 0, message
     assert "torch==2.13.0" in message, message
+
+
+def test_missing_autograd_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "autograd", None)  # makes `import autograd` raise ImportError
+    monkeypatch.setitem(sys.modules, "autograd.numpy", None)
+    with pytest.raises(AutogradUnavailable) as info:
+        import_autograd()
+    message = str(info.value)
+    assert "\n" not in message and message.endswith(".") and message.count(". ") == 0, message
+    assert "pip install autograd" in message, message
+
+
+@pytest.mark.parametrize("oracle", AUTODIFF)
+def test_autodiff_relu_derivative_at_zero_is_zero(oracle: str) -> None:
+    """At an exact 0 pre-activation both libraries take ReLU's slope as 0, as ReLU_deriv (z > 0) does.
+
+    On the integer case every value is exact, so the blocks and the oracle agree bit for bit;
+    a rectifier whose slope at 0 were 1/2 (autograd's own ``maximum``) or 1 would differ there.
+    """
+    case = zero_preactivation_case(8)
+    values = run_checked("backprop", case.inputs)
+    assert (values["z1"] == 0).any() and (values["z2"] == 0).any(), "the case lost its exact zeros"
+    ad = autodiff_of(oracle, case.inputs)
+    for name in GRADIENTS:
+        assert np.array_equal(ad[name], values[name]), f"{name}: {AUTODIFF_NAMES[oracle]} {ad[name]} vs blocks {values[name]}"
 
 
 def test_exact_reference_matches_the_equations_on_integers() -> None:
@@ -281,3 +321,33 @@ def test_step_follows_the_parameters_effect_not_only_its_size() -> None:
         f"db3: fd={fd.grad['db3'][0, 0]!r} with error bound {fd.error['db3'][0, 0]:.3g}: uninformative")
     bounds = block_error_bounds(case.inputs, values)
     assert abs(values["db3"][0, 0] - fd.grad["db3"][0, 0]) <= bounds.error["db3"][0, 0] + fd.error["db3"][0, 0]
+
+
+TORCH_CALLS = {"require_torch", "autodiff_gradients", "autodiff_of", "import_torch"}
+
+
+def test_every_torch_using_test_is_marked_oracle() -> None:
+    """A test that reaches PyTorch carries the ``oracle`` mark (on itself, or on the parameter that reaches it).
+
+    ``-m "not oracle"`` must then run everything that works without PyTorch, and nothing that needs
+    it. Read from the source: a test function that calls one of TORCH_CALLS must have
+    ``@pytest.mark.oracle`` or a ``pytest.param(..., marks=pytest.mark.oracle)`` among its decorators.
+    ``test_missing_torch_is_one_sentence`` is the exception: it hides PyTorch on purpose.
+    """
+    unmarked = []
+    for path in sorted(Path(__file__).parent.glob("test_*.py")):
+        tree = ast.parse(path.read_text())
+        # module-level parameter lists that carry the mark themselves (AUTODIFF here)
+        marked_lists = {t.id for n in tree.body if isinstance(n, ast.Assign) and "marks=pytest.mark.oracle" in ast.unparse(n)
+                        for t in n.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test_"):
+                continue
+            called = {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+            if not called & TORCH_CALLS or node.name in ("test_missing_torch_is_one_sentence",):
+                continue
+            decorators = " ".join(ast.unparse(d) for d in node.decorator_list)
+            used = {n.id for d in node.decorator_list for n in ast.walk(d) if isinstance(n, ast.Name)}
+            if "pytest.mark.oracle" not in decorators and not used & marked_lists:
+                unmarked.append(f"{path.name}::{node.name}")
+    assert not unmarked, f"tests that use PyTorch without the oracle mark: {unmarked}"

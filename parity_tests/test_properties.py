@@ -29,7 +29,7 @@ from oracle_support import assert_checks_ok, require_torch
 from dlparity.blocks import FORMS
 from dlparity.cases import Case, draw_case, zero_preactivation_case
 from dlparity.comparison.compare import evaluate
-from dlparity.oracles.gradcheck import gradcheck
+from dlparity.oracles.gradcheck import Oracle, gradcheck
 from dlparity.validation import check_block_inputs
 
 #: Examples per run. An example costs 4-50 ms in NumPy (the 64x64x300 products, autograd and 48
@@ -122,26 +122,36 @@ def test_zero_specs_have_exact_zero_preactivations() -> None:
     assert (v["z1"] == 0).sum() >= 1 and (v["z2"] == 0).sum() >= 1, f"no exact zeros in {case.describe()}"
 
 
-def check_spec(spec: Spec) -> None:
-    """The NumPy port, both forms, against finite differences and autograd on the case ``spec`` describes."""
+#: Finite differences and HIPS autograd: both always installed, so these run everywhere.
+DEFAULT_ORACLES: tuple[Oracle, ...] = ("fd", "autograd")
+
+
+def check_spec(spec: Spec, oracles: tuple[Oracle, ...] = DEFAULT_ORACLES) -> None:
+    """The NumPy port, both forms, against ``oracles`` on the case ``spec`` describes."""
     case = build(spec)
-    (result,) = gradcheck([case], FORMS, coords=COORDS)
+    (result,) = gradcheck([case], FORMS, oracles=oracles, coords=COORDS)
+    assert {c.oracle for c in result.checks} == set(oracles)
     assert_checks_ok(result.checks, f"property example ({replay_hint(case, spec)})")
 
 
-@pytest.mark.oracle
 @settings(max_examples=EXAMPLES, **PROFILE)
 @given(spec=specs())
 def test_numpy_port_matches_both_oracles(spec: Spec) -> None:
-    require_torch()
     check_spec(spec)
 
 
-@pytest.mark.octave
 @pytest.mark.oracle
+@settings(max_examples=max(10, EXAMPLES // 3), **PROFILE)
+@given(spec=specs())
+def test_numpy_port_matches_pytorch(spec: Spec) -> None:
+    """The second autodiff library, where installed: PyTorch on a third as many examples."""
+    require_torch()
+    check_spec(spec, ("autodiff",))
+
+
+@pytest.mark.octave
 def test_octave_subset_matches_oracles_and_numpy(octave_bridge: Any, ratio_log: list) -> None:
     """A batch of property examples through Octave: both forms vs both oracles, and vs NumPy within the bound."""
-    require_torch()
     collected: list[tuple[Spec, Case]] = []
 
     @settings(max_examples=OCTAVE_EXAMPLES, **PROFILE)
@@ -156,7 +166,7 @@ def test_octave_subset_matches_oracles_and_numpy(octave_bridge: Any, ratio_log: 
     cases = [case for _, case in collected]
     assert len(cases) >= OCTAVE_EXAMPLES // 2, f"only {len(cases)} examples collected"
 
-    for result in gradcheck(cases, FORMS, bridge=octave_bridge, coords=COORDS):
+    for result in gradcheck(cases, FORMS, oracles=DEFAULT_ORACLES, bridge=octave_bridge, coords=COORDS):
         octave_checks = [c for c in result.checks if c.side == "octave"]
         assert_checks_ok(octave_checks, f"octave property example ({replay_hint(result.case, specs_by_case[id(result.case)])})")
 
@@ -168,7 +178,6 @@ def test_octave_subset_matches_oracles_and_numpy(octave_bridge: Any, ratio_log: 
 
 def test_a_failing_example_names_its_case_and_replay(monkeypatch: pytest.MonkeyPatch) -> None:
     """With a wrong port planted (delta1 without ReLU'(z1)), the property fails and says how to replay it."""
-    require_torch()
     run_block_module = importlib.import_module("python_impl.run_block")
     original = run_block_module.backprop
 

@@ -7,8 +7,11 @@ is then compared with
 * central finite differences of the loss (:mod:`dlparity.oracles.finite_differences`), entry by entry
   on the coordinates whose step crosses no ReLU kink, within
   :math:`E_g + E_{FD}`: the block's rounding bound plus the difference's own error bound;
-* PyTorch autograd in float64 (:mod:`dlparity.oracles.autodiff`), on every entry, within
-  :math:`2 E_g`: both are rounding-error-bounded evaluations of the same exact gradient.
+* reverse-mode autodiff in float64, on every entry, within :math:`2 E_g`: both are
+  rounding-error-bounded evaluations of the same exact gradient. Two libraries, each with the
+  loss written again: HIPS ``autograd`` (oracle ``'autograd'``, :mod:`dlparity.oracles.autograd_oracle`,
+  a dependency, so it runs everywhere) and PyTorch (oracle ``'autodiff'``,
+  :mod:`dlparity.oracles.autodiff`, the optional ``[oracle]`` extra).
 
 :math:`E_g` is :func:`dlparity.bounds.hand.block_error_bounds`, widened where a ReLU mask is
 ambiguous. Every tolerance is therefore derived, not chosen (``docs/error-bounds.md``).
@@ -28,11 +31,15 @@ from dlparity.blocks import FORMS, Form
 from dlparity.bounds.hand import Bounds, block_error_bounds
 from dlparity.cases import Case
 from dlparity.oracles.autodiff import autodiff_gradients
+from dlparity.oracles.autograd_oracle import autograd_gradients
 from dlparity.oracles.finite_differences import FiniteDifferences, finite_differences
 
 Array = NDArray[np.float64]
-Oracle = Literal["fd", "autodiff"]
+Oracle = Literal["fd", "autograd", "autodiff"]
+#: The oracles ``dlparity gradcheck --oracle`` offers: finite differences and PyTorch.
 ORACLES: tuple[Oracle, ...] = ("fd", "autodiff")
+#: Every oracle :func:`gradcheck` can run; ``'autograd'`` (HIPS autograd) needs no PyTorch.
+ALL_ORACLES: tuple[Oracle, ...] = ("fd", "autograd", "autodiff")
 SIDES: tuple[str, ...] = ("numpy", "octave")
 
 #: The gradients both blocks produce, in the document's order (output layer first).
@@ -131,6 +138,7 @@ class GradcheckResult:
     fd: FiniteDifferences | None
     autodiff: dict[str, Array] | None
     checks: list[OracleCheck]
+    autograd: dict[str, Array] | None = None
 
     @property
     def ok(self) -> bool:
@@ -146,9 +154,9 @@ class GradcheckResult:
 
 def check_values(
     case: Case, bounds: Bounds, values: dict[str, dict[str, dict[str, Array]]],
-    fd: FiniteDifferences | None, ad: dict[str, Array] | None,
+    fd: FiniteDifferences | None, ad: dict[str, Array] | None, ag: dict[str, Array] | None = None,
 ) -> list[OracleCheck]:
-    """Compare every side's and form's gradients with each oracle that was run."""
+    """Compare every side's and form's gradients with each oracle that was run (``ad``: PyTorch, ``ag``: autograd)."""
     checks = []
     for side, forms in values.items():
         for form, v in forms.items():
@@ -158,10 +166,11 @@ def check_values(
                     tol = bounds.error[name] + np.where(compared, fd.error[name], 0.0)
                     checks.append(compare_with_oracle(case, side, form, name, "fd", v[name], fd.grad[name],
                                                       tol, compared, fd.excluded(name)))
-                if ad is not None:
-                    everywhere = np.ones(ad[name].shape, dtype=bool)
-                    checks.append(compare_with_oracle(case, side, form, name, "autodiff", v[name], ad[name],
-                                                      bounds.tolerance(name), everywhere))
+                for oracle, grads in (("autograd", ag), ("autodiff", ad)):
+                    if grads is not None:
+                        everywhere = np.ones(grads[name].shape, dtype=bool)
+                        checks.append(compare_with_oracle(case, side, form, name, oracle, v[name], grads[name],
+                                                          bounds.tolerance(name), everywhere))
     return checks
 
 
@@ -177,8 +186,9 @@ def gradcheck(
         Seeded inputs; the same arrays go to NumPy, Octave and both oracles.
     forms : sequence of {'backprop', 'manual'}
         Which blocks to check.
-    oracles : sequence of {'fd', 'autodiff'}
-        Which oracles to run; ``'autodiff'`` needs PyTorch (:class:`dlparity.oracles.autodiff.OracleUnavailable`).
+    oracles : sequence of {'fd', 'autograd', 'autodiff'}
+        Which oracles to run; ``'autograd'`` needs the ``autograd`` package (a dependency),
+        ``'autodiff'`` needs PyTorch (:class:`dlparity.oracles.autodiff.OracleUnavailable`).
     bridge : OctaveBridge, optional
         When given, each form runs in Octave on all cases in one call.
     coords : int, optional
@@ -207,5 +217,6 @@ def gradcheck(
         bounds = block_error_bounds(case.inputs, bp)
         fd = finite_differences(case.inputs, coords=coords, seed=case.seed) if "fd" in oracles else None
         ad = autodiff_gradients(case.inputs) if "autodiff" in oracles else None
-        results.append(GradcheckResult(case, bounds, v, fd, ad, check_values(case, bounds, v, fd, ad)))
+        ag = autograd_gradients(case.inputs) if "autograd" in oracles else None
+        results.append(GradcheckResult(case, bounds, v, fd, ad, check_values(case, bounds, v, fd, ad, ag), ag))
     return results
