@@ -21,6 +21,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from dlparity.training import trajectory
 from dlparity.training.data import synthetic_regression
 from dlparity.training.runs import TrainConfig, TrainRun, prepare_run, run_numpy
 from dlparity.training.trajectory import TrajectoryReport, compare_trajectories
@@ -223,3 +224,80 @@ def test_learning_rate_off_by_1e_9_is_a_divergence(real_run: TrainRun) -> None:
     assert expected[biggest] / 10 <= measured <= 10 * expected[biggest], (
         f"{biggest} after epoch {REAL_EPOCHS}: rel diff {measured:.3g}, first-order expectation "
         f"{expected[biggest]:.3g} (seed {SEED})")
+
+
+# -- the tolerance is tight, from either side -------------------------------------------------------
+
+#: The tolerance as docs/training.md and the module notes state it, written here again: C u sqrt(S_e) for a
+#: parameter, C u (sqrt(S_e) + sqrt(N)) for a loss summing N rows, C = 16. Plants are sized from this.
+C_DOCUMENTED = 16.0
+PLANT_EPOCH = 2  # 1-based; S = 64 steps
+QUANTITIES = ("loss_valid", "loss_train", *PARAMS)
+
+
+@pytest.fixture(scope="module")
+def real_result(real_run: TrainRun) -> TrainResult:
+    return run_numpy(real_run).result
+
+
+def documented_tolerance(run: TrainRun, quantity: str) -> float:
+    steps = PLANT_EPOCH * run.steps_per_epoch
+    if quantity == "loss_valid":
+        return C_DOCUMENTED * U * (np.sqrt(steps) + np.sqrt(run.x_valid.shape[0]))
+    if quantity == "loss_train":
+        return C_DOCUMENTED * U * (np.sqrt(steps) + np.sqrt(run.X.shape[0]))
+    return C_DOCUMENTED * U * np.sqrt(steps)
+
+
+def seen_scale(run: TrainRun, result: TrainResult, name: str) -> float:
+    """Largest |value| of parameter ``name`` up to PLANT_EPOCH, initial values included (a bias: also its layer's W's)."""
+    assert result.history is not None
+    names = [name, "W" + name[1:]] if name.startswith("b") else [name]
+    return max(max(float(np.max(np.abs(run.init[n]))), float(np.max(np.abs(result.history[n][:PLANT_EPOCH]))))
+               for n in names)
+
+
+@pytest.mark.parametrize("side", ["octave", "numpy"])
+@pytest.mark.parametrize("quantity", QUANTITIES)
+@pytest.mark.parametrize(("multiple", "flagged"), [(3.0, True), (0.3, False)], ids=["3x-flagged", "0.3x-passes"])
+def test_trajectory_tolerance_is_tight(real_run: TrainRun, real_result: TrainResult, quantity: str, side: str,
+                                       multiple: float, flagged: bool) -> None:
+    """One value at epoch 2 moved by ``multiple`` x its documented tolerance, on the Octave (gold) or NumPy side.
+
+    3x must be reported, naming that quantity and epoch; 0.3x must not. A constant C ten times
+    larger (or smaller) in dlparity.training.trajectory fails one of the two.
+    """
+    gold, mine = copy_run(real_result), copy_run(real_result)
+    moved = gold if side == "octave" else mine
+    k = PLANT_EPOCH - 1
+    rel = multiple * documented_tolerance(real_run, quantity)
+    if quantity.startswith("loss"):
+        values = getattr(moved, quantity)
+        values[k] += rel * abs(getattr(real_result, quantity)[k])
+    else:
+        assert moved.history is not None and real_result.history is not None
+        entry = np.unravel_index(int(np.argmax(np.abs(real_result.history[quantity][k]))), real_result.params[quantity].shape)
+        moved.history[quantity][(k, *entry)] += rel * seen_scale(real_run, real_result, quantity)
+    report = compare_real(real_run, gold, mine)
+    if flagged:
+        div = report.divergence
+        assert div is not None, f"{quantity} at epoch {PLANT_EPOCH} moved by {multiple} x tolerance on the {side} side: not reported"
+        assert (div.quantity, div.epoch) == (quantity, PLANT_EPOCH), describe(report)
+    else:
+        assert report.ok, f"{quantity} moved by {multiple} x tolerance on the {side} side reported: {describe(report)}"
+
+
+@pytest.mark.parametrize("factor", [10.0, 0.1])
+def test_a_constant_ten_times_off_fails_the_tightness_test(real_run: TrainRun, real_result: TrainResult,
+                                                           monkeypatch: pytest.MonkeyPatch, factor: float) -> None:
+    """C_STEP x 10 (or / 10) in the trajectory module: the test above fails for some quantity and side."""
+    monkeypatch.setattr(trajectory, "C_STEP", trajectory.C_STEP * factor)
+    failures = 0
+    for quantity in QUANTITIES:
+        for side in ("octave", "numpy"):
+            for multiple, flagged in ((3.0, True), (0.3, False)):
+                try:
+                    test_trajectory_tolerance_is_tight(real_run, real_result, quantity, side, multiple, flagged)
+                except AssertionError:
+                    failures += 1
+    assert failures > 0, f"C_STEP x {factor} passed every tightness check"
