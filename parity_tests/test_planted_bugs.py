@@ -4,12 +4,10 @@ that names the quantity where it first shows and the case it showed in."""
 from __future__ import annotations
 
 import importlib
-import inspect
-import textwrap
-from collections.abc import Callable
 from typing import Any
 
 import pytest
+from mutation_support import mutant
 
 from dlparity.cases import Case, draw_case, zero_preactivation_case
 from dlparity.comparison.compare import evaluate
@@ -25,15 +23,6 @@ run_block_module = importlib.import_module("python_impl.run_block")
 # h1 == h2 so that a dropped transpose of the square W2 still has the right shape
 CASES: list[Case] = [draw_case(777 + k, (4, 6, 6), 30, 8, 1 + 3 * k, "square hidden layers") for k in range(8)]
 CASES += [zero_preactivation_case(900 + k, sizes=(4, 6, 6)) for k in range(4)]
-
-
-def mutant(func: Callable[..., Any], old: str, new: str) -> Callable[..., Any]:
-    """``func`` recompiled with one source fragment replaced (it must occur exactly once)."""
-    source = textwrap.dedent(inspect.getsource(func))
-    assert source.count(old) == 1, f"{old!r} occurs {source.count(old)} times in {func.__name__}"
-    namespace = dict(func.__globals__)
-    exec(compile(source.replace(old, new), f"<planted {func.__name__}>", "exec"), namespace)
-    return namespace[func.__name__]  # type: ignore[no-any-return]
 
 
 def failures_of(octave_bridge: Any, forms: tuple[str, ...]) -> list[str]:

@@ -22,14 +22,12 @@ tolerance 10x or (gradients only) 100x too loose.
 
 from __future__ import annotations
 
-import inspect
-import textwrap
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import numpy as np
 import pytest
+from mutation_support import mutant
 
 from dlparity.blocks import FORMS, OUTPUTS
 from dlparity.bounds import hand
@@ -141,15 +139,6 @@ def test_reference_agrees_with_the_hand_bounds() -> None:
 
 
 # -- looser (or tighter) rules fail the check -------------------------------------------------------
-
-def mutant(func: Callable[..., Any], old: str, new: str) -> Callable[..., Any]:
-    """``func`` recompiled with one source fragment replaced (it must occur exactly once)."""
-    source = textwrap.dedent(inspect.getsource(func))
-    assert source.count(old) == 1, f"{old!r} occurs {source.count(old)} times in {func.__name__}"
-    namespace = dict(func.__globals__)
-    exec(compile(source.replace(old, new), f"<mutated {func.__name__}>", "exec"), namespace)
-    return namespace[func.__name__]  # type: ignore[no-any-return]
-
 
 RULE_MUTATIONS = {  # id -> (old fragment of block_error_bounds, replacement)
     "z1-gamma1-for-gamma(d+1)": ('E["z1"] = gamma(d + 1) *', 'E["z1"] = gamma(1) *'),
