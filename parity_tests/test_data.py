@@ -6,11 +6,11 @@ runners are replaced by tripwires that fail the test if they are ever reached.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from ci_requirements import require_house_data
 
 from dlparity.cli import main as cli
 from dlparity.cli import train as train_cli
@@ -60,9 +60,8 @@ def test_load_csv_never_writes_the_file(tmp_path: Path) -> None:
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
 
 
-@pytest.mark.skipif(not os.environ.get("DLPARITY_DATA_DIR"), reason="DLPARITY_DATA_DIR is not set (upstream data)")
 def test_load_csv_reads_the_house_data() -> None:
-    folder = Path(os.environ["DLPARITY_DATA_DIR"])
+    folder = require_house_data()  # skips locally without it; fails in CI
     train = load_csv(folder / "train_house.csv")
     valid = load_csv(folder / "test_house.csv", n_features=train.d)
     # ../shared/data/README.md: 10,000 and 5,597 rows, 37 features (column 1 all ones), then price.

@@ -12,12 +12,11 @@ The text entries (typos, encoding) are checked against the document itself, foun
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from ci_requirements import require_spec
 from oracle_support import require_torch
 
 from dlparity.blocks import FORMS, run_checked
@@ -27,7 +26,6 @@ from dlparity.oracles.autodiff import autodiff_gradients
 from dlparity.oracles.finite_differences import FiniteDifferences, finite_differences
 from dlparity.validation import BlockInputs
 
-SPEC = Path(os.environ.get("DLPARITY_SPEC", Path(__file__).parents[2] / "shared/seed/000_448bc44601b0e5f7.txt"))
 GRADIENTS = ("dW3", "db3", "dW2", "db2", "dW1", "db1")
 
 
@@ -237,9 +235,7 @@ def test_d_chain_rule_lines_do_not_conform(dataset: Any) -> None:
 
 @pytest.fixture(scope="module")
 def document() -> str:
-    if not SPEC.is_file():
-        pytest.skip(f"the derivation document is not at {SPEC} (set DLPARITY_SPEC to check it)")
-    return SPEC.read_text(encoding="utf-8")
+    return require_spec().read_text(encoding="utf-8")  # skips locally without it; fails in CI
 
 
 def equation_lines(document: str, lhs: str) -> list[str]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import ast
 import hashlib
 import inspect
-import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
+from ci_requirements import require_spec
 
 from dlparity.blocks import OUTPUTS, run_block
 from dlparity.bridge import matlab_ref_dir
@@ -26,8 +25,6 @@ BLOCK_SHA256 = {
     "backprop.m": "dd564e07a2e75694ea8f7466a31e7b5fe9a6882df6f0f5f8d218f451408840bf",  # section 1.3
 }
 HEADER_END = "Do not edit below this header.\n\n"
-# Where the document lives in a development checkout; DLPARITY_SPEC points elsewhere.
-SPEC = Path(os.environ.get("DLPARITY_SPEC", Path(__file__).parents[2] / "shared/seed/000_448bc44601b0e5f7.txt"))
 
 
 def block_text(name: str) -> str:
@@ -47,9 +44,8 @@ def test_block_is_verbatim(name: str) -> None:
 
 
 def test_document_blocks_match_recorded_hashes() -> None:
-    if not SPEC.is_file():
-        pytest.skip(f"the derivation document is not at {SPEC} (set DLPARITY_SPEC to check it)")
-    blocks = re.findall(r"```MATLAB\n(.*?)```", SPEC.read_text(encoding="utf-8"), re.S)
+    spec = require_spec()  # skips locally without it; fails in CI
+    blocks = re.findall(r"```MATLAB\n(.*?)```", spec.read_text(encoding="utf-8"), re.S)
     digests = [hashlib.sha256(b.encode("utf-8")).hexdigest() for b in blocks]
     assert digests == [BLOCK_SHA256["manual_gradients.m"], BLOCK_SHA256["backprop.m"]]
 

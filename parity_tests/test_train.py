@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from ci_requirements import require_house_data
 
 from dlparity.bridge import OctaveUnavailable
 from dlparity.cli import main as cli
@@ -163,6 +163,28 @@ def test_random_inputs_come_from_the_recorded_seed() -> None:
 def test_short_trajectory_matches_octave(octave_bridge: Any, form: str, shuffle: bool, seed: int) -> None:
     """4 epochs (128 steps) of the synthetic set on both sides, compared after every epoch."""
     run = synthetic_run(TrainConfig(epochs=4, form=form, shuffle=shuffle, seed=seed))  # type: ignore[arg-type]
+    gold = run_octave(run, octave_bridge).result
+    mine = run_numpy(run).result
+    assert gold.loss_valid[-1] < gold.loss_valid[0], "Octave did not train: the validation loss did not fall"
+    assert_agree(compare(run, gold, mine), run)
+
+
+#: 1,024 synthetic rows in minibatches of 48: 21 full ones and a ragged last one of 16 rows (i = 1009)
+RAGGED_BATCH = 48
+
+
+@pytest.mark.octave
+@pytest.mark.parametrize("shuffle", [False, True], ids=["in-order", "shuffled"])
+@pytest.mark.parametrize("form", ["backprop", "manual"])
+def test_ragged_last_minibatch_matches_octave(octave_bridge: Any, form: str, shuffle: bool) -> None:
+    """3 epochs of 22 steps, the last of each epoch on 16 rows (batch_end = N < i + batch_size - 1), both sides.
+
+    The house data's ragged batch (10,000 = 312 x 32 + 16) is checked only where that data is; this
+    is the same path on the project's own set, so it runs everywhere.
+    """
+    run = synthetic_run(TrainConfig(epochs=3, batch_size=RAGGED_BATCH, form=form, shuffle=shuffle, seed=2))  # type: ignore[arg-type]
+    n = run.X.shape[0]
+    assert n % RAGGED_BATCH == 16 and run.steps_per_epoch == n // RAGGED_BATCH + 1 == 22, (n, run.steps_per_epoch)
     gold = run_octave(run, octave_bridge).result
     mine = run_numpy(run).result
     assert gold.loss_valid[-1] < gold.loss_valid[0], "Octave did not train: the validation loss did not fall"
@@ -314,11 +336,8 @@ def test_train_command_without_octave_exits_3_in_one_sentence(
 # -- the full upstream run (house data) -----------------------------------------------------
 
 def house_data() -> tuple[Any, Any]:
-    folder = os.environ.get("DLPARITY_DATA_DIR")
-    if not folder:
-        pytest.skip("DLPARITY_DATA_DIR is not set: the upstream house data is needed for the full run")
-    train_path, valid_path = Path(folder) / "train_house.csv", Path(folder) / "test_house.csv"
-    assert train_path.is_file() and valid_path.is_file(), f"DLPARITY_DATA_DIR={folder} lacks the house CSVs"
+    folder = require_house_data()  # skips locally without it; fails in CI
+    train_path, valid_path = folder / "train_house.csv", folder / "test_house.csv"
     train = load_csv(train_path)
     return train, load_csv(valid_path, n_features=train.d)
 
