@@ -416,8 +416,8 @@ class StoredBridge:
         the same statements run_block.m runs, so its recorded outputs are their variables."""
         from dlparity.validation import check_block_inputs  # noqa: PLC0415
 
-        names = ("X", "y", "W1", "b1", "W2", "b2", "W3", "b3")
-        inp = check_block_inputs(*(case[n] for n in names), int(case["i"]), int(case["batch_size"]))
+        inp = check_block_inputs(case["X"], case["y"], case["W1"], case["b1"], case["W2"], case["b2"], case["W3"],
+                                 case["b3"], int(case["i"]), int(case["batch_size"]))
         what = f"the {form} block on {inp.describe()}"
         if int(case.get("batch_end", inp.batch_end)) != inp.batch_end:
             raise NotRecorded(f"GNU Octave is not available ({self.why}) and {what} was recorded with "
@@ -440,7 +440,10 @@ class StoredBridge:
                 if block is not None:  # the document's own scripts: the recorded run_block.m results answer
                     cell[k] = self._block_as_script(block, case)
                     continue
-                cell[k] = self._find(lambda base, case=case: pair_key(kind, paths, case, outnames, base),
+                def key(base: Path, case: Any = case) -> str:
+                    return pair_key(kind, paths, case, outnames, base)
+
+                cell[k] = self._find(key,
                                      f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
                                      "or record it beside its test with 'pytest --dlparity-record' where Octave is "
                                      "installed")

@@ -8,15 +8,38 @@ it) a missing Octave is a failure instead, so CI can never pass by skipping.
 
 from __future__ import annotations
 
+import importlib.util
+import os
+
 import pytest
 
 from dlparity.bridge import OctaveBridge
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def _torch_missing() -> bool:
+    return importlib.util.find_spec("torch") is None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if not _torch_missing():
+        return "autodiff oracles: HIPS autograd and PyTorch"
+    return ("autodiff oracles: HIPS autograd (PyTorch, the optional second oracle, is not installed: its tests, "
+            "marked 'oracle', are deselected; DLPARITY_ORACLE=1 bash scripts/bootstrap.sh installs it)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Slow tests first (a stable sort): under pytest-xdist (--dist loadgroup, as scripts/test.sh runs it)
-    each starts on its own worker at once, and the rest are shared out around them."""
+    each starts on its own worker at once, and the rest are shared out around them.
+
+    Without PyTorch the tests of the optional second oracle are deselected, and the header says so
+    (the default oracle, autograd, always runs); where it is required (DLPARITY_REQUIRE_ORACLE=1, CI)
+    they stay, and fail if PyTorch is missing."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    if _torch_missing() and os.environ.get("DLPARITY_REQUIRE_ORACLE") != "1":
+        torch_tests = [item for item in items if item.get_closest_marker("oracle") is not None]
+        if torch_tests:
+            config.hook.pytest_deselected(items=torch_tests)
+            items[:] = [item for item in items if item.get_closest_marker("oracle") is None]
 
 
 @pytest.fixture(scope="session")
