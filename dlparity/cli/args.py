@@ -9,14 +9,12 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from dlparity.blocks import FORMS, Form
 from dlparity.cases import Case, draw_case
+from dlparity.fileio import exists_sentence, read_npz
 from dlparity.validation import InputError, check_block_inputs
 
 INPUT_KEYS = ("X", "y", "W1", "b1", "W2", "b2", "W3", "b3")
@@ -24,6 +22,10 @@ INPUT_KEYS = ("X", "y", "W1", "b1", "W2", "b2", "W3", "b3")
 #: Exit status of every subcommand: all within tolerance, a mismatch (or diverged trajectories),
 #: bad input (one sentence on stderr, nothing run), Octave or PyTorch missing or failing.
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_UNAVAILABLE = 0, 1, 2, 3
+
+#: The run finished and its results were printed, but an output file (--save, --plot) could not be
+#: written: not 2, which says nothing was run.
+EXIT_NOT_WRITTEN = 4
 
 
 #: Seeds are stored as int64 in the ``--save`` archives.
@@ -89,7 +91,7 @@ def check_output_path(flag: str, path: Path | None, overwrite: bool) -> None:
     if path.is_dir():
         raise InputError(f"{flag} {path} is a folder; expected a file name.")
     if path.exists() and not overwrite:
-        raise InputError(f"{flag} {path} already exists; choose another name or pass --overwrite.")
+        raise InputError(exists_sentence(flag, path))
     if not path.parent.is_dir():
         raise InputError(f"{flag} {path}: the folder {path.parent} does not exist.")
     if not os.access(path.parent, os.W_OK):
@@ -139,13 +141,7 @@ def load_case(path: Path, args: argparse.Namespace) -> Case:
     """Inputs from an ``.npz`` (as ``compare --save`` writes): X y W1 b1 W2 b2 W3 b3, and i, batch_size."""
     if not path.is_file():
         raise InputError(f"--inputs {path} does not exist; expected an .npz file with {' '.join(INPUT_KEYS)}.")
-    if not zipfile.is_zipfile(path):
-        raise InputError(f"--inputs {path} is not an .npz (zip) file; expected one written by numpy.savez.")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            stored = {k: data[k] for k in data.files}
-    except (OSError, ValueError) as exc:
-        raise InputError(f"--inputs {path} could not be read as an .npz file ({exc}).") from None
+    stored = read_npz("--inputs", path)  # corrupt, truncated or oversized archives: one sentence
     missing = [k for k in INPUT_KEYS if k not in stored]
     if missing:
         raise InputError(f"--inputs {path} lacks {', '.join(missing)}; expected the arrays {' '.join(INPUT_KEYS)}.")

@@ -1,7 +1,7 @@
 """The ``dlparity`` command line: ``compare`` (Octave vs NumPy, side by side) and its siblings.
 
 Exit status: 0 everything matches, 1 a mismatch, 2 bad input (one sentence on stderr),
-3 Octave missing or failing.
+3 Octave missing or failing, 4 the results were printed but an output file could not be written.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dlparity.bridge import OctaveError, OctaveUnavailable
 from dlparity.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_MISMATCH,
+    EXIT_NOT_WRITTEN,
     EXIT_OK,
     EXIT_UNAVAILABLE,
     add_case_arguments,
@@ -34,6 +35,7 @@ from dlparity.cli.record import add_record_parser, add_selfcheck_parser, octave_
 from dlparity.cli.train import add_train_parser, run_train
 from dlparity.comparison.compare import CaseResult, QuantityReport, evaluate
 from dlparity.comparison.pair import octave_version
+from dlparity.fileio import OutputError, write_atomic
 from dlparity.store import octave_for_comparison
 from dlparity.validation import InputError
 
@@ -53,7 +55,8 @@ def add_compare_parser(sub: Any) -> None:
     add_pair_arguments(p)
 
 
-def save_result(path: Path, result: CaseResult) -> None:
+def save_result(path: Path, result: CaseResult, overwrite: bool) -> None:
+    """Write the ``--save`` archive whole or not at all (:func:`dlparity.fileio.write_atomic`)."""
     inp = result.case.inputs
     arrays: dict[str, Any] = dict(inp.arrays())
     arrays["i"] = np.int64(inp.i)
@@ -63,7 +66,7 @@ def save_result(path: Path, result: CaseResult) -> None:
         for form, outputs in values.items():
             for name, value in outputs.items():
                 arrays[f"{side}/{form}/{name}"] = value
-    np.savez(path, **arrays)
+    write_atomic(path, lambda f: np.savez(f, **arrays), overwrite=overwrite, flag="--save")
 
 
 def _num(x: float) -> float | None:
@@ -132,18 +135,21 @@ def run_compare(args: argparse.Namespace) -> int:
     bridge = octave_for_comparison()  # live Octave, or the stored results where there is none
     result = evaluate([case], forms_of(args.form), bridge=bridge)[0]
     reports = result.reports()
+    not_written = None
     if args.save is not None:
         try:
-            save_result(args.save, result)
-        except OSError as exc:
-            raise InputError(f"--save {args.save} could not be written ({exc.strerror or exc}).") from None
+            save_result(args.save, result, args.overwrite)  # a name taken meanwhile: InputError, as serially
+        except OutputError as exc:  # the comparison ran: its results are still shown
+            not_written = exc
     if args.json:
         print(json.dumps({**compare_json(result, reports), "octave": octave_json(bridge)}, indent=2))
     else:
         print(octave_line(bridge))
         print(compare_table(result, reports))
-        if args.save is not None:
+        if args.save is not None and not_written is None:
             print(f"saved inputs and outputs to {args.save}")
+    if not_written is not None:
+        raise not_written
     return EXIT_OK if all(r.ok for r in reports) else EXIT_MISMATCH
 
 
@@ -178,6 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OctaveUnavailable, OctaveError) as exc:
         print(f"dlparity {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
+    except OutputError as exc:
+        print(f"dlparity {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_NOT_WRITTEN
     except MemoryError:
         print(f"dlparity {args.command}: error: not enough memory for arrays this large; "
               "try smaller --samples or --sizes.", file=sys.stderr)

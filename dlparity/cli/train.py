@@ -2,7 +2,8 @@
 
 Exit status: 0 the trajectories agree within tolerance at every epoch, 1 they part (or training
 itself produced values that are not finite), 2 bad input (one sentence on stderr, nothing
-trained), 3 Octave missing or failing. Progress goes to stderr, so ``--json`` output on stdout
+trained), 3 Octave missing or failing, 4 the results were printed but --save or --plot could not
+be written. Progress goes to stderr, so ``--json`` output on stdout
 stays clean.
 """
 
@@ -26,6 +27,7 @@ from dlparity.bridge import OctaveError, OctaveUnavailable, get_bridge
 from dlparity.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_MISMATCH,
+    EXIT_NOT_WRITTEN,
     EXIT_OK,
     EXIT_UNAVAILABLE,
     MAX_SEED,
@@ -35,6 +37,7 @@ from dlparity.cli.args import (
     positive_number,
     whole_number,
 )
+from dlparity.fileio import OutputError, write_atomic
 from dlparity.training.data import Dataset, load_csv, synthetic_regression
 from dlparity.training.runs import PRESETS, SideResult, TrainConfig, TrainRun, prepare_run, run_numpy, run_octave
 from dlparity.training.trajectory import TrajectoryReport, compare_trajectories
@@ -204,7 +207,7 @@ def run_json(octave: SideResult, numpy_: SideResult, report: TrajectoryReport) -
     }
 
 
-def save_run(path: Path, run: TrainRun, octave: SideResult, numpy_: SideResult) -> None:
+def save_run(path: Path, run: TrainRun, octave: SideResult, numpy_: SideResult, overwrite: bool = False) -> None:
     """Write the ``--save`` archive: ``init/W1``..``init/b3``, ``perms`` (with shuffling), ``lr``,
     ``batch_size``, ``epochs``, and ``octave/``, ``numpy/`` each with ``loss_valid`` and ``W1``..``b3``."""
     arrays: dict[str, Any] = {f"init/{n}": run.init[n] for n in PARAMS}
@@ -217,11 +220,12 @@ def save_run(path: Path, run: TrainRun, octave: SideResult, numpy_: SideResult) 
         arrays[f"{side.side}/loss_valid"] = side.result.loss_valid
         for n in PARAMS:
             arrays[f"{side.side}/{n}"] = side.result.params[n]
-    with path.open("wb") as f:  # a file object, so numpy does not append a second .npz
-        np.savez(f, **arrays)
+    # a file object, so numpy does not append a second .npz; whole or not at all
+    write_atomic(path, lambda f: np.savez(f, **arrays), overwrite=overwrite, flag="--save")
 
 
-def plot_run(path: Path, octave: SideResult, numpy_: SideResult, report: TrajectoryReport, title: str) -> None:
+def plot_run(path: Path, octave: SideResult, numpy_: SideResult, report: TrajectoryReport, title: str,
+             overwrite: bool = False) -> None:
     """Both validation-loss curves on one axis; the relative drift, log scale, below."""
     from matplotlib.figure import Figure  # noqa: PLC0415 (optional dependency, checked before training)
 
@@ -245,7 +249,7 @@ def plot_run(path: Path, octave: SideResult, numpy_: SideResult, report: Traject
     bottom.set_xlabel("epoch")
     bottom.set_ylabel("Octave vs NumPy (0 drawn at 2^-55)")
     bottom.legend(fontsize=8)
-    fig.savefig(path, dpi=110)
+    write_atomic(path, lambda f: fig.savefig(f, format="png", dpi=110), overwrite=overwrite, flag="--plot")
 
 
 # -- the command ------------------------------------------------------------------------------
@@ -342,23 +346,27 @@ def run_train(args: argparse.Namespace, stdout: TextIO | None = None, stderr: Te
 
     report = compare_trajectories(octave.result, numpy_.result, run.init, run.steps_per_epoch,
                                   n_train=run.X.shape[0], n_valid=run.x_valid.shape[0])
-    for flag, path, write in (("--save", args.save, lambda p: save_run(p, run, octave, numpy_)),
-                              ("--plot", args.plot, lambda p: plot_run(p, octave, numpy_, report, title))):
+    failed: list[str] = []  # the training ran: a file that cannot be written does not hide its results
+    written: list[tuple[Path, str]] = []
+    for path, write, what in ((args.save, lambda p: save_run(p, run, octave, numpy_, args.overwrite), "saved the run to"),
+                              (args.plot, lambda p: plot_run(p, octave, numpy_, report, title, args.overwrite),
+                               "wrote the plot to")):
         if path is not None:
             try:
                 write(path)
-            except OSError as exc:
-                print(f"dlparity train: error: {flag} {path} could not be written ({exc.strerror or exc}).", file=err)
-                return EXIT_BAD_INPUT
+                written.append((path, what))
+            except (OutputError, InputError) as exc:  # InputError: another run took the name meanwhile
+                failed.append(str(exc))
     if args.json:
         print(json.dumps(run_json(octave, numpy_, report), indent=2), file=out)
     else:
         print_summary(out, octave, numpy_, report, startup, both)
-        for path, what in ((args.save, "saved the run to"), (args.plot, "wrote the plot to")):
-            if path is not None:
-                print(f"{what} {path}", file=out)
-    if report.divergence is not None:
+        for path, what in written:
+            print(f"{what} {path}", file=out)
+    for sentence in failed:
+        print(f"dlparity train: error: {sentence}", file=err)
+    if report.divergence is not None:  # the verdict first: 1 even when a file could not be written
         c = run.config
         print(f"dlparity train: DIVERGED: {report.divergence.describe()} (seed {c.seed}; {c.describe()})", file=err)
         return EXIT_DIVERGED
-    return EXIT_OK
+    return EXIT_NOT_WRITTEN if failed else EXIT_OK
