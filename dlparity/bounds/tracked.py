@@ -49,10 +49,12 @@ longest chain of its bound's evaluation (k) and :func:`track` multiplies the fin
 
 from __future__ import annotations
 
+import functools
 import itertools
+import math
+import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, NoReturn
 
 import numpy as np
@@ -70,6 +72,10 @@ LIBM_ULP = 4
 
 _NO_AMBIGUITY: Ambiguity = frozenset()
 _mask_ids = itertools.count(1)
+
+_gamma = functools.cache(gamma)  # gamma_n, computed once per n (a pure function of n)
+#: what ``np.sum`` calls for an ndarray, without its Python wrapper (typed loosely: keepdims is a plain bool here)
+_sum_along: Callable[..., Any] = np.add.reduce
 
 _ADVICE = "pass rtol=/atol= (or --rtol/--atol) to compare with a chosen tolerance instead"
 
@@ -121,7 +127,7 @@ class Tracked:
         The mask-ambiguous entries of every comparison this value depends on.
     """
 
-    __slots__ = ("_e", "acc", "amb", "k", "mag", "v")
+    __slots__ = ("_abs", "_e", "acc", "amb", "k", "mag", "v")
     __array_priority__ = 1000.0
 
     def __init__(self, v: Any, e: Array | None = None, k: int = 0, acc: Accumulation | None = None,
@@ -132,6 +138,7 @@ class Tracked:
         self.acc = acc
         self.mag = mag
         self.amb = amb
+        self._abs: Array | None = None  # |v|, computed once when a rule first needs it (see _abs)
 
     @property
     def e(self) -> Array | None:
@@ -184,7 +191,11 @@ class Tracked:
 
     @property
     def T(self) -> Tracked:  # noqa: N802 (NumPy's name)
-        return self._same(lambda a: a.T)
+        e = self.e
+        out = Tracked(self.v.T, None if e is None else e.T, self.k, amb=self.amb)
+        if self._abs is not None:  # |v.T| is |v|.T, a view: the magnitudes computed once serve both
+            out._abs = self._abs.T
+        return out
 
     def transpose(self, *axes: Any) -> Tracked:
         return self._same(lambda a: a.transpose(*axes))
@@ -208,7 +219,7 @@ class Tracked:
         return self
 
     def __abs__(self) -> Tracked:
-        return Tracked(np.abs(self.v), self.e, self.k, mag=self.mag, amb=self.amb)
+        return Tracked(_abs(self), self.e, self.k, mag=self.mag, amb=self.amb)
 
     # -- arithmetic -------------------------------------------------------------------------------
     def __add__(self, other: Any) -> Tracked:
@@ -289,6 +300,8 @@ class Tracked:
 
     # -- conversions: only when exact ----------------------------------------------------------------
     def _scalar(self, op: str) -> float:
+        if self.v.ndim == 0 and self._e is None and self.acc is None:  # an exact 0-d value (as 1-based i)
+            return float(self.v)
         if self.v.size != 1:
             refuse(f"{op} of an array of shape {self.v.shape}", "only a single value converts")
         if self.e is not None and float(self.e.reshape(-1)[0]) > 0:
@@ -354,13 +367,14 @@ class Tracked:
 class TrackedMask:
     """The boolean result of a comparison: exact in value, with the entries whose decision is ambiguous."""
 
-    __slots__ = ("amb", "ambiguous", "v")
+    __slots__ = ("_f", "amb", "ambiguous", "v")
     __array_priority__ = 1000.0
 
     def __init__(self, v: NDArray[np.bool_], ambiguous: NDArray[np.bool_] | None, amb: Ambiguity) -> None:
         self.v = v
         self.ambiguous = ambiguous
         self.amb = amb
+        self._f: Array | None = None  # the mask as 0.0 / 1.0 (see _mask_float)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -375,6 +389,8 @@ class TrackedMask:
     __rmul__ = __mul__
 
     def __bool__(self) -> bool:
+        if self.ambiguous is None and self.v.ndim == 0:
+            return bool(self.v)
         if self.v.size != 1:
             refuse(f"bool() of a mask of shape {self.v.shape}")
         if self.ambiguous is not None and bool(self.ambiguous.reshape(-1)[0]):
@@ -410,44 +426,51 @@ def _wrap(x: Any, op: str) -> Tracked:
     return x if isinstance(x, Tracked) else _const(x, op)
 
 
+def _all_finite(x: Array) -> bool:
+    """No inf or NaN in x: a finite sum proves it (an inf or NaN term makes the sum inf or NaN); only a
+    sum that overflows needs the entrywise test."""
+    return math.isfinite(np.add.reduce(x, None)) or bool(np.isfinite(x).all())
+
+
 def _check(op: str, out: Tracked) -> Tracked:
     """Refuse when a value or bound stops being finite: first-order bounds are void past overflow."""
     # Every rounding rule charges at least u|v| (a product's M and a sum's magnitudes bound |v|), so an
     # overflowing or NaN value makes its bound non-finite too: checking the bound is enough.
     e = out.e
-    if e is None and out.v.size == 1:
+    if e is None:
+        if out.v.size != 1:
+            return out
         e = out.v
-    if e is not None and not e.max(initial=0.0) < np.inf:  # NaN compares False too
+    if e.size and not np.maximum.reduce(e, None) < math.inf:  # NaN compares False too
         raise UnsupportedOperation(
             f"the bound tracker's first-order bounds are void after {op}: a value or bound is not finite "
             f"(overflow, division by zero or a domain error); {_ADVICE}.")
     return out
 
 
-def _exact_scalar_result(op: Callable[[Fraction, Fraction], Fraction], a: Tracked, b: Tracked, v: Array) -> bool:
+def _exact_scalar_result(op: str, a: Tracked, b: Tracked, v: Array) -> bool:
     """True when both operands are exact single values and the double result equals the exact one."""
     if a.e is not None or b.e is not None or a.v.size != 1 or b.v.size != 1:
         return False
-    fa, fb = Fraction(float(a.v.reshape(-1)[0])), Fraction(float(b.v.reshape(-1)[0]))
-    if op is _fdiv and fb == 0:
+    return _exact_in_rationals(op, float(a.v.reshape(-1)[0]), float(b.v.reshape(-1)[0]), float(v.reshape(-1)[0]))
+
+
+def _exact_in_rationals(op: str, x: float, y: float, r: float) -> bool:
+    r"""True when ``x op y`` in exact rational arithmetic equals the double ``r``.
+
+    Each double is an exact ratio of integers (``float.as_integer_ratio``), so the test is one
+    equality of integer cross-products: for add, :math:`(n_x d_y + n_y d_x) d_r = n_r d_x d_y`.
+    """
+    if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(r)):
         return False
-    return op(fa, fb) == Fraction(float(v.reshape(-1)[0]))
-
-
-def _fadd(x: Fraction, y: Fraction) -> Fraction:
-    return x + y
-
-
-def _fsub(x: Fraction, y: Fraction) -> Fraction:
-    return x - y
-
-
-def _fmul(x: Fraction, y: Fraction) -> Fraction:
-    return x * y
-
-
-def _fdiv(x: Fraction, y: Fraction) -> Fraction:
-    return x / y
+    (nx, dx), (ny, dy), (nr, dr) = x.as_integer_ratio(), y.as_integer_ratio(), r.as_integer_ratio()
+    if op == "add":
+        return (nx * dy + ny * dx) * dr == nr * dx * dy
+    if op == "subtract":
+        return (nx * dy - ny * dx) * dr == nr * dx * dy
+    if op == "multiply":
+        return nx * ny * dr == nr * dx * dy
+    return ny != 0 and nx * dy * dr == nr * ny * dx  # divide: x / y = r
 
 
 def _plus(x: Array | None, y: Array | None) -> Array | None:
@@ -458,13 +481,31 @@ def _plus(x: Array | None, y: Array | None) -> Array | None:
     return x + y
 
 
+def _abs(t: Tracked) -> Array:
+    """``np.abs(t.v)``, computed once per tracked value (several rules read it; values are never written)."""
+    a = t._abs
+    if a is None:
+        a = t._abs = np.abs(t.v)
+    return a
+
+
+def _abs_diff(a: Tracked, b: Tracked) -> Array:
+    """``|a - b|``; against an exact 0-d zero (``z > 0``, ``max(0, z)``) that is ``|a|`` bit for bit, as
+    ``a - 0 = a`` and ``0 - b = -b`` exactly."""
+    if b.v.ndim == 0 and b._e is None and b.acc is None and b.v == 0:
+        return _abs(a)
+    if a.v.ndim == 0 and a._e is None and a.acc is None and a.v == 0:
+        return _abs(b)
+    return np.abs(a.v - b.v)
+
+
 def _abs_max(t: Tracked) -> Array:
     """A bound on the exact |value|: the product's own when it has one, else |v| + E."""
     if t.mag is not None:
         return t.mag
     if isinstance(t.acc, Product):
         return t.acc.M
-    return np.abs(t.v) if t.e is None else np.abs(t.v) + t.e
+    return _abs(t) if t.e is None else _abs(t) + t.e
 
 
 # -- the rules ----------------------------------------------------------------------------------------
@@ -487,11 +528,11 @@ def rule_add(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
             return g * (fresh.acc.M + other.acc.M) + fresh.acc.bound(0.0) + other.acc.bound(0.0), \
                 max(fresh.acc.n, other.acc.n) + 5
         g = matmul_gamma(fresh.acc.n + 1)
-        e = fresh.acc.bound(g) + g * np.abs(other.v)
+        e = fresh.acc.bound(g) + g * _abs(other)
         if other.e is not None:
             e = e + (1.0 + g) * other.e
         return e, fresh.acc.n + 5
-    e = U * (np.abs(a.v) + np.abs(b.v))
+    e = U * (_abs(a) + _abs(b))
     return (e if a.e is None else e + a.e) if b.e is None else (e + b.e if a.e is None else e + a.e + b.e), 4
 
 
@@ -499,9 +540,9 @@ def rule_multiply(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
     r"""``a * b``: :math:`u|ab| + (|a| + E_a) E_b + E_a |b|` (one rounding, then propagation)."""
     e = U * np.abs(v)
     if b.e is not None:
-        e = e + (np.abs(a.v) if a.e is None else np.abs(a.v) + a.e) * b.e
+        e = e + (_abs(a) if a.e is None else _abs(a) + a.e) * b.e
     if a.e is not None:
-        e = e + a.e * np.abs(b.v)
+        e = e + a.e * _abs(b)
     return e, 5
 
 
@@ -510,8 +551,8 @@ def rule_divide(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
     av = np.abs(v)
     e = U * av
     if b.e is None:
-        return (e if a.e is None else e + a.e / np.abs(b.v)), 4
-    room = np.abs(b.v) - b.e
+        return (e if a.e is None else e + a.e / _abs(b)), 4
+    room = _abs(b) - b.e
     if not (room > 0).all():
         refuse("a division by a value whose bound reaches 0", "the quotient has no finite bound there")
     num = av * b.e if a.e is None else a.e + av * b.e
@@ -520,7 +561,7 @@ def rule_divide(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
 
 def matmul_gamma(n: int) -> float:
     r""":math:`\gamma_n` for an inner product of n terms (Higham §3.1); the rule tests can weaken it."""
-    return gamma(n)
+    return _gamma(n)
 
 
 class Accumulation:
@@ -552,9 +593,9 @@ class Product(Accumulation):
 
     def __init__(self, A: Tracked, B: Tracked, n: int) -> None:
         self.n = n
-        self.aA = np.abs(A.v)
+        self.aA = _abs(A)
         self.eA, self.eB = A.e, B.e
-        self.bB = np.abs(B.v) if B.e is None else np.abs(B.v) + B.e
+        self.bB = _abs(B) if B.e is None else _abs(B) + B.e
         self._M: Array | None = None
 
     @property
@@ -599,9 +640,9 @@ class Sum(Accumulation):
 
 def rule_sum(x: Tracked, axis: Any, keepdims: bool) -> tuple[Sum, int]:
     r"""Sum of n terms: :math:`\gamma_{n-1} \sum |x| + \sum E` (Higham §4.2), as (the sum, chain)."""
-    M = np.sum(np.abs(x.v), axis=axis, keepdims=keepdims)
+    M = _sum_along(_abs(x), axis=axis, keepdims=keepdims)  # np.sum's own call, without its wrapper
     n = x.v.size // max(M.size, 1) if x.v.size else 0
-    P = None if x.e is None else np.sum(x.e, axis=axis, keepdims=keepdims)
+    P = None if x.e is None else _sum_along(x.e, axis=axis, keepdims=keepdims)
     return Sum(np.asarray(M), None if P is None else np.asarray(P), max(n - 1, 0)), n + 3
 
 
@@ -611,7 +652,7 @@ def rule_mask(x: Tracked, mask: TrackedMask) -> Array | None:
     Where another correct evaluation may take the other mask, its result may be 0 where this one
     is x, or x' (within E_x of exact) where this one is 0: both within ``|x|max + E_x`` of exact.
     """
-    m = mask.v
+    m = _mask_float(mask)
     if mask.ambiguous is None:
         return None if x.e is None else x.e * m
     on = 0.0 if x.e is None else x.e * m
@@ -631,11 +672,12 @@ def rule_extreme(a: Tracked, b: Tracked, pick_a: NDArray[np.bool_]) -> Array | N
     if a.e is None or b.e is None:  # one operand exact, as max(0, z): certain where |a - b| > 2 E
         e_other = b.e if a.e is None else a.e
         assert e_other is not None
-        certain_exact = (np.abs(a.v - b.v) > 2.0 * e_other) & (pick_a if a.e is None else ~pick_a)
+        certain_exact = _abs_diff(a, b) > 2.0 * e_other
+        certain_exact &= pick_a if a.e is None else ~pick_a  # in place: a temporary of this rule's own
         return np.where(certain_exact, 0.0, e_other)
     ea, eb = a.e, b.e
     ea, eb = np.broadcast_arrays(ea, eb)
-    certain = np.abs(a.v - b.v) > 2.0 * (ea + eb)
+    certain = _abs_diff(a, b) > 2.0 * (ea + eb)
     return np.where(certain, np.where(pick_a, ea, eb), np.maximum(ea, eb))
 
 
@@ -695,21 +737,58 @@ def rule_power(x: Tracked, p: int, v: Array) -> tuple[Array, int]:
     call libm's pow: :math:`k\,\mathrm{ulp} + p(|x| + E)^{p-1} E`."""
     if p == 2:
         e = U * v
-        return (e if x.e is None else e + (2.0 * np.abs(x.v) + x.e) * x.e), 5
+        return (e if x.e is None else e + (2.0 * _abs(x) + x.e) * x.e), 5
     e = (2 * LIBM_ULP * U) * np.abs(v)
     if x.e is not None:
-        e = e + p * (np.abs(x.v) + x.e) ** (p - 1) * x.e
+        e = e + p * (_abs(x) + x.e) ** (p - 1) * x.e
     return e, 2 * LIBM_ULP + 8
 
 
 # -- operations ---------------------------------------------------------------------------------------
 
-_FRACTION_OPS = {"add": _fadd, "subtract": _fsub, "multiply": _fmul, "divide": _fdiv}
 _UFUNCS = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply, "divide": np.true_divide}
+
+
+_PY_OPS: dict[str, Callable[[float, float], float]] = {
+    "add": operator.add, "subtract": operator.sub, "multiply": operator.mul, "divide": operator.truediv}
+
+
+_PY_COMPARISONS: dict[np.ufunc, Callable[[float, float], bool]] = {
+    np.greater: operator.gt, np.greater_equal: operator.ge, np.less: operator.lt, np.less_equal: operator.le,
+    np.equal: operator.eq, np.not_equal: operator.ne}
+
+
+def _exact_scalar(x: Any) -> float | None:
+    """``x`` as a float when it is an exact 0-d tracked value, a Python float or an int below 2^53; else None."""
+    kind = type(x)
+    if kind is Tracked:
+        return float(x.v) if x.acc is None and x._e is None and x.v.ndim == 0 else None
+    if kind is float:
+        return x
+    if kind is int and -(2**53) <= x <= 2**53:
+        return float(x)
+    return None
+
+
+def _binary_exact_scalars(op: str, a: Any, b: Any) -> Tracked | None:
+    """Exact single values whose result is exact (E = 0), in Python floats (IEEE binary64, as NumPy's 0-d
+    arithmetic); None when the general path is needed."""
+    x, y = _exact_scalar(a), _exact_scalar(b)
+    if x is None or y is None or (op == "divide" and y == 0.0):
+        return None
+    r = _PY_OPS[op](x, y)
+    if not _exact_in_rationals(op, x, y, r):
+        return None
+    ka, kb = (a.k if type(a) is Tracked else 0), (b.k if type(b) is Tracked else 0)
+    amb = _merge(a.amb if type(a) is Tracked else _NO_AMBIGUITY, b.amb if type(b) is Tracked else _NO_AMBIGUITY)
+    return Tracked(np.array(r), None, max(ka, kb), amb=amb)
 
 
 def binary(op: str, a: Any, b: Any) -> Tracked:
     """``a op b`` for op in add, subtract, multiply, divide, with broadcasting; either side may be plain."""
+    fast = _binary_exact_scalars(op, a, b)
+    if fast is not None:
+        return fast
     name = f"numpy.{op}"
     if isinstance(a, TrackedMask) or isinstance(b, TrackedMask):
         if op != "multiply":
@@ -726,7 +805,7 @@ def binary(op: str, a: Any, b: Any) -> Tracked:
     if v.dtype != np.float64:
         refuse(f"{name} giving {v.dtype}", "only float64 is tracked")
     amb = _merge(ta.amb, tb.amb)
-    if ta.acc is None and tb.acc is None and ta.e is None and tb.e is None and _exact_scalar_result(_FRACTION_OPS[op], ta, tb, v):
+    if ta.acc is None and tb.acc is None and ta.e is None and tb.e is None and _exact_scalar_result(op, ta, tb, v):
         return Tracked(v, None, max(ta.k, tb.k), amb=amb)
     mag = None
     if op in ("add", "subtract"):
@@ -746,13 +825,23 @@ def _is_bool(x: Any) -> bool:
     return isinstance(x, (np.ndarray, np.bool_)) and x.dtype == np.bool_
 
 
+def _mask_float(mask: TrackedMask) -> Array:
+    """The mask as float64 0.0 / 1.0, converted once: ``x * m`` then runs NumPy's float loop, bit for bit
+    what ``x * mask`` gives (NumPy casts the bool operand to float64 the same way)."""
+    f = mask._f
+    if f is None:
+        f = mask._f = mask.v.astype(np.float64)
+    return f
+
+
 def _times_mask(a: Any, b: Any, mask_first: bool | None = None) -> Tracked:
     if isinstance(a, TrackedMask) and isinstance(b, TrackedMask):
         refuse("a product of two comparison masks")
     first_is_mask = isinstance(a, TrackedMask) if mask_first is None else mask_first
     mask: TrackedMask = a if isinstance(a, TrackedMask) else b
     x = _wrap(b if mask is a else a, "numpy.multiply")
-    v = np.multiply(mask.v, x.v) if first_is_mask else np.multiply(x.v, mask.v)
+    m = _mask_float(mask)
+    v = np.multiply(m, x.v) if first_is_mask else np.multiply(x.v, m)
     e = rule_mask(x, mask)
     if e is not None and e.shape != v.shape:
         e = np.broadcast_to(e, v.shape).copy()
@@ -767,7 +856,7 @@ def matmul(a: Any, b: Any) -> Tracked:
     v = A.v @ B.v
     if type(v) is not np.ndarray:
         v = np.asarray(v)
-    if not np.isfinite(v).all():
+    if not _all_finite(v):
         _check("numpy.matmul", Tracked(v, v))
     n = A.v.shape[-1]
     return Tracked(v, None, max(A.k, B.k) + n + 4, acc=Product(A, B, n), amb=_merge(A.amb, B.amb))
@@ -786,6 +875,10 @@ def power(x: Tracked, p: Any) -> Tracked:
 
 def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
     """A comparison: exact in value; entries within ``2(E_a + E_b)`` of a tie are ambiguous (counted)."""
+    x, y = _exact_scalar(a), _exact_scalar(b)
+    if x is not None and y is not None and ufunc in _PY_COMPARISONS:  # exact single values: a certain answer
+        amb = _merge(a.amb if type(a) is Tracked else _NO_AMBIGUITY, b.amb if type(b) is Tracked else _NO_AMBIGUITY)
+        return TrackedMask(np.array(_PY_COMPARISONS[ufunc](x, y)), None, amb)
     name = f"numpy.{ufunc.__name__}"
     ta, tb = _wrap(a, name), _wrap(b, name)
     v = np.asarray(ufunc(ta.v, tb.v))
@@ -796,8 +889,12 @@ def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
         refuse(f"{name} of values with a nonzero bound", "equality of rounded values is never certain")
     e = _plus(ta.e, tb.e)
     assert e is not None
-    ambiguous = (np.abs(ta.v - tb.v) <= 2.0 * e) & (e > 0)
-    ambiguous = np.broadcast_to(ambiguous, v.shape)
+    near = _abs_diff(ta, tb) <= 2.0 * e
+    if not np.count_nonzero(near):  # no entry within 2E of a tie (the usual case): nothing is ambiguous
+        return TrackedMask(v, None, amb)
+    ambiguous = near & (e > 0)
+    if ambiguous.shape != v.shape:
+        ambiguous = np.broadcast_to(ambiguous, v.shape)
     count = int(np.count_nonzero(ambiguous))
     if not count:
         return TrackedMask(v, None, amb)
@@ -811,7 +908,8 @@ def extreme(ufunc: np.ufunc, a: Any, b: Any) -> Tracked:
     v = np.asarray(ufunc(ta.v, tb.v))
     pick_a = (ta.v >= tb.v) if ufunc in (np.maximum, np.fmax) else (ta.v <= tb.v)
     e = rule_extreme(ta, tb, pick_a)
-    return _check(name, Tracked(v, e, max(ta.k, tb.k) + 2, amb=_merge(ta.amb, tb.amb)))
+    # no finiteness check: each entry of e is 0 or one operand's E (or their max), each already finite
+    return Tracked(v, e, max(ta.k, tb.k) + 2, amb=_merge(ta.amb, tb.amb))
 
 
 def elementary(name: str, x: Tracked) -> Tracked:
@@ -835,11 +933,12 @@ def _reduce_kwargs(op: str, kwargs: Mapping[str, Any]) -> None:
 
 def reduce_sum(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mapping[str, Any] | None = None) -> Tracked:
     """``numpy.sum`` along an axis, several or all, with or without ``keepdims`` (:func:`rule_sum`)."""
-    _reduce_kwargs("numpy.sum", kwargs or {})
+    if kwargs:
+        _reduce_kwargs("numpy.sum", kwargs)
     t = _wrap(x, "numpy.sum")
-    v = np.asarray(np.sum(t.v, axis=axis, keepdims=keepdims))
+    v = np.asarray(_sum_along(t.v, axis=axis, keepdims=keepdims))  # what np.sum calls for an ndarray
     acc, cost = rule_sum(t, axis, keepdims)
-    return _check("numpy.sum", Tracked(v, acc.bound(gamma(acc.n)), t.k + cost, acc=acc, amb=t.amb))
+    return _check("numpy.sum", Tracked(v, acc.bound(_gamma(acc.n)), t.k + cost, acc=acc, amb=t.amb))
 
 
 def reduce_mean(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mapping[str, Any] | None = None) -> Tracked:
@@ -848,7 +947,7 @@ def reduce_mean(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mappin
     t = _wrap(x, "numpy.mean")
     v = np.asarray(np.mean(t.v, axis=axis, keepdims=keepdims))
     acc, cost = rule_sum(t, axis, keepdims)
-    e_sum = acc.bound(gamma(acc.n))
+    e_sum = acc.bound(_gamma(acc.n))
     n = t.v.size // max(v.size, 1) if t.v.size else 0
     e = e_sum / max(n, 1) + U * np.abs(v)
     return _check("numpy.mean", Tracked(v, e, t.k + cost + 3, amb=t.amb))
@@ -941,6 +1040,12 @@ def _pop_axes(kwargs: dict[str, Any]) -> dict[str, Any]:
 # -- running a twin -------------------------------------------------------------------------------------
 
 def _input(name: str, value: Any, error: Any) -> Tracked:
+    if error is None:  # the common cases first: a float64 array, a Python int (as 1-based i, batch_size)
+        kind = type(value)
+        if kind is np.ndarray and value.dtype == np.float64 and _all_finite(value):
+            return Tracked(value)
+        if kind is int and -(2**53) <= value <= 2**53:
+            return Tracked(np.array(float(value)))  # exactly what astype(float64) of the int64 gives
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"input {name!r} is a bool; the bound tracker takes float64 arrays and Python ints or floats.")
     arr = np.asarray(value)
@@ -960,6 +1065,12 @@ def _input(name: str, value: Any, error: Any) -> Tracked:
     return Tracked(v, e if e.any() else None)
 
 
+@functools.cache
+def _widening(k: int) -> float:
+    r"""The final widening :math:`1 + 2\gamma_k` (§6), computed once per k."""
+    return 1.0 + 2.0 * gamma(k)
+
+
 def ambiguous_count(amb: Ambiguity) -> int:
     """Mask-ambiguous entries, over every comparison a value depends on."""
     return sum(count for _, count in amb)
@@ -968,8 +1079,8 @@ def ambiguous_count(amb: Ambiguity) -> int:
 def finish(value: Any) -> TrackedValue:
     """One returned value as a :class:`TrackedValue`, the final widening ``1 + 2gamma_k`` applied."""
     if isinstance(value, Tracked):
-        widen = 1.0 + 2.0 * gamma(value.k)
-        error = np.zeros_like(value.v) if value.e is None else widen * value.e
+        e = value.e
+        error = np.zeros_like(value.v) if e is None else _widening(value.k) * e
         return TrackedValue(value.v, error, ambiguous_count(value.amb) if value.amb else 0)
     if isinstance(value, TrackedMask):
         as_float = value.v.astype(np.float64)
