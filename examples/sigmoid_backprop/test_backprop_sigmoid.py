@@ -95,7 +95,7 @@ def test_command_line_pair_mode(octave: object, tmp_path: Path) -> None:
     report = json.loads(proc.stdout)
     assert report["ok"] is True and [q["name"] for q in report["quantities"]] == ORDER
     slipped = _slip(tmp_path, "dW1 = delta1 @ x.T", "dW1 = delta1 @ x.T * (1 + 1e-9)")
-    proc = subprocess.run([*command[:6], slipped, *command[7:-1]], capture_output=True, text=True, timeout=120,
+    proc = subprocess.run([*command[:7], slipped, *command[8:-1]], capture_output=True, text=True, timeout=120,
                           check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "first diverging variable: dW1" in proc.stdout
