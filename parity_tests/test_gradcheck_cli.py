@@ -157,9 +157,19 @@ def test_bad_sizes_are_rejected_by_the_parser(capsys: pytest.CaptureFixture[str]
 def test_missing_torch_exits_3_with_one_sentence(monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
-    status, out, err = run(capsys, "--side", "numpy")
+    status, out, err = run(capsys, "--side", "numpy", "--oracle", "autodiff")
     assert status == 3 and out == ""
     assert err.count("\n") == 1 and "PyTorch is not installed" in err and "--oracle fd" in err, err
+
+
+def test_without_torch_the_default_autodiff_oracle_is_autograd(monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)
+    status, out, err = run(capsys, "--side", "numpy")
+    assert status == 0, err
+    assert "HIPS autograd" in out and "PyTorch" not in out.splitlines()[1]
+    rows = [line for line in out.splitlines() if line.startswith(("backprop ", "manual "))]
+    assert len(rows) == 12 and all(line.split()[-3] != "-" for line in rows)  # the autodiff column is filled
 
 
 def all_z1_at_zero() -> Case:

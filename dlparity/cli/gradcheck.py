@@ -26,9 +26,10 @@ is therefore true, vacuously, when ``checked`` is 0; ``verdict`` is then ``"n/a"
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
-from typing import Any
+from typing import Any, cast
 
 from dlparity.blocks import FORMS
 from dlparity.bridge import OctaveError, OctaveUnavailable, get_bridge
@@ -42,7 +43,15 @@ from dlparity.cli.args import (
 )
 from dlparity.oracles.autodiff import OracleUnavailable, torch_version
 from dlparity.oracles.finite_differences import STEP_FACTOR
-from dlparity.oracles.gradcheck import GRADIENTS, ORACLES, GradcheckResult, OracleCheck, gradcheck
+from dlparity.oracles.gradcheck import (
+    ALL_ORACLES,
+    GRADIENTS,
+    ORACLES,
+    GradcheckResult,
+    Oracle,
+    OracleCheck,
+    gradcheck,
+)
 from dlparity.validation import InputError
 
 
@@ -62,12 +71,31 @@ def add_gradcheck_parser(subparsers: Any) -> argparse.ArgumentParser:
     add_case_arguments(p)
     p.add_argument("--side", choices=("numpy", "octave", "both"), default="both",
                    help="run the blocks in NumPy, in Octave, or both (default both)")
-    p.add_argument("--oracle", choices=(*ORACLES, "both"), default="both",
-                   help="finite differences, PyTorch autodiff, or both (default both)")
+    p.add_argument("--oracle", choices=(*ALL_ORACLES, "both", "all"), default="both",
+                   help="fd: finite differences; autograd: HIPS autograd; autodiff: PyTorch; both (default): "
+                        "finite differences and autodiff, by PyTorch when it is installed, else by autograd; "
+                        "all: the three")
     p.add_argument("--coords", type=int, default=None, metavar="K",
                    help="at most K finite-difference coordinates per parameter, drawn with --seed (default all)")
     p.set_defaults(func=run_gradcheck)
     return p
+
+
+def chosen_oracles(flag: str) -> tuple[Oracle, ...]:
+    """``--oracle``: 'both' is finite differences plus autodiff (PyTorch where installed, else HIPS autograd,
+    so a machine without PyTorch still checks the derivation against an autodiff library)."""
+    if flag == "all":
+        return ALL_ORACLES
+    if flag == "both":
+        return ORACLES if _torch_installed() else ("fd", "autograd")
+    return (cast(Oracle, flag),)
+
+
+def _torch_installed() -> bool:
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):  # a module entry of None (blocked) or without a spec
+        return False
 
 
 def _fail(message: str, status: int) -> int:
@@ -92,7 +120,7 @@ def run_gradcheck(args: argparse.Namespace) -> int:
     except InputError as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     forms = FORMS if args.form == "both" else (args.form,)
-    oracles = ORACLES if args.oracle == "both" else (args.oracle,)
+    oracles = chosen_oracles(args.oracle)
     bridge = None
     if args.side in ("octave", "both"):
         bridge = get_bridge()
@@ -161,7 +189,8 @@ def _table(result: GradcheckResult, versions: dict[str, str], args: argparse.Nam
         "oracles: central differences of L = sum((y_pred - y_true).^2)/batch_size "
         f"(step 2^k ~ {STEP_FACTOR:.1e}*max(|theta|, s), s the change of theta that moves its layer's "
         "pre-activations by their rms; steps that may cross a ReLU kink excluded)"
-        + (f"; PyTorch {versions['torch']} float64 autograd" if versions else ""),
+        + (f"; PyTorch {versions['torch']} float64 autograd" if versions else "")
+        + ("; HIPS autograd (float64)" if any(c.oracle == "autograd" for c in result.checks) else ""),
         "rel err: max |mine - oracle| / max |entry|; ratio: max |mine - oracle| / derived tolerance "
         "(must be <= 1; docs/error-bounds.md)",
         "verdict: ok every oracle compared entries, all within tolerance; FAIL one exceeds it; "
@@ -176,11 +205,13 @@ def _table(result: GradcheckResult, versions: dict[str, str], args: argparse.Nam
     for form in forms:
         for side in sides:
             for name in GRADIENTS:
-                fd, ad = by_key.get((side, form, name, "fd")), by_key.get((side, form, name, "autodiff"))
+                fd = by_key.get((side, form, name, "fd"))
+                ag = by_key.get((side, form, name, "autograd"))
+                ad = by_key.get((side, form, name, "autodiff")) or ag  # the column shows PyTorch, else autograd
                 fd_rel, fd_ratio = _fmt(fd)
                 ad_rel, ad_ratio = _fmt(ad)
                 excluded = f"{fd.excluded}/{fd.excluded + fd.checked}" if fd is not None else "-"
-                verdict = _row_verdict([c for c in (fd, ad) if c is not None])
+                verdict = _row_verdict([c for c in (fd, ad, ag) if c is not None])
                 lines.append(f"{form:<9} {side:<7} {name:<5} {fd_rel:>13} {fd_ratio:>7} {excluded:>9} "
                              f"{ad_rel:>19} {ad_ratio:>7}  {verdict}")
     failures, unchecked = result.failures(), result.unchecked()
