@@ -185,7 +185,7 @@ class Tracked:
 
     def __getitem__(self, key: Any) -> Tracked:
         if isinstance(key, (Tracked, TrackedMask)) or (
-                isinstance(key, tuple) and any(isinstance(k, (Tracked, TrackedMask)) for k in key)):
+                isinstance(key, tuple) and any([isinstance(k, (Tracked, TrackedMask)) for k in key])):
             refuse("indexing with a tracked array", "index with plain integers, slices or arrays")
         return self._same(lambda a: a[key])
 
@@ -416,6 +416,9 @@ class TrackedMask:
 
 def _const(x: Any, op: str) -> Tracked:
     """A plain operand (Python number, NumPy scalar or array): a constant, exact as given."""
+    kind = type(x)
+    if kind is float or (kind is int and -(2**53) <= x <= 2**53):  # as the 0 of max(0, z) and z > 0
+        return Tracked(np.array(float(x)))  # the float64 that asarray(x).astype(float64) gives
     arr = np.asarray(x)
     if arr.dtype.kind not in "biuf":
         refuse(f"{op} with a {arr.dtype} operand", "only real numbers are tracked")
@@ -423,7 +426,7 @@ def _const(x: Any, op: str) -> Tracked:
 
 
 def _wrap(x: Any, op: str) -> Tracked:
-    return x if isinstance(x, Tracked) else _const(x, op)
+    return x if type(x) is Tracked or isinstance(x, Tracked) else _const(x, op)
 
 
 def _all_finite(x: Array) -> bool:
@@ -773,6 +776,8 @@ def _exact_scalar(x: Any) -> float | None:
 def _binary_exact_scalars(op: str, a: Any, b: Any) -> Tracked | None:
     """Exact single values whose result is exact (E = 0), in Python floats (IEEE binary64, as NumPy's 0-d
     arithmetic); None when the general path is needed."""
+    if (type(a) is Tracked and a.v.ndim) or (type(b) is Tracked and b.v.ndim):  # an array: the general path
+        return None
     x, y = _exact_scalar(a), _exact_scalar(b)
     if x is None or y is None or (op == "divide" and y == 0.0):
         return None
