@@ -55,7 +55,7 @@ import math
 import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -64,6 +64,7 @@ from dlparity.bounds.hand import U, gamma
 
 Array = NDArray[np.float64]
 Ambiguity = frozenset[tuple[int, int]]  # (mask id, ambiguous entries of that mask)
+Magnitude: TypeAlias = "Array | tuple[Tracked, Tracked] | None"  # see Tracked.mag
 
 #: ULPs charged to each libm-style function (exp, expm1, log, log1p, tanh, pow): glibc's manual
 #: ("Known Maximum Errors in Math Functions", x86_64 double) lists at most 2 for these; NumPy's
@@ -121,8 +122,9 @@ class Tracked:
     acc : Accumulation or None
         Set on a fresh inner product or sum: ``E = gamma_n M + P``; one more added term re-charges it
         as an inner product of n + 1 terms. Its bound is evaluated only when first read.
-    mag : ndarray or None
-        A bound on the exact ``|value|`` when a better one than ``|v| + E`` is at hand (products).
+    mag : ndarray, pair of Tracked, or None
+        A bound on the exact ``|value|`` when a better one than ``|v| + E`` is at hand (products); a
+        pair ``(a, b)`` stands for ``|a|max |b|max``, evaluated only if a mask ambiguity needs it.
     amb : frozenset of (mask id, count)
         The mask-ambiguous entries of every comparison this value depends on.
     """
@@ -131,7 +133,7 @@ class Tracked:
     __array_priority__ = 1000.0
 
     def __init__(self, v: Any, e: Array | None = None, k: int = 0, acc: Accumulation | None = None,
-                 mag: Array | None = None, amb: Ambiguity = _NO_AMBIGUITY) -> None:
+                 mag: Magnitude = None, amb: Ambiguity = _NO_AMBIGUITY) -> None:
         self.v: Array = v if type(v) is np.ndarray else np.asarray(v, dtype=np.float64)
         self._e = e
         self.k = k
@@ -180,8 +182,8 @@ class Tracked:
 
     # -- exact structural operations: E moves with the value -----------------------------------
     def _same(self, f: Callable[[Array], Any], keep_acc: bool = False) -> Tracked:
-        return Tracked(f(self.v), None if self.e is None else f(self.e), self.k, amb=self.amb,
-                       acc=self.acc if keep_acc else None)
+        e = self.e
+        return Tracked(f(self.v), None if e is None else f(e), self.k, amb=self.amb, acc=self.acc if keep_acc else None)
 
     def __getitem__(self, key: Any) -> Tracked:
         if isinstance(key, (Tracked, TrackedMask)) or (
@@ -504,8 +506,11 @@ def _abs_diff(a: Tracked, b: Tracked) -> Array:
 
 def _abs_max(t: Tracked) -> Array:
     """A bound on the exact |value|: the product's own when it has one, else |v| + E."""
-    if t.mag is not None:
-        return t.mag
+    mag = t.mag
+    if mag is not None:
+        if isinstance(mag, tuple):  # a product a * b: |a|max |b|max, evaluated on first need
+            mag = t.mag = _abs_max(mag[0]) * _abs_max(mag[1])
+        return mag
     if isinstance(t.acc, Product):
         return t.acc.M
     return _abs(t) if t.e is None else _abs(t) + t.e
@@ -535,17 +540,19 @@ def rule_add(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
         if other.e is not None:
             e = e + (1.0 + g) * other.e
         return e, fresh.acc.n + 5
+    ea, eb = a.e, b.e
     e = U * (_abs(a) + _abs(b))
-    return (e if a.e is None else e + a.e) if b.e is None else (e + b.e if a.e is None else e + a.e + b.e), 4
+    return (e if ea is None else e + ea) if eb is None else (e + eb if ea is None else e + ea + eb), 4
 
 
 def rule_multiply(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
     r"""``a * b``: :math:`u|ab| + (|a| + E_a) E_b + E_a |b|` (one rounding, then propagation)."""
+    ea, eb = a.e, b.e
     e = U * np.abs(v)
-    if b.e is not None:
-        e = e + (_abs(a) if a.e is None else _abs(a) + a.e) * b.e
-    if a.e is not None:
-        e = e + a.e * _abs(b)
+    if eb is not None:
+        e = e + (_abs(a) if ea is None else _abs(a) + ea) * eb
+    if ea is not None:
+        e = e + ea * _abs(b)
     return e, 5
 
 
@@ -645,7 +652,8 @@ def rule_sum(x: Tracked, axis: Any, keepdims: bool) -> tuple[Sum, int]:
     r"""Sum of n terms: :math:`\gamma_{n-1} \sum |x| + \sum E` (Higham §4.2), as (the sum, chain)."""
     M = _sum_along(_abs(x), axis=axis, keepdims=keepdims)  # np.sum's own call, without its wrapper
     n = x.v.size // max(M.size, 1) if x.v.size else 0
-    P = None if x.e is None else _sum_along(x.e, axis=axis, keepdims=keepdims)
+    e = x.e
+    P = None if e is None else _sum_along(e, axis=axis, keepdims=keepdims)
     return Sum(np.asarray(M), None if P is None else np.asarray(P), max(n - 1, 0)), n + 3
 
 
@@ -655,11 +663,11 @@ def rule_mask(x: Tracked, mask: TrackedMask) -> Array | None:
     Where another correct evaluation may take the other mask, its result may be 0 where this one
     is x, or x' (within E_x of exact) where this one is 0: both within ``|x|max + E_x`` of exact.
     """
-    m = _mask_float(mask)
+    m, e = _mask_float(mask), x.e
     if mask.ambiguous is None:
-        return None if x.e is None else x.e * m
-    on = 0.0 if x.e is None else x.e * m
-    whole = _abs_max(x) if x.e is None else _abs_max(x) + x.e
+        return None if e is None else e * m
+    on = 0.0 if e is None else e * m
+    whole = _abs_max(x) if e is None else _abs_max(x) + e
     return np.where(mask.ambiguous, whole, on)
 
 
@@ -670,15 +678,15 @@ def rule_extreme(a: Tracked, b: Tracked, pick_a: NDArray[np.bool_]) -> Array | N
     within E of exact), so the bound is that operand's; elsewhere ``max(E_a, E_b)``. For
     ``maximum(0, z)`` this is the hand derivation's ReLU rule: 0 where ``z < -2 E_z``.
     """
-    if a.e is None and b.e is None:
+    ea, eb = a.e, b.e
+    if ea is None and eb is None:
         return None
-    if a.e is None or b.e is None:  # one operand exact, as max(0, z): certain where |a - b| > 2 E
-        e_other = b.e if a.e is None else a.e
+    if ea is None or eb is None:  # one operand exact, as max(0, z): certain where |a - b| > 2 E
+        e_other = eb if ea is None else ea
         assert e_other is not None
         certain_exact = _abs_diff(a, b) > 2.0 * e_other
-        certain_exact &= pick_a if a.e is None else ~pick_a  # in place: a temporary of this rule's own
+        certain_exact &= pick_a if ea is None else ~pick_a  # in place: a temporary of this rule's own
         return np.where(certain_exact, 0.0, e_other)
-    ea, eb = a.e, b.e
     ea, eb = np.broadcast_arrays(ea, eb)
     certain = _abs_diff(a, b) > 2.0 * (ea + eb)
     return np.where(certain, np.where(pick_a, ea, eb), np.maximum(ea, eb))
@@ -810,15 +818,15 @@ def binary(op: str, a: Any, b: Any) -> Tracked:
     if v.dtype != np.float64:
         refuse(f"{name} giving {v.dtype}", "only float64 is tracked")
     amb = _merge(ta.amb, tb.amb)
-    if ta.acc is None and tb.acc is None and ta.e is None and tb.e is None and _exact_scalar_result(op, ta, tb, v):
+    if ta.acc is None and tb.acc is None and ta._e is None and tb._e is None and _exact_scalar_result(op, ta, tb, v):
         return Tracked(v, None, max(ta.k, tb.k), amb=amb)
-    mag = None
+    mag: Magnitude = None
     if op in ("add", "subtract"):
         e, cost = rule_add(ta, tb, v)
     elif op == "multiply":
         e, cost = rule_multiply(ta, tb, v)
         if ta.mag is not None or tb.mag is not None or isinstance(ta.acc, Product) or isinstance(tb.acc, Product):
-            mag = _abs_max(ta) * _abs_max(tb)
+            mag = (ta, tb)  # |ta|max |tb|max, only if a mask ambiguity reaches this product (see _abs_max)
     else:
         e, cost = rule_divide(ta, tb, v)
     if e.shape != v.shape:
@@ -888,11 +896,12 @@ def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
     ta, tb = _wrap(a, name), _wrap(b, name)
     v = np.asarray(ufunc(ta.v, tb.v))
     amb = _merge(ta.amb, tb.amb)
-    if ta.e is None and tb.e is None:
+    ea, eb = ta.e, tb.e
+    if ea is None and eb is None:
         return TrackedMask(v, None, amb)
     if ufunc in (np.equal, np.not_equal):
         refuse(f"{name} of values with a nonzero bound", "equality of rounded values is never certain")
-    e = _plus(ta.e, tb.e)
+    e = _plus(ea, eb)
     assert e is not None
     near = _abs_diff(ta, tb) <= 2.0 * e
     if not np.count_nonzero(near):  # no entry within 2E of a tie (the usual case): nothing is ambiguous
