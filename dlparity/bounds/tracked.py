@@ -671,8 +671,8 @@ def rule_mask(x: Tracked, mask: TrackedMask) -> Array | None:
     return np.where(mask.ambiguous, whole, on)
 
 
-def rule_extreme(a: Tracked, b: Tracked, pick_a: NDArray[np.bool_]) -> Array | None:
-    r"""``maximum``/``minimum``: exact and 1-Lipschitz; E of the chosen operand where the choice is certain.
+def rule_extreme(a: Tracked, b: Tracked, largest: bool) -> Array | None:
+    r"""``maximum`` (``largest``) / ``minimum``: exact and 1-Lipschitz; E of the chosen operand where the choice is certain.
 
     Where ``|a - b| > 2(E_a + E_b)`` every correct evaluation chooses the same operand (each is
     within E of exact), so the bound is that operand's; elsewhere ``max(E_a, E_b)``. For
@@ -681,12 +681,16 @@ def rule_extreme(a: Tracked, b: Tracked, pick_a: NDArray[np.bool_]) -> Array | N
     ea, eb = a.e, b.e
     if ea is None and eb is None:
         return None
-    if ea is None or eb is None:  # one operand exact, as max(0, z): certain where |a - b| > 2 E
+    if ea is None or eb is None:  # one operand exact, as max(0, z): 0 where it is chosen and |a - b| > 2 E
         e_other = eb if ea is None else ea
         assert e_other is not None
-        certain_exact = _abs_diff(a, b) > 2.0 * e_other
-        certain_exact &= pick_a if ea is None else ~pick_a  # in place: a temporary of this rule's own
-        return np.where(certain_exact, 0.0, e_other)
+        x, y = (a, b) if ea is None else (b, a)  # x exact
+        # x's lead over y (x - y for a maximum, y - x for a minimum) equals |a - b| where x is chosen and
+        # is <= 0 elsewhere (IEEE subtraction is monotone and x - y = 0 only when x = y), so one comparison
+        # is the test "|a - b| > 2E and x chosen"
+        lead = x.v - y.v if largest else y.v - x.v
+        return np.where(lead > 2.0 * e_other, 0.0, e_other)
+    pick_a = (a.v >= b.v) if largest else (a.v <= b.v)
     ea, eb = np.broadcast_arrays(ea, eb)
     certain = _abs_diff(a, b) > 2.0 * (ea + eb)
     return np.where(certain, np.where(pick_a, ea, eb), np.maximum(ea, eb))
@@ -920,8 +924,7 @@ def extreme(ufunc: np.ufunc, a: Any, b: Any) -> Tracked:
     name = f"numpy.{ufunc.__name__}"
     ta, tb = _wrap(a, name), _wrap(b, name)
     v = np.asarray(ufunc(ta.v, tb.v))
-    pick_a = (ta.v >= tb.v) if ufunc in (np.maximum, np.fmax) else (ta.v <= tb.v)
-    e = rule_extreme(ta, tb, pick_a)
+    e = rule_extreme(ta, tb, ufunc in (np.maximum, np.fmax))
     # no finiteness check: each entry of e is 0 or one operand's E (or their max), each already finite
     return Tracked(v, e, max(ta.k, tb.k) + 2, amb=_merge(ta.amb, tb.amb))
 
