@@ -116,7 +116,8 @@ class Tracked:
     v : ndarray of float64, any shape (0-d included)
         The value, exactly as plain NumPy computes it.
     e : ndarray of float64 of the same shape, or None
-        The bound, before the final widening; None means exact (E = 0).
+        The bound, before the final widening; None means exact (E = 0). A fresh product's is left
+        unset and evaluated on first read (``__getattr__``), so that a bias added next can re-charge it.
     k : int
         Roundings along the longest chain of the bound's own evaluation (for the final widening).
     acc : Accumulation or None
@@ -129,25 +130,26 @@ class Tracked:
         The mask-ambiguous entries of every comparison this value depends on.
     """
 
-    __slots__ = ("_abs", "_e", "acc", "amb", "k", "mag", "v")
+    __slots__ = ("_abs", "acc", "amb", "e", "k", "mag", "v")
     __array_priority__ = 1000.0
 
     def __init__(self, v: Any, e: Array | None = None, k: int = 0, acc: Accumulation | None = None,
                  mag: Magnitude = None, amb: Ambiguity = _NO_AMBIGUITY) -> None:
         self.v: Array = v if type(v) is np.ndarray else np.asarray(v, dtype=np.float64)
-        self._e = e
+        if e is not None or acc is None:  # a fresh product's e stays unset until first read (__getattr__)
+            self.e: Array | None = e
         self.k = k
         self.acc = acc
         self.mag = mag
         self.amb = amb
         self._abs: Array | None = None  # |v|, computed once when a rule first needs it (see _abs)
 
-    @property
-    def e(self) -> Array | None:
-        """The bound (None: exact); a fresh product's is evaluated here, on first use."""
-        if self._e is None and self.acc is not None:
-            self._e = _check("numpy.matmul", Tracked(self.v, self.acc.bound(self.acc.gamma_n())))._e
-        return self._e
+    def _lazy_e(self) -> Array | None:
+        """The bound if it is already known, without evaluating a fresh product's (None there too)."""
+        try:
+            return _E_SLOT.__get__(self, Tracked)
+        except AttributeError:
+            return None
 
     # -- what an ndarray exposes that the twins read -------------------------------------------
     @property
@@ -215,7 +217,7 @@ class Tracked:
 
     def __neg__(self) -> Tracked:
         # negation is exact and keeps the magnitudes of the terms: a fresh sum stays fresh
-        return Tracked(-self.v, self._e, self.k, acc=self.acc, mag=self.mag, amb=self.amb)
+        return Tracked(-self.v, self._lazy_e(), self.k, acc=self.acc, mag=self.mag, amb=self.amb)
 
     def __pos__(self) -> Tracked:
         return self
@@ -302,7 +304,7 @@ class Tracked:
 
     # -- conversions: only when exact ----------------------------------------------------------------
     def _scalar(self, op: str) -> float:
-        if self.v.ndim == 0 and self._e is None and self.acc is None:  # an exact 0-d value (as 1-based i)
+        if self.v.ndim == 0 and self.acc is None and self.e is None:  # an exact 0-d value (as 1-based i)
             return float(self.v)
         if self.v.size != 1:
             refuse(f"{op} of an array of shape {self.v.shape}", "only a single value converts")
@@ -341,6 +343,11 @@ class Tracked:
                "it would drop the bound silently")
 
     def __getattr__(self, name: str) -> Any:
+        if name == "e":  # only reached while a fresh product's bound is unset: evaluate it now, once
+            acc = self.acc
+            assert acc is not None
+            self.e = _check("numpy.matmul", Tracked(self.v, acc.bound(acc.gamma_n()))).e
+            return self.e
         if name.startswith("_"):
             raise AttributeError(name)
         refuse(f"ndarray.{name}")
@@ -364,6 +371,9 @@ class Tracked:
 
     def min(self, axis: Any = None, keepdims: bool = False, **kwargs: Any) -> Tracked:
         return reduce_extreme(np.min, self, axis, keepdims, kwargs)
+
+
+_E_SLOT = Tracked.__dict__["e"]  # the slot itself: reading it through here never evaluates a lazy bound
 
 
 class TrackedMask:
@@ -497,9 +507,9 @@ def _abs(t: Tracked) -> Array:
 def _abs_diff(a: Tracked, b: Tracked) -> Array:
     """``|a - b|``; against an exact 0-d zero (``z > 0``, ``max(0, z)``) that is ``|a|`` bit for bit, as
     ``a - 0 = a`` and ``0 - b = -b`` exactly."""
-    if b.v.ndim == 0 and b._e is None and b.acc is None and b.v == 0:
+    if b.v.ndim == 0 and b.acc is None and b.e is None and b.v == 0:
         return _abs(a)
-    if a.v.ndim == 0 and a._e is None and a.acc is None and a.v == 0:
+    if a.v.ndim == 0 and a.acc is None and a.e is None and a.v == 0:
         return _abs(b)
     return np.abs(a.v - b.v)
 
@@ -777,7 +787,7 @@ def _exact_scalar(x: Any) -> float | None:
     """``x`` as a float when it is an exact 0-d tracked value, a Python float or an int below 2^53; else None."""
     kind = type(x)
     if kind is Tracked:
-        return float(x.v) if x.acc is None and x._e is None and x.v.ndim == 0 else None
+        return float(x.v) if x.acc is None and x.e is None and x.v.ndim == 0 else None
     if kind is float:
         return x
     if kind is int and -(2**53) <= x <= 2**53:
@@ -822,7 +832,7 @@ def binary(op: str, a: Any, b: Any) -> Tracked:
     if v.dtype != np.float64:
         refuse(f"{name} giving {v.dtype}", "only float64 is tracked")
     amb = _merge(ta.amb, tb.amb)
-    if ta.acc is None and tb.acc is None and ta._e is None and tb._e is None and _exact_scalar_result(op, ta, tb, v):
+    if ta.acc is None and tb.acc is None and ta.e is None and tb.e is None and _exact_scalar_result(op, ta, tb, v):
         return Tracked(v, None, max(ta.k, tb.k), amb=amb)
     mag: Magnitude = None
     if op in ("add", "subtract"):
