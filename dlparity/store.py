@@ -179,7 +179,7 @@ class Part:
         return part
 
     def save(self) -> None:
-        """Write atomically: temporary files in the same folder, renamed over the old ones when complete."""
+        """Write both files atomically (:func:`dlparity.fileio.write_atomic`): whole, or the old ones untouched."""
         arrays: dict[str, Any] = {}
         entries: list[dict[str, Any]] = []
         for n, e in enumerate(sorted(self.entries.values(), key=lambda e: (e.kind, json.dumps(e.spec, sort_keys=True),
@@ -195,25 +195,13 @@ class Part:
         head = json.dumps(meta, indent=1)[:-2]
         body = ",\n".join(json.dumps(item, separators=(",", ":")) for item in entries)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.path.with_suffix(".npz"), lambda f: np.savez_compressed(f, **arrays))
-        _write_atomic(self.path.with_suffix(".json"),
-                      lambda f: f.write(f'{head},\n "entries": [\n{body}\n ]\n}}\n'.encode()))
+        from dlparity.fileio import write_atomic  # noqa: PLC0415
 
-
-def _write_atomic(path: Path, write: Callable[[Any], Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_atomic(self.path.with_suffix(".npz"), lambda f: np.savez_compressed(f, **arrays), overwrite=True,
+                     flag="the store")
+        write_atomic(self.path.with_suffix(".json"),
+                     lambda f: f.write(f'{head},\n "entries": [\n{body}\n ]\n}}\n'.encode()), overwrite=True,
+                     flag="the store")
 
 
 def _octave_provenance(live: Any, regenerate: str) -> dict[str, Any]:
