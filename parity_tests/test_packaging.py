@@ -31,6 +31,15 @@ def test_wheel_carries_matlab_ref_byte_for_byte(wheel: Path) -> None:
             assert inside in names, f"{inside} is missing from {wheel.name}"
             assert zf.read(inside) == m_file.read_bytes(), f"{inside} differs from matlab_ref/{m_file.name}"
         assert any(n.endswith("entry_points.txt") and b"dlparity = dlparity.cli.main:main" in zf.read(n) for n in names)
+        entry_points = next(zf.read(n) for n in names if n.endswith("entry_points.txt"))
+        assert b"[pytest11]" in entry_points and b"dlparity = dlparity.pytest_plugin" in entry_points
+        # the pair mode's Octave runner and the stored Octave results travel with the code
+        assert "dlparity/mfiles/dlparity_run_mfile.m" in names
+        for part in ("section1", "training"):
+            for suffix in (".npz", ".json"):
+                inside = f"dlparity/reference/{part}{suffix}"
+                assert inside in names, f"{inside} is missing from {wheel.name}"
+                assert zf.read(inside) == (ROOT / inside).read_bytes()
 
 
 @pytest.mark.octave
