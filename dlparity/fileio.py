@@ -59,6 +59,8 @@ def read_npz(flag: str, path: Path | str, max_bytes: int = MAX_NPZ_BYTES) -> dic
     expected = "expected an .npz file written by numpy.savez"
     if not path.is_file():
         raise InputError(f"{flag} {path} does not exist; {expected}.")
+    if not zipfile.is_zipfile(path):
+        raise InputError(f"{flag} {path} is not an .npz (zip) file; {expected}.")
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()

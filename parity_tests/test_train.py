@@ -290,7 +290,7 @@ def test_train_command_json_fields(octave_bridge: Any, capsys: pytest.CaptureFix
     doc = json.loads(out)  # stdout is the JSON document and nothing else
     assert code == train_cli.EXIT_OK and doc["ok"] is True
     assert set(doc) == {"ok", "epochs", "loss_octave", "loss_numpy", "max_rel_loss_diff", "max_rel_weight_diff",
-                        "octave_seconds", "numpy_seconds"}
+                        "octave_seconds", "numpy_seconds", "octave_restarts"}
     assert doc["epochs"] == 3 and len(doc["loss_octave"]) == 3 and len(doc["loss_numpy"]) == 3
     assert set(doc["max_rel_weight_diff"]) == set(PARAMS)
     assert doc["octave_seconds"] > 0 and doc["numpy_seconds"] > 0

@@ -1,22 +1,26 @@
 """The ``dlparity`` command line: ``compare`` (Octave vs NumPy, side by side) and its siblings.
 
 Exit status: 0 everything matches, 1 a mismatch, 2 bad input (one sentence on stderr),
-3 Octave missing or failing, 4 the results were printed but an output file could not be written.
+3 Octave missing or failing, 4 the results were printed but an output file could not be written;
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM): Octave stopped, its folder removed, one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from dlparity.bridge import OctaveError, OctaveUnavailable
+from dlparity.bridge import DEFAULT_TIMEOUT, TIMEOUT_ENV, OctaveError, OctaveUnavailable, get_bridge, parse_timeout
 from dlparity.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_MISMATCH,
@@ -124,7 +128,9 @@ def octave_json(bridge: Any) -> dict[str, Any]:
     """The ``"octave"`` field of ``--json``: where the Octave column comes from."""
     if getattr(bridge, "source", "live") == "stored":
         return dict(bridge.describe())
-    return {"source": "live", "version": octave_version(bridge), "recorded": None}
+    # restarts: Octave died during a call and the call was run again in a new Octave (also said on stderr)
+    return {"source": "live", "version": octave_version(bridge), "recorded": None,
+            "restarts": len(getattr(bridge, "restarts", []))}
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -165,7 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_parser(sub)
     add_record_parser(sub)
     add_selfcheck_parser(sub)
+    for command in sub.choices.values():  # every subcommand that may run Octave
+        command.add_argument("--timeout", type=timeout_seconds, metavar="SECONDS",
+                             help=f"longest Octave call (and start-up) before Octave is stopped with exit 3 (default "
+                                  f"${TIMEOUT_ENV}, else {DEFAULT_TIMEOUT:g})")
     return parser
+
+
+def timeout_seconds(text: str) -> float:
+    try:
+        return parse_timeout("--timeout", text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -173,10 +190,28 @@ RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "selfcheck": run_selfcheck}
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Python raises KeyboardInterrupt for SIGINT, so both unwind alike."""
+
+
+def _raise_terminated(signum: int, _frame: Any) -> None:
+    raise Terminated(signum)
+
+
+#: Exit status after a signal, as a shell reports a process it ended: 128 + the signal's number.
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
+        if args.timeout is not None:
+            get_bridge().timeout = args.timeout
         return RUNNERS[args.command](args)
     except InputError as exc:
         print(f"dlparity {args.command}: error: {exc}", file=sys.stderr)
@@ -191,6 +226,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"dlparity {args.command}: error: not enough memory for arrays this large; "
               "try smaller --samples or --sizes.", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): stop Octave, remove its folder
+        terminated = isinstance(exc, Terminated)
+        with contextlib.suppress(BaseException):
+            get_bridge().close()
+        sys.stderr.write(f"dlparity {args.command}: {'terminated (SIGTERM)' if terminated else 'interrupted (Ctrl-C)'}; "
+                         "Octave was stopped and no result was reported.\n")
+        sys.stderr.flush()
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -204,6 +204,7 @@ def run_json(octave: SideResult, numpy_: SideResult, report: TrajectoryReport) -
         "max_rel_weight_diff": {n: _finite_or_none(v) for n, v in report.max_rel_weight_diff.items()},
         "octave_seconds": octave.seconds,
         "numpy_seconds": numpy_.seconds,
+        "octave_restarts": len(getattr(get_bridge(), "restarts", [])),  # octave_seconds then includes a dead attempt
     }
 
 
@@ -284,7 +285,8 @@ def train_both_sides(run: TrainRun, err: TextIO) -> tuple[SideResult, SideResult
     """Octave (in a thread, waiting on its own process) and NumPy (here) at the same time.
 
     Each side's seconds are its own wall time; with two cores the sides barely slow each other.
-    Raises what the Octave side raised (OctaveError, OctaveUnavailable) after NumPy is done.
+    Raises what the Octave side raised (OctaveError, OctaveUnavailable), at the end of NumPy's
+    epoch during which it failed.
     """
     bars = Progress(run.config.epochs, err)
     box: dict[str, Any] = {}
@@ -300,8 +302,13 @@ def train_both_sides(run: TrainRun, err: TextIO) -> tuple[SideResult, SideResult
 
     thread = threading.Thread(target=octave_side, name="dlparity-octave", daemon=True)
     thread.start()
+    def numpy_epoch(epoch: int) -> None:
+        bars.update("numpy", epoch)
+        if "error" in box:  # Octave failed (timed out, died): stop here rather than train on for nothing
+            raise box["error"]
+
     with threadpool_limits(limits=1, user_api="blas"):  # one core each: see octave_bridge.OCTAVE_ENV
-        numpy_ = run_numpy(run, keep_history=True, on_epoch=lambda e: bars.update("numpy", e))
+        numpy_ = run_numpy(run, keep_history=True, on_epoch=numpy_epoch)
     bars.finish("numpy")
     thread.join()
     bars.close()
