@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_hostile import full_disk  # noqa: F401 (the fixture: a real 64 kB tmpfs)
 
 from dlparity import InputError, MatlabError, assert_parity, check_parity
 from dlparity.matlab_file import read_matlab_file, statements
@@ -279,6 +280,24 @@ def test_cli_pair_exit_codes(live_octave: Any, pair: tuple[Path, Path], tmp_path
     no_octave = dlparity(*base, env={"OCTAVE_EXECUTABLE": str(tmp_path / "no-octave-here")})
     assert no_octave.returncode == 3, no_octave.stdout + no_octave.stderr
     assert "Octave was not found" in no_octave.stderr
+
+
+@pytest.mark.octave
+def test_cli_pair_save_on_a_full_disk_shows_the_results_then_exit_4(
+        live_octave: Any, pair: tuple[Path, Path], tmp_path: Path, full_disk: Path,  # noqa: F811 (the fixture)
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from dlparity.cli.main import main  # noqa: PLC0415
+
+    case = tmp_path / "case.npz"
+    np.savez(case, a=np.arange(20_000.0).reshape(100, 200))  # 160 kB of outputs: more than the 64 kB disk
+    target = full_disk / "out.npz"
+    status = main(["compare", "--matlab", str(pair[0]), "--python", f"{pair[1]}:scaled", "--inputs", str(case),
+                   "--save", str(target)])
+    out, err = capsys.readouterr()
+    assert status == 4, err
+    assert "all 2 variables match" in out and "saved" not in out
+    assert err.count("\n") == 1 and "--save" in err
+    assert not target.exists() and not [p for p in full_disk.iterdir() if p.name != "out.npz"]  # nothing partial
 
 
 def test_cli_pair_needs_all_three(pair: tuple[Path, Path]) -> None:

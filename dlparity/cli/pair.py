@@ -16,6 +16,7 @@ import numpy as np
 
 from dlparity.cli.args import EXIT_MISMATCH, EXIT_OK, check_output_path
 from dlparity.comparison.pair import ParityResult, check_parity
+from dlparity.fileio import OutputError, read_npz, write_atomic
 from dlparity.store import REFERENCE_FOLDER, octave_for_comparison
 from dlparity.validation import InputError
 
@@ -69,7 +70,6 @@ def check_pair_args(args: argparse.Namespace, defaults: argparse.Namespace) -> N
 
 def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
     check_pair_args(args, defaults)
-    from dlparity.fileio import read_npz, write_atomic  # noqa: PLC0415
 
     check_output_path("--save", args.save, args.overwrite)
     inputs = read_npz("--inputs", args.inputs)
@@ -78,15 +78,21 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
     bridge = LazyOctave([matlab.parent / REFERENCE_FOLDER])
     result = check_parity(matlab, args.python, inputs, rtol=args.rtol, atol=args.atol, labels=[args.inputs.name],
                           bridge=bridge)
+    not_written = None
     if args.save is not None:
-        write_atomic(args.save, lambda f: np.savez(f, **_saved_arrays(inputs, result)), overwrite=args.overwrite,
-                     flag="--save")
+        try:  # a name taken meanwhile: InputError, as serially; a failed write: the results are still shown
+            write_atomic(args.save, lambda f: np.savez(f, **_saved_arrays(inputs, result)), overwrite=args.overwrite,
+                         flag="--save")
+        except OutputError as exc:
+            not_written = exc
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     else:
         print(result.table())
-        if args.save is not None:
+        if args.save is not None and not_written is None:
             print(f"saved inputs and outputs to {args.save}")
+    if not_written is not None:
+        raise not_written
     return EXIT_OK if result.ok else EXIT_MISMATCH
 
 
@@ -105,6 +111,10 @@ class LazyOctave:
     @property
     def source(self) -> str:
         return str(getattr(self._get(), "source", "live"))
+
+    @property
+    def restarts(self) -> list[str]:
+        return list(getattr(self._get(), "restarts", []) or [])
 
     def describe(self) -> dict[str, Any]:
         return dict(self._get().describe())

@@ -754,7 +754,8 @@ def _run_octave(mfile: MatlabFile, cases: list[_Inputs], bridge: Any) -> tuple[l
     if getattr(bridge, "source", "live") == "stored":
         info = {**bridge.describe(), "seconds": round(seconds, 4)}
     else:
-        info = {"source": "live", "version": octave_version(bridge), "seconds": round(seconds, 4)}
+        info = {"source": "live", "version": octave_version(bridge), "recorded": None, "seconds": round(seconds, 4),
+                "restarts": len(getattr(bridge, "restarts", []) or [])}
     return results, info
 
 
