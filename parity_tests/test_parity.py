@@ -15,49 +15,14 @@ import numpy as np
 import pytest
 
 from dlparity.blocks import OUTPUTS
-from dlparity.cases import UPSTREAM_BATCH, UPSTREAM_SIZES, Case, draw_case, zero_preactivation_case
+from dlparity.cases import suite_cases
 from dlparity.comparison.compare import CaseResult, QuantityReport, evaluate
 
 pytestmark = pytest.mark.octave
 
-#: Seeds are consecutive from here, one per case, so any failure replays with its own seed.
-FIRST_SEED = 20_240_000
-
-
-def parity_cases() -> list[Case]:
-    """The case set: every situation the foundation issue names, then random shapes up to 240 cases."""
-    cases: list[Case] = []
-
-    def add(sizes: tuple[int, int, int], samples: int, batch: int, start: int, label: str) -> None:
-        cases.append(draw_case(FIRST_SEED + len(cases), sizes, samples, batch, start, label))
-
-    for start in (1, 33):  # upstream 37 -> 128 -> 64 -> 1, batch 32: first and second minibatch
-        for _ in range(5):
-            add(UPSTREAM_SIZES, 64, UPSTREAM_BATCH, start, "upstream shape")
-    for _ in range(2):  # upstream's ragged last minibatch: 10,000 = 312 * 32 + 16, so i = 9,985 has 16 rows
-        add(UPSTREAM_SIZES, 10_000, UPSTREAM_BATCH, 9_985, "ragged last batch (16 of 32)")
-    for _ in range(5):
-        add((6, 9, 4), 40, 32, 33, "ragged last batch (8 of 32)")
-    for k in range(10):
-        add((3 + k, 5, 4), 20, 1, 1 + k, "batch of 1")
-    for sizes in ((5, 1, 4), (5, 4, 1), (5, 1, 1), (1, 1, 1)):
-        for _ in range(3):
-            add(sizes, 24, 8, 9, "hidden width 1")
-    for _ in range(5):
-        add((1, 7, 3), 30, 10, 11, "input width 1")
-    for _ in range(10):
-        cases.append(zero_preactivation_case(FIRST_SEED + len(cases)))
-    rng = np.random.default_rng(FIRST_SEED)  # shapes of the random cases; their values use each case's seed
-    while len(cases) < 240:
-        d, h1, h2 = (int(v) for v in rng.integers(1, 21, size=3))
-        samples = int(rng.integers(1, 61))
-        batch = int(rng.integers(1, samples + 4))
-        start = int(rng.integers(1, samples + 1))
-        add((d, h1, h2), samples, batch, start, "random shape")
-    return cases
-
-
-CASES = parity_cases()
+#: The suite's 240 seeded cases (dlparity.cases.suite_cases: every situation the foundation issue names,
+#: then random shapes); seeds are consecutive, so any failure replays with its own seed.
+CASES = suite_cases()
 
 
 @pytest.fixture(scope="module")
