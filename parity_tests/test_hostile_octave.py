@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -322,5 +323,6 @@ def test_restart_is_reported(octave_bridge: Any, capsys: pytest.CaptureFixture[s
     out, err = capsys.readouterr()
     assert code == 0
     assert json.loads(out)["octave"]["restarts"] == before + 1
-    assert "dlparity: Octave had died since the last call; it was restarted" in err
+    # the kill may land before the next call looks (died since the last call) or during it (died while running)
+    assert re.search(r"dlparity: Octave (had died since the last call|died while running \w+); it was restarted", err), err
 
