@@ -546,7 +546,13 @@ def rule_add(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
             return g * (fresh.acc.M + other.acc.M) + fresh.acc.bound(0.0) + other.acc.bound(0.0), \
                 max(fresh.acc.n, other.acc.n) + 5
         g = matmul_gamma(fresh.acc.n + 1)
-        e = fresh.acc.bound(g) + g * _abs(other)
+        e = fresh.acc.bound(g)  # a fresh array (a product or a sum's g M + P): added to in place when shapes allow
+        if e.shape == v.shape and type(e) is np.ndarray:
+            e += g * _abs(other)
+            if other.e is not None:
+                e += (1.0 + g) * other.e
+            return e, fresh.acc.n + 5
+        e = e + g * _abs(other)
         if other.e is not None:
             e = e + (1.0 + g) * other.e
         return e, fresh.acc.n + 5
@@ -615,7 +621,7 @@ class Product(Accumulation):
         self.n = n
         self.aA = _abs(A)
         self.eA, self.eB = A.e, B.e
-        self.bB = _abs(B) if B.e is None else _abs(B) + B.e
+        self.bB = _abs(B) if B.e is None else np.add(_abs(B), B.e, order="C")
         self._M: Array | None = None
 
     @property
@@ -635,10 +641,25 @@ def rule_matmul(aA: Array, eA: Array | None, bB: Array, eB: Array | None, g: flo
     when either operand is exact, two otherwise.
     """
     if eA is None:
-        return aA @ (g * bB if eB is None else g * bB + eB)
-    left = g * (aA + eA) + eA
-    e = left @ bB
-    return e if eB is None else e + aA @ eB
+        right = np.multiply(bB, g, order="C")  # C order: BLAS runs faster on it than on a transposed view
+        if eB is not None:
+            right += eB
+        return aA @ right
+    left = aA + eA
+    left *= g
+    left += eA
+    e = left @ _c_order(bB, aA)
+    if eB is not None:
+        e += aA @ _c_order(eB, aA)
+    return e
+
+
+def _c_order(b: Array, a: Array) -> Array:
+    """``b`` as a C-ordered array when it is a transposed view and ``a @ b`` has enough rows to repay the copy
+    (the product's value is the same up to summation order, which the bound's chain length already counts)."""
+    if a.ndim == 2 and a.shape[0] >= 16 and not b.flags.c_contiguous:
+        return np.ascontiguousarray(b)
+    return b
 
 
 class Sum(Accumulation):
@@ -698,6 +719,10 @@ def rule_extreme(a: Tracked, b: Tracked, largest: bool) -> Array | None:
         # x's lead over y (x - y for a maximum, y - x for a minimum) equals |a - b| where x is chosen and
         # is <= 0 elsewhere (IEEE subtraction is monotone and x - y = 0 only when x = y), so one comparison
         # is the test "|a - b| > 2E and x chosen"
+        if x.v.ndim == 0 and x.v == 0:  # max(0, z) / min(0, z): 0 - z = -z and z - 0 = z exactly, so the
+            # test is z < -2E (a maximum) or z > 2E (a minimum), -2E = -(2E) exactly: one pass fewer
+            certain = np.less(y.v, e_other * -2.0) if largest else np.greater(y.v, e_other * 2.0)
+            return np.where(certain, 0.0, e_other)
         lead = x.v - y.v if largest else y.v - x.v
         return np.where(lead > 2.0 * e_other, 0.0, e_other)
     pick_a = (a.v >= b.v) if largest else (a.v <= b.v)
@@ -1107,7 +1132,7 @@ def finish(value: Any) -> TrackedValue:
     """One returned value as a :class:`TrackedValue`, the final widening ``1 + 2gamma_k`` applied."""
     if isinstance(value, Tracked):
         e = value.e
-        error = np.zeros_like(value.v) if e is None else _widening(value.k) * e
+        error = np.zeros(value.v.shape) if e is None else _widening(value.k) * e
         return TrackedValue(value.v, error, ambiguous_count(value.amb) if value.amb else 0)
     if isinstance(value, TrackedMask):
         as_float = value.v.astype(np.float64)
