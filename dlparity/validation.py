@@ -166,3 +166,24 @@ def check_block_inputs(
     i_ = _check_index("i", i, 1, N, f"the 1-based first row of the minibatch, as in MATLAB's X(i:batch_end, :); N={N}")
     bs = _check_index("batch_size", batch_size, 1, None, "rows per minibatch")
     return BlockInputs(i=i_, batch_size=bs, **a)
+
+
+def check_no_overflow(quantities: Any) -> None:
+    """Refuse inputs whose block overflows double precision, naming the first quantity that does.
+
+    ``quantities`` yields ``(label, value, bound)`` in statement order: a value computed from
+    checked, finite inputs and its rounding-error bound. An infinite entry in either means a
+    product or sum went past the largest double (about 1.8e308); the bound analysis assumes it
+    does not, so the comparison would be meaningless (|diff| NaN against an infinite tolerance).
+    A NaN without an infinity is left to the comparison: it is a fault of the side, not of the inputs.
+    """
+    for label, value, bound in quantities:
+        for what, arr in (("value", value), ("rounding-error bound", bound)):
+            inf = np.isinf(arr)
+            if inf.any():
+                first = tuple(int(k) + 1 for k in np.argwhere(inf)[0])
+                raise InputError(
+                    f"the inputs overflow double precision: {label} is the first quantity in statement order "
+                    f"whose {what} is infinite ({int(inf.sum())} of {arr.size} entries, the first at 1-based "
+                    f"index {first}), and the rounding-error bounds assume no overflow; expected inputs whose "
+                    "products and sums stay below about 1.8e308, e.g. X, y and the weights scaled down.")

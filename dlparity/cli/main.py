@@ -138,6 +138,7 @@ def run_compare(args: argparse.Namespace) -> int:
         return run_pair(args, build_parser().parse_args(["compare"]))
     check_output_path("--save", args.save, args.overwrite)
     case = case_from_args(args)
+    evaluate([case], forms_of(args.form))  # NumPy alone first: inputs that overflow are refused before Octave starts
     bridge = octave_for_comparison()  # live Octave, or the stored results where there is none
     result = evaluate([case], forms_of(args.form), bridge=bridge)[0]
     reports = result.reports()

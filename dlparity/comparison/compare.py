@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from dlparity.blocks import FORMS, OUTPUTS, Form, run_checked
 from dlparity.bounds.hand import Bounds, block_error_bounds
 from dlparity.cases import Case
+from dlparity.validation import check_no_overflow
 
 Array = NDArray[np.float64]
 
@@ -185,10 +186,17 @@ def evaluate(cases: Sequence[Case], forms: Sequence[Form] = FORMS, bridge: Any =
     """
     results, numpy_backprop = [], []
     for case in cases:
-        numpy_values: dict[str, dict[str, Array]] = {form: run_checked(form, case.inputs) for form in forms}
-        bp = numpy_values.get("backprop") or run_checked("backprop", case.inputs)
+        with np.errstate(all="ignore"):  # an overflow is refused below in one sentence, not warned about
+            numpy_values: dict[str, dict[str, Array]] = {form: run_checked(form, case.inputs) for form in forms}
+            bp = numpy_values.get("backprop") or run_checked("backprop", case.inputs)
+            bounds = block_error_bounds(case.inputs, bp)
+        # before Octave is asked: NumPy's section 1.3 quantities in statement order, then section 1.2's
+        check_no_overflow([(f"NumPy's {name} (section 1.3)", bp[name], bounds.error[name])
+                           for name in OUTPUTS["backprop"]]
+                          + [(f"NumPy's {name} (section 1.2)", numpy_values["manual"][name], bounds.error[name])
+                             for name in OUTPUTS["manual"] if "manual" in numpy_values])
         numpy_backprop.append(bp)
-        results.append(CaseResult(case, numpy_values, {}, block_error_bounds(case.inputs, bp)))
+        results.append(CaseResult(case, numpy_values, {}, bounds))
     if bridge is not None:
         for form in forms:
             octave_values = bridge.run_cases(form, [c.inputs for c in cases])
