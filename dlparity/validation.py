@@ -105,16 +105,26 @@ def _check_finite(name: str, arr: Array) -> None:
             f"{arr[first]}); expected finite values.")
 
 
+#: The largest whole number every double holds exactly, 2^53: MATLAB's i and batch_size are doubles,
+#: and i + batch_size - 1 and 2 / batch_size must mean what they say. A larger batch_size is refused.
+MAX_WHOLE = 2**53
+
+
 def _check_index(name: str, value: Any, low: int, high: int | None, meaning: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, numbers.Real)):
         raise InputError(f"{name} is {value!r}; expected an integer ({meaning}).")
-    if not float(value).is_integer():
+    if not isinstance(value, numbers.Integral) and not float(value).is_integer():
         raise InputError(f"{name} = {value!r} is not a whole number; expected an integer ({meaning}).")
-    k = int(float(value))
-    if k < low or (high is not None and k > high):
+    k: int | float = int(value) if isinstance(value, numbers.Integral) else float(value)  # 1e300 stays a float
+    top = MAX_WHOLE if high is None else high
+    if not low <= k <= top:
+        shown = f"{k:g}" if isinstance(k, float) else str(k)
+        if high is None and k > top:
+            raise InputError(f"{name} = {shown} is out of range; expected {name} <= 2^53 = {MAX_WHOLE}, the largest "
+                             f"whole number every double holds exactly ({meaning}).")
         rng = f"{low} <= {name} <= {high}" if high is not None else f"{name} >= {low}"
-        raise InputError(f"{name} = {k} is out of range; expected {rng} ({meaning}).")
-    return k
+        raise InputError(f"{name} = {shown} is out of range; expected {rng} ({meaning}).")
+    return int(k)
 
 
 def check_block_inputs(

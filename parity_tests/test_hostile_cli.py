@@ -5,9 +5,11 @@ with another separator or of a size that the loader must not copy many times ove
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,10 @@ from test_cli import no_octave, run  # noqa: F401 (no_octave: the fixture, used 
 from test_hostile import one_sentence
 
 import dlparity.blocks
+from dlparity.cli.args import load_case
+from dlparity.training import data as data_module
+from dlparity.training.data import load_csv
+from dlparity.validation import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,3 +90,117 @@ def test_compare_without_octave_exits_3(tmp_path: Path) -> None:
                           text=True, timeout=120, env=env, check=False)
     assert proc.returncode == 3, proc.stderr
     assert proc.stdout == "" and "/nonexistent/octave-cli" in one_sentence(proc.stderr), proc.stderr
+
+
+# -- fault 9: numbers written 1_000, odd stored batch_size ------------------------------------------
+
+@pytest.mark.usefixtures("no_octave")
+@pytest.mark.parametrize("argv", [
+    ["compare", "--samples", "1_000"], ["compare", "--batch", "1_0"], ["compare", "--start", "3_3"],
+    ["compare", "--seed", "1_2"], ["compare", "--sizes", "5,7_0,3"], ["gradcheck", "--coords", "1_0"],
+    ["train", "--epochs", "1_0"], ["train", "--lr", "1_0e-4"], ["train", "--batch", "3_2"],
+    ["train", "--sizes", "12_8,64"], ["train", "--seed", "1_2"],
+], ids=" ".join)
+def test_underscores_in_numbers_are_refused(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    """Python's int() and float() read '1_000' as 1000; the flags refuse it in one sentence (argparse's exit 2)."""
+    with pytest.raises(SystemExit) as info:
+        run(capsys, *argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2, err
+    line = err.strip().splitlines()[-1]
+    assert f"{argv[1]} is {argv[2]!r}" in line and "without '_'" in line and line.endswith("."), err
+
+
+@pytest.mark.usefixtures("no_octave")
+def test_other_digits_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """int() also reads other scripts' digits ('\u0661\u0662' is 12); only ASCII digits are a number here."""
+    with pytest.raises(SystemExit):
+        run(capsys, "compare", "--samples", "\u0661\u0662")
+    assert "expected a whole number >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("batch", [np.int64(8), np.float64(8.0), 8.0], ids=["int64", "float64", "float"])
+def test_stored_float_batch_size_keeps_the_default_start(tmp_path: Path, batch: Any) -> None:
+    """batch_size 8.0 (an integral float) is 8: without i, the last minibatch of 40 rows starts at 33, as for 8."""
+    rng = np.random.default_rng(0)
+    shapes = {"X": (40, 5), "y": (40, 1), "W1": (7, 5), "b1": (7, 1), "W2": (3, 7), "b2": (3, 1), "W3": (1, 3),
+              "b3": (1, 1)}
+    path = tmp_path / "case.npz"
+    np.savez(path, **{k: rng.standard_normal(s) for k, s in shapes.items()}, batch_size=batch)
+    case = load_case(path, argparse.Namespace(start=None, batch=5, seed=0))  # --batch is not used: stored
+    assert (case.inputs.i, case.inputs.batch_size) == (33, 8), case.describe()
+
+
+@pytest.mark.usefixtures("no_octave")
+@pytest.mark.parametrize("batch", [1e300, 2.0**53 + 2], ids=["1e300", "2^53+2"])
+def test_huge_stored_batch_size_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path, batch: float) -> None:
+    inputs = case_of(tmp_path / "huge.npz", {}, batch_size=np.float64(batch))
+    code, out, err = run(capsys, "compare", "--inputs", str(inputs))
+    line = one_sentence(err)
+    assert code == 2 and out == "", (code, out)
+    assert f"batch_size = {batch:g} is out of range" in line and "2^53" in line and len(line) < 300, line
+
+
+# -- fault 9: CSV files with another separator, large files, the order files are checked in -------
+
+@pytest.mark.parametrize(("separator", "named"), [(";", "semicolons (';')"), ("\t", "tabs"), ("|", "vertical bars")],
+                         ids=["semicolon", "tab", "bar"])
+def test_csv_with_another_separator_names_it(tmp_path: Path, separator: str, named: str) -> None:
+    path = tmp_path / "europe.csv"
+    path.write_text(separator.join(("dummy", "x1", "price")) + "\n" + separator.join(("1", "2,5", "3")) + "\n")
+    with pytest.raises(InputError) as info:
+        load_csv(path)
+    message = str(info.value)
+    assert "has 1 column" in message and f"separated by {named}" in message and "comma-separated" in message, message
+    assert "\n" not in message and message.endswith(".")
+
+
+def test_csv_numbers_are_ascii_decimals(tmp_path: Path) -> None:
+    """float() reads '1_000' as 1000; the loader (NumPy's parser) does not, and names the cell."""
+    path = tmp_path / "under.csv"
+    path.write_text("a,price\n1,2\n1_000,3\n")
+    with pytest.raises(InputError, match=r"line 3, column 1 \('a'\) of .* is '1_000'; expected a number\."):
+        load_csv(path)
+
+
+def large_csv(path: Path, rows: int) -> np.ndarray:
+    """A CSV of realistic cells (17 significant digits, as np.savetxt writes a double in full)."""
+    data = np.random.default_rng(0).standard_normal((rows, 38))
+    with path.open("w") as f:
+        f.write(",".join(f"c{k}" for k in range(38)) + "\n")
+        np.savetxt(f, data, delimiter=",", fmt="%.17g")
+    return data
+
+
+def test_csv_loader_memory_is_not_a_multiple_of_the_file(tmp_path: Path) -> None:
+    """Peak memory while loading below 1.5 x the file's size (it was 7-16 x: text, lines, a str per cell).
+
+    Parsing 20 000 rows of 38 doubles (~15 MB): the array is 6 MB, X and y a copy of it.
+    """
+    path = tmp_path / "big.csv"
+    data = large_csv(path, 20_000)
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        loaded = load_csv(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(np.hstack([loaded.X, loaded.y]), data)  # every double read back exactly
+    assert peak < 1.5 * size, f"peak {peak / 1e6:.1f} MB for a {size / 1e6:.1f} MB file"
+
+
+def test_train_checks_both_headers_before_parsing(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A --valid with a bad header is refused before a row of --data is parsed."""
+    def never(*args: Any) -> Any:
+        raise AssertionError("--data's rows were parsed although --valid's header is bad")
+    monkeypatch.setattr(data_module, "_parse_rows", never)
+    train = tmp_path / "train.csv"
+    train.write_text("a,b,price\n1,2,3\n")
+    for valid_text, fragment in (("a;b;price\n1;2;3\n", "separated by semicolons"),
+                                 ("a,price\n1,2\n", "has 1 feature column (then the target); expected 2")):
+        valid = tmp_path / "valid.csv"
+        valid.write_text(valid_text)
+        code, out, err = run(capsys, "train", "--data", str(train), "--valid", str(valid))
+        assert code == 2 and out == "" and fragment in one_sentence(err, "train"), err

@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from dlparity.blocks import FORMS, Form
 from dlparity.cases import Case, draw_case
 from dlparity.fileio import exists_sentence, read_npz
-from dlparity.validation import InputError, check_block_inputs
+from dlparity.validation import MAX_WHOLE, InputError, check_block_inputs
 
 INPUT_KEYS = ("X", "y", "W1", "b1", "W2", "b2", "W3", "b3")
 
@@ -32,30 +33,51 @@ EXIT_NOT_WRITTEN = 4
 MAX_SEED = 2**63 - 1
 
 
+#: How a whole number or a decimal number is written on the command line: ASCII digits, as MATLAB
+#: and the shell's tools read them. Python's int() and float() also take '1_000' (as 1000) and other
+#: scripts' digits; those are refused, so a flag never means something other than what was typed.
+_WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*")
+_DECIMAL = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+
+
+def _written_as(flag: str, text: str, pattern: re.Pattern[str], expected: str) -> None:
+    """Refuse ``text`` unless it is written as ``pattern``; an underscore is named in the sentence."""
+    if "_" in text:
+        raise argparse.ArgumentTypeError(
+            f"{flag} is {text!r}; expected {expected}, written without '_' (digits only: 1000, not 1_000).")
+    if pattern.fullmatch(text) is None:
+        raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected {expected}.")
+
+
 def whole_number(flag: str, minimum: int = 1, maximum: int | None = None) -> Callable[[str], int]:
     """An integer flag with a lower bound (1 for sizes and counts, 0 for seeds) and an optional upper one."""
     expected = f"a whole number >= {minimum}" + ("" if maximum is None else f" and <= {maximum}")
 
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected {expected}.") from None
+        _written_as(flag, text, _WHOLE, expected)
+        value = int(text)
         if value < minimum or (maximum is not None and value > maximum):
             raise argparse.ArgumentTypeError(f"{flag} is {value}; expected {expected}.")
         return value
     return parse
 
 
+def integer(flag: str, meaning: str) -> Callable[[str], int]:
+    """Any whole number (its range is checked later, where it is known, e.g. ``--start`` against --samples)."""
+    def parse(text: str) -> int:
+        _written_as(flag, text, _WHOLE, f"a whole number ({meaning})")
+        return int(text)
+    return parse
+
+
 def positive_number(flag: str, example: str) -> Callable[[str], float]:
     """A finite float flag > 0 (the learning rate)."""
     def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
+        expected = f"a finite number > 0, e.g. {example}"
+        _written_as(flag, text, _DECIMAL, expected)
+        value = float(text)
         if not (math.isfinite(value) and value > 0):
-            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected a finite number > 0, e.g. {example}.")
+            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected {expected}.")
         return value
     return parse
 
@@ -63,13 +85,13 @@ def positive_number(flag: str, example: str) -> Callable[[str], float]:
 def int_list(flag: str, count: int, names: str) -> Callable[[str], tuple[int, ...]]:
     """``count`` whole numbers >= 1 separated by commas, e.g. ``--sizes 5,7,3``."""
     def parse(text: str) -> tuple[int, ...]:
-        try:
-            values = tuple(int(p) for p in text.split(","))
-        except ValueError:
-            values = ()
+        expected = f"{count} whole numbers >= 1 separated by commas ({names})"
+        if "_" in text:
+            _written_as(flag, text, _WHOLE, expected)
+        parts = text.split(",")
+        values = tuple(int(p) for p in parts) if all(_WHOLE.fullmatch(p) for p in parts) else ()
         if len(values) != count or any(v < 1 for v in values):
-            raise argparse.ArgumentTypeError(
-                f"{flag} is {text!r}; expected {count} whole numbers >= 1 separated by commas ({names}).")
+            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected {expected}.")
         return values
     return parse
 
@@ -106,9 +128,9 @@ def add_case_arguments(parser: argparse.ArgumentParser) -> None:
                         help="input width and the two hidden widths (default 5,7,3; upstream is 37,128,64)")
     parser.add_argument("--samples", type=whole_number("--samples"), default=40, metavar="N",
                         help="rows of X (default 40)")
-    parser.add_argument("--batch", type=whole_number("--batch"), default=8, metavar="B",
-                        help="batch_size (default 8)")
-    parser.add_argument("--start", type=int, default=None, metavar="i",
+    parser.add_argument("--batch", type=whole_number("--batch", 1, MAX_WHOLE), default=8, metavar="B",
+                        help="batch_size (default 8; at most 2^53, the largest whole number a double holds exactly)")
+    parser.add_argument("--start", type=integer("--start", "a 1-based row"), default=None, metavar="i",
                         help="1-based first row of the minibatch, as MATLAB's i (default: the last minibatch, "
                              "as upstream's loop reaches it: 33 for 40 rows in batches of 8)")
     parser.add_argument("--form", choices=("backprop", "manual", "both"), default="both",
@@ -155,7 +177,8 @@ def load_case(path: Path, args: argparse.Namespace) -> Case:
         i = args.start
     else:  # the last minibatch, once X and batch_size are known to be sound
         rows = stored["X"].shape[0] if stored["X"].ndim == 2 else 1
-        i = last_minibatch_start(rows, batch) if isinstance(batch, int) and batch >= 1 else 1
+        whole = isinstance(batch, int) or (isinstance(batch, float) and batch.is_integer())  # 8.0 is 8
+        i = last_minibatch_start(rows, int(batch)) if whole and batch >= 1 else 1
     inputs = check_block_inputs(stored["X"], stored["y"], stored["W1"], stored["b1"], stored["W2"], stored["b2"],
                                 stored["W3"], stored["b3"], i, batch)
     return Case(f"inputs from {path}", args.seed, inputs)

@@ -40,6 +40,7 @@ from dlparity.cli.args import (
     EXIT_UNAVAILABLE,
     add_case_arguments,
     case_from_args,
+    integer,
 )
 from dlparity.oracles.autodiff import OracleUnavailable, torch_version
 from dlparity.oracles.finite_differences import STEP_FACTOR
@@ -75,7 +76,7 @@ def add_gradcheck_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="fd: finite differences; autograd: HIPS autograd; autodiff: PyTorch; both (default): "
                         "finite differences and autodiff, by PyTorch when it is installed, else by autograd; "
                         "all: the three")
-    p.add_argument("--coords", type=int, default=None, metavar="K",
+    p.add_argument("--coords", type=integer("--coords", "coordinates per parameter"), default=None, metavar="K",
                    help="at most K finite-difference coordinates per parameter, drawn with --seed (default all)")
     p.set_defaults(func=run_gradcheck)
     return p

@@ -38,10 +38,10 @@ from dlparity.cli.args import (
     whole_number,
 )
 from dlparity.fileio import OutputError, write_atomic
-from dlparity.training.data import Dataset, load_csv, synthetic_regression
+from dlparity.training.data import Dataset, load_csv, read_header, synthetic_regression
 from dlparity.training.runs import PRESETS, SideResult, TrainConfig, TrainRun, prepare_run, run_numpy, run_octave
 from dlparity.training.trajectory import TrajectoryReport, compare_trajectories
-from dlparity.validation import InputError
+from dlparity.validation import MAX_WHOLE, InputError
 from python_impl.train_sgd import PARAMS
 
 EXIT_DIVERGED = EXIT_MISMATCH  # the trajectories parted beyond tolerance
@@ -68,7 +68,8 @@ def add_train_parser(sub: Any) -> argparse.ArgumentParser:
                         "100 epochs, batch 32, backprop, in order)")
     p.add_argument("--epochs", type=whole_number("--epochs"), metavar="E", help="epochs (preset: 100)")
     p.add_argument("--lr", type=positive_number("--lr", "1e-4"), metavar="LR", help="learning rate (preset: 1e-4)")
-    p.add_argument("--batch", type=whole_number("--batch"), metavar="B", help="minibatch size (preset: 32)")
+    p.add_argument("--batch", type=whole_number("--batch", 1, MAX_WHOLE), metavar="B",
+                   help="minibatch size (preset: 32; at most 2^53)")
     p.add_argument("--sizes", type=int_list("--sizes", 2, "h1,h2"), metavar="h1,h2", help="hidden sizes (preset: 128,64)")
     p.add_argument("--form", choices=("backprop", "manual"),
                    help="section 1.3 block (upstream Backpropagation.m) or section 1.2 (Gradient.m) (preset: backprop)")
@@ -158,6 +159,9 @@ def load_data(args: argparse.Namespace) -> tuple[Dataset, Dataset]:
     if args.data is None or args.valid is None:
         given, missing = ("--data", "--valid") if args.valid is None else ("--valid", "--data")
         raise InputError(f"{given} was given without {missing}; expected both a training and a validation file.")
+    # both headers first: a bad --valid is refused before --data's rows are parsed
+    d = len(read_header(args.data)) - 1
+    read_header(args.valid, n_features=d, n_features_from=f"set by {args.data}")
     train = load_csv(args.data)
     valid = load_csv(args.valid, n_features=train.d, n_features_from=f"set by {args.data}")
     return train, valid

@@ -11,8 +11,12 @@ Files are only read, never written.
 from __future__ import annotations
 
 import math
+import re
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 from numpy.typing import NDArray
@@ -64,55 +68,155 @@ class Dataset:
         return int(self.X.shape[1])
 
 
+#: A decimal number as the loader reads it (what ``numpy.loadtxt`` parses): ASCII digits, an optional
+#: sign, point and exponent, spaces around it; NaN and Inf are read here and refused as not finite.
+_NUMBER = re.compile(r"\s*[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|inf|infinity)\s*",
+                     re.IGNORECASE)
+
+#: Separators other programs write, named when a header has one column because of them.
+_OTHER_SEPARATORS = {";": "semicolons (';')", "\t": "tabs", "|": "vertical bars ('|')"}
+
+_EXPECTED = "expected a CSV file (header row, feature columns, then the target)"
+
+
 def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
+    return _NUMBER.fullmatch(cell) is not None
 
 
-def _read_text(path: Path) -> str:
-    """The file's text; one sentence if it is missing, not a file, unreadable, or not UTF-8."""
-    expected = "expected a CSV file (header row, feature columns, then the target)"
+def _open(path: Path) -> TextIO:
+    """The file opened read-only as UTF-8 text; one sentence if it is missing, not a file or unreadable."""
     if not path.exists():
-        raise InputError(f"{path} does not exist; {expected}.")
+        raise InputError(f"{path} does not exist; {_EXPECTED}.")
     if not path.is_file():
-        raise InputError(f"{path} is not a file; {expected}.")
+        raise InputError(f"{path} is not a file; {_EXPECTED}.")
     try:
-        return path.read_text(encoding="utf-8-sig")  # -sig: drop a byte-order mark some spreadsheets write
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text (byte {exc.start} cannot be decoded); {expected}.") from None
+        return path.open(encoding="utf-8-sig", newline=None)  # -sig: drop a byte-order mark some spreadsheets write
     except OSError as exc:
-        raise InputError(f"{path} cannot be read ({exc.strerror}); {expected}.") from None
+        raise InputError(f"{path} cannot be read ({exc.strerror}); {_EXPECTED}.") from None
 
 
-def _parse_rows(name: str, header_line: int, columns: tuple[str, ...], rows: list[tuple[int, str]]) -> Array:
-    """The data rows as an (N, columns) float64 array; one sentence for a ragged row or a bad cell."""
-    n_col = len(columns)
-    cells: list[list[str]] = []
-    for lineno, line in rows:
-        fields = line.split(",")
-        if len(fields) != n_col:
-            raise InputError(
-                f"line {lineno} of {name} has {len(fields)} cells; expected {n_col}, as many as the header "
-                f"(line {header_line}) has columns.")
-        cells.append(fields)
+def _not_utf8(path: Path) -> InputError:
+    """The sentence for a file that is not UTF-8, with the first byte that cannot be decoded."""
     try:
-        data = np.array(cells, dtype=np.float64)  # each cell through float(): decimal, exponent, spaces
-    except ValueError:  # find the first cell float() rejects, to name it
-        for (lineno, _), fields in zip(rows, cells, strict=True):
-            for col, cell in enumerate(fields, start=1):
+        path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return InputError(f"{path} is not UTF-8 text (byte {exc.start} cannot be decoded); {_EXPECTED}.")
+    return InputError(f"{path} is not UTF-8 text; {_EXPECTED}.")  # pragma: no cover (decoded in full: not reached)
+
+
+def _numbered_lines(f: TextIO) -> Iterator[tuple[int, str]]:
+    """The non-blank lines with their 1-based line numbers (blank lines are skipped, as ``readmatrix`` does)."""
+    for k, line in enumerate(f, start=1):
+        if line.strip():
+            yield k, line.rstrip("\r\n")
+
+
+def read_header(path: str | Path, n_features: int | None = None, n_features_from: str = "") -> tuple[str, ...]:
+    """The column names of a CSV file's header row, checked without reading the data rows.
+
+    Raises InputError (one sentence) for a missing, unreadable or empty file, a first row of
+    numbers, fewer than 2 columns (naming the separator when the header uses ``;``, a tab or
+    ``|`` instead of commas), or a feature count other than ``n_features``.
+    """
+    path = Path(path)
+    name = str(path)
+    try:
+        with _open(path) as f:
+            first = next(_numbered_lines(f), None)
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
+    if first is None:
+        raise InputError(f"{name} is empty; expected a header row, then one row per sample.")
+    header_line, header = first
+    columns = tuple(c.strip().strip('"') for c in header.split(","))
+    n_col = len(columns)
+    if all(_is_number(c) for c in header.split(",")):
+        raise InputError(
+            f"line {header_line} of {name} holds only numbers; expected a header row of column names "
+            "first (it would otherwise be read as names and its sample lost).")
+    if n_col < 2:
+        other = [what for sep, what in _OTHER_SEPARATORS.items() if sep in header]
+        raise InputError(
+            f"{name} has {n_col} column ({columns[0]!r}); expected at least 2: one or more features, "
+            "then the target in the last column" + (
+                f", separated by commas (this header is separated by {other[0]}: save the file as "
+                "comma-separated values)." if other else "."))
+    d = n_col - 1
+    if n_features is not None and d != n_features:
+        source = f" ({n_features_from})" if n_features_from else ""
+        raise InputError(
+            f"{name} has {d} feature column{'s' if d != 1 else ''} (then the target); expected "
+            f"{n_features}, the network's input size{source}.")
+    return columns
+
+
+def _first_fault(path: Path, columns: tuple[str, ...]) -> InputError | None:
+    """Scan the file again for the first ragged row, then the first cell that is not a number.
+
+    Only run when NumPy's parse failed, to name the line and column; one line in memory at a time.
+    """
+    name, n_col = str(path), len(columns)
+    with _open(path) as f:
+        lines = _numbered_lines(f)
+        header_line, _ = next(lines)
+        for lineno, line in lines:
+            n = line.count(",") + 1
+            if n != n_col:
+                return InputError(
+                    f"line {lineno} of {name} has {n} cells; expected {n_col}, as many as the header "
+                    f"(line {header_line}) has columns.")
+    with _open(path) as f:
+        lines = _numbered_lines(f)
+        next(lines)
+        for lineno, line in lines:
+            for col, cell in enumerate(line.split(","), start=1):
                 if not _is_number(cell):
                     shown = cell.strip() or "empty"
-                    raise InputError(f"line {lineno}, column {col} ({columns[col - 1]!r}) of {name} is "
-                                     f"{shown!r}; expected a number.") from None
-        raise
+                    return InputError(f"line {lineno}, column {col} ({columns[col - 1]!r}) of {name} is "
+                                      f"{shown!r}; expected a number.")
+    return None
+
+
+def _data_row(path: Path, row: int) -> tuple[int, list[str]]:
+    """The line number and cells of the 0-based data row ``row``."""
+    with _open(path) as f:
+        lines = _numbered_lines(f)
+        next(lines)
+        for k, (lineno, line) in enumerate(lines):
+            if k == row:
+                return lineno, line.split(",")
+    raise AssertionError(f"{path} has no data row {row}")  # pragma: no cover (the row was parsed)
+
+
+def _parse_rows(path: Path, columns: tuple[str, ...]) -> Array:
+    """The data rows as an (N, columns) float64 array, parsed by NumPy; one sentence for any fault.
+
+    ``numpy.loadtxt`` parses in C, a chunk of lines at a time, into the growing result: the file's
+    text is never held whole, and no Python object is made per cell.
+    """
+    name = str(path)
+    try:
+        with _open(path) as f:
+            lines = (line for line in f if line.strip())  # blank lines skipped, as readmatrix does
+            next(lines)  # the header, checked by read_header
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "input contained no data": said below
+                data = np.loadtxt(lines, dtype=np.float64, delimiter=",", comments=None, ndmin=2)
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
+    except ValueError as exc:
+        raise (_first_fault(path, columns)
+               or InputError(f"{name} cannot be read as numbers ({exc}); {_EXPECTED}.")) from None
+    if data.shape[0] == 0:
+        raise InputError(f"{name} has a header row but no data rows; expected at least one sample.")
+    if data.shape[1] != len(columns):  # every row alike, but not as wide as the header
+        raise _first_fault(path, columns) or AssertionError(name)
     bad = ~np.isfinite(data)
     if bad.any():
         r, c = (int(k) for k in np.argwhere(bad)[0])
+        lineno, cells = _data_row(path, r)
         raise InputError(
-            f"line {rows[r][0]}, column {c + 1} ({columns[c]!r}) of {name} is {cells[r][c].strip()!r}; "
+            f"line {lineno}, column {c + 1} ({columns[c]!r}) of {name} is {cells[c].strip()!r}; "
             "expected a finite number (NaN and Inf cannot be trained on).")
     return data
 
@@ -120,8 +224,11 @@ def _parse_rows(name: str, header_line: int, columns: tuple[str, ...], rows: lis
 def load_csv(path: str | Path, n_features: int | None = None, n_features_from: str = "") -> Dataset:
     """Read a CSV with a header row, the features, and the target in the last column.
 
-    Blank lines are skipped (as ``readmatrix`` does). Cells are plain decimal numbers, with
-    optional spaces around them.
+    Blank lines are skipped (as ``readmatrix`` does). Cells are plain decimal numbers (ASCII
+    digits, optional sign, point and exponent), with optional spaces around them. The header is
+    checked first (:func:`read_header`); the numbers are then parsed by ``numpy.loadtxt``, and the
+    file is read again, a line at a time, only to name the line and column of a fault. Peak
+    memory is about twice the parsed array (it, then X and y), not a multiple of the file's text.
 
     Parameters
     ----------
@@ -141,40 +248,19 @@ def load_csv(path: str | Path, n_features: int | None = None, n_features_from: s
     ------
     InputError
         One sentence for: a missing or unreadable file, an empty file, a header without data
-        rows, a first row that is data rather than a header, fewer than 2 columns, a row with
-        a different number of cells than the header (ragged), a cell that is not a number, a
-        NaN or infinite cell, or a feature count other than ``n_features``.
+        rows, a first row that is data rather than a header, fewer than 2 columns (naming another
+        separator the header uses), a row with a different number of cells than the header
+        (ragged), a cell that is not a number, a NaN or infinite cell, or a feature count other
+        than ``n_features``.
     """
     path = Path(path)
-    name = str(path)
-    numbered = [(k, line) for k, line in enumerate(_read_text(path).splitlines(), start=1) if line.strip()]
-    if not numbered:
-        raise InputError(f"{name} is empty; expected a header row, then one row per sample.")
-    header_line, header = numbered[0]
-    columns = tuple(c.strip().strip('"') for c in header.split(","))
-    n_col = len(columns)
-    if all(_is_number(c) for c in header.split(",")):
-        raise InputError(
-            f"line {header_line} of {name} holds only numbers; expected a header row of column names "
-            "first (it would otherwise be read as names and its sample lost).")
-    if n_col < 2:
-        raise InputError(
-            f"{name} has {n_col} column ({columns[0]!r}); expected at least 2: one or more features, "
-            "then the target in the last column.")
-    rows = numbered[1:]
-    if not rows:
-        raise InputError(f"{name} has a header row but no data rows; expected at least one sample.")
-    data = _parse_rows(name, header_line, columns, rows)
-
-    d = n_col - 1
-    if n_features is not None and d != n_features:
-        source = f" ({n_features_from})" if n_features_from else ""
-        raise InputError(
-            f"{name} has {d} feature column{'s' if d != 1 else ''} (then the target); expected "
-            f"{n_features}, the network's input size{source}.")
+    columns = read_header(path, n_features, n_features_from)
+    data = _parse_rows(path, columns)
+    d = len(columns) - 1
     X = np.ascontiguousarray(data[:, :d])
     y = np.ascontiguousarray(data[:, d:])
-    return Dataset(X=X, y=y, source=name, columns=columns)
+    del data
+    return Dataset(X=X, y=y, source=str(path), columns=columns)
 
 
 def synthetic_regression(
