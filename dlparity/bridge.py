@@ -319,6 +319,36 @@ def _kill_inside(folder: str) -> None:
                     _kill_group(int(entry.name))
 
 
+class _StartWatchdog:
+    """After ``limit`` seconds, kill every process inside ``folder``, and keep doing so until cancelled.
+
+    Once is not enough: oct2py (through its kernel) starts Octave again when the first process dies,
+    and then waits 30 s of its own for the second one.
+    """
+
+    def __init__(self, limit: float, folder: str) -> None:
+        self.limit = limit
+        self.folder = folder
+        self.fired = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="dlparity-octave-start-watchdog")
+
+    def _run(self) -> None:
+        if self._stop.wait(self.limit):
+            return
+        self.fired = True
+        while not self._stop.is_set():
+            _kill_inside(self.folder)
+            self._stop.wait(0.1)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=1.0)
+
+
 def ask_version(exe: str, folder: str, timeout: float) -> str:
     """Octave's version, from ``exe --eval 'disp(version)'`` run in ``folder`` within ``timeout`` s.
 
@@ -416,8 +446,7 @@ class OctaveBridge:
             ask_version(exe, workdir, limit)
         # octave-cli avoids the GUI build's "X11 DISPLAY" chatter; oct2py reads this at import.
         os.environ.setdefault("OCTAVE_EXECUTABLE", exe)
-        watchdog = threading.Timer(limit, _kill_inside, (workdir,))
-        watchdog.daemon = True
+        watchdog = _StartWatchdog(limit, workdir)
         with _octave_environment(), _inside(workdir), _stderr_captured() as chatter, \
                 contextlib.redirect_stdout(io.StringIO()):
             watchdog.start()
@@ -441,7 +470,7 @@ class OctaveBridge:
                     try:
                         session = oct2py.Oct2Py(temp_dir=exchange)
                     except oct2py.Oct2PyError as exc:
-                        if not watchdog.is_alive():
+                        if watchdog.fired:
                             raise OctaveUnavailable(f"GNU Octave at {exe} did not start within {limit:g} s, so it "
                                                     f"was stopped; {INSTALL_HINT}.") from None
                         reason = _octave_message(str(exc)).split("; ")[0][:120]
