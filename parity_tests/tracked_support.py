@@ -14,7 +14,7 @@ import numpy as np
 from oracle_support import exact_block, exact_excess
 
 from dlparity.blocks import OUTPUTS, run_checked
-from dlparity.bounds.hand import block_error_bounds
+from dlparity.bounds.hand import block_error_bounds, manual_error_bounds
 from dlparity.bounds.tracked import TrackedValue, track
 from dlparity.cases import Case
 from dlparity.comparison.compare import compare_quantity
@@ -56,7 +56,8 @@ def check_true_against_exact(form: str, case: Case, result: dict[str, TrackedVal
 
 def bound_ratios(form: str, case: Case, result: dict[str, TrackedValue]) -> dict[str, np.ndarray]:
     """Tracked bound / hand bound, entrywise, for each quantity (entries where the hand bound is 0: 1 if both are 0)."""
-    hand = block_error_bounds(case.inputs, run_checked("backprop", case.inputs))
+    derive = block_error_bounds if form == "backprop" else manual_error_bounds  # each for its own grouping
+    hand = derive(case.inputs, run_checked("backprop", case.inputs))
     out = {}
     for name in OUTPUTS[form]:
         t, h = result[name].error, hand.error[name]
