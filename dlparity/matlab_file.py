@@ -221,7 +221,7 @@ def read_matlab_file(path: str | Path, flag: str = "matlab") -> MatlabFile:  # n
     if head is None:
         assigned: dict[str, Statement] = {}
         for st in found:
-            if st.text.split("(")[0].strip() == "function":
+            if _FUNCTION.match(st.text):
                 break  # local functions at the end of a script are not part of its workspace
             for name in assigned_names(st.text):
                 assigned.setdefault(name, st)

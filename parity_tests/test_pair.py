@@ -68,6 +68,38 @@ end
     assert "r" not in m.assigned  # a local function's variables are not the main function's
 
 
+def test_script_local_functions_are_not_its_variables(tmp_path: Path) -> None:
+    """Local functions at the end of a script (with outputs, or bare) end its statements: their bodies' names
+    are the functions' own, not the script's."""
+    m = read_matlab_file(write(tmp_path, "s.m", """y = 2 * a;
+
+function out = helper(x)
+  h = x;
+  out = h;
+end
+
+function report
+  k = 1;
+end
+"""))
+    assert m.kind == "script"
+    assert m.order() == ["y"]
+
+
+@pytest.mark.octave
+def test_a_local_functions_body_does_not_give_a_later_scripts_line(octave: Any, tmp_path: Path) -> None:
+    """Two scripts in one workspace: h, assigned inside first.m's local function and then by second.m, is
+    second.m's variable, and its divergence quotes second.m's line."""
+    first = write(tmp_path, "first.m", "y = 2 * a;\n\nfunction out = helper(x)\n  h = x;\n  out = h;\nend\n")
+    second = write(tmp_path, "second.m", "h = y + 1;\n")
+    result = check_parity([first, second], lambda a: {"y": 2 * a, "h": 2 * a}, {"a": np.ones((1, 2))},
+                          bridge=octave, rtol=1e-12)
+    assert result.matlab.order() == ["y", "h"]
+    d = result.first_divergence
+    assert d is not None and (d.name, d.matlab_file, d.matlab_line, d.matlab_text) == ("h", "second.m", 1, "h = y + 1;")
+    assert not result.matlab_only and not result.python_only
+
+
 def test_statements_split_and_join() -> None:
     got = [(s.line, s.text) for s in statements(["x = 1; y = [1; 2]", "z = f(1, ...", "  2), w = 'a;b'"])]
     assert got == [(1, "x = 1"), (1, "y = [1; 2]"), (2, "z = f(1,    2)"), (2, "w = 'a;b'")]
@@ -117,6 +149,13 @@ BAD = [
     (lambda s, t: (s, f"{t}:scaled", {"a": np.array([1, None])}), "an object"),
     (lambda s, t: (s, f"{t}:scaled", {"a": np.array([1 + 2j])}), "a complex array"),
     (lambda s, t: (s, f"{t}:scaled", {"a": np.array([1.0, np.nan])}), "expected finite numbers"),
+    # 2**53 + 1 becomes 2**53 as a double: the check must be on the integers themselves
+    (lambda s, t: (s, f"{t}:scaled", {"a": np.array([[1, 2**53 + 1]])}),
+     "input a holds the integer 9007199254740993 at index (0, 1), beyond 2**53, which a MATLAB double cannot hold "
+     "exactly; expected integers of magnitude at most 2**53 = 9007199254740992."),
+    (lambda s, t: (s, f"{t}:scaled", {"a": np.array([[-(2**53) - 1]])}), "holds the integer -9007199254740993 at"),
+    (lambda s, t: (s, f"{t}:scaled", {"a": np.array([2**64 - 1], dtype=np.uint64)}), "integer 18446744073709551615"),
+    (lambda s, t: (s, f"{t}:scaled", {"a": np.int64(2**53 + 1)}), "is the integer 9007199254740993, beyond 2**53"),
     (lambda s, t: (s, f"{t}:scaled", {"a": np.ones(2), "b": np.ones(2)}), "cannot take the inputs a, b"),
     (lambda s, t: (s, f"{t}:scaled", {}), "cannot take the inputs"),
     (lambda s, t: (s, f"{t}:scaled", {"dlparity_a": np.ones(2)}), "reserves"),
@@ -215,6 +254,52 @@ def test_non_finite_on_one_side_is_a_mismatch(octave: Any, tmp_path: Path, where
     result = check_parity(script, lambda a: {"v": python_value}, {"a": np.array([[1.0, 2.0]])}, bridge=octave,
                           rtol=1.0)
     assert not result.ok, where
+
+
+@pytest.mark.octave
+def test_integers_up_to_2_53_reach_both_sides(octave: Any, pair: tuple[Path, Path]) -> None:
+    """The largest whole numbers a double holds exactly are accepted, and doubled exactly on both sides."""
+    result = check_parity(pair[0], f"{pair[1]}:scaled", {"a": np.array([[2**53 - 1, -(2**53)]])}, bridge=octave,
+                          rtol=0.0)
+    assert result.ok, result.table()
+
+
+COMPLEX = [  # (MATLAB, twin's r, why): y = 2 * a is real and equal on both sides, r is complex on one side or both
+    ("r = sqrt(a);", lambda a: np.sqrt(np.maximum(a, 0.0)),  # the real part of MATLAB's r: a wrong port
+     "complex on the MATLAB side; the NumPy side is real"),
+    ("r = abs(a);", lambda a: np.abs(a) + 1j, "complex on the NumPy side; the MATLAB side is real"),
+    ("r = sum(abs(a(:)));", lambda a: complex(np.sum(np.abs(a)), 1.0),
+     "complex on the NumPy side; the MATLAB side is real"),
+    ("r = sqrt(a);", lambda a: np.sqrt(a.astype(np.complex128)), "complex on both sides"),
+]
+
+
+@pytest.mark.octave
+@pytest.mark.parametrize(("matlab", "twin_r", "why"), COMPLEX,
+                         ids=["matlab complex", "numpy complex", "numpy complex scalar", "both complex"])
+def test_complex_on_either_side_is_a_mismatch(octave: Any, tmp_path: Path, matlab: str, twin_r: Any,
+                                              why: str) -> None:
+    """Complex values are never compared (casting to float64 would compare real parts only): a MISMATCH that
+    says which side is complex."""
+    script = write(tmp_path, "c.m", f"y = 2 * a;\n{matlab}\n")
+    result = check_parity(script, lambda a: {"y": 2 * a, "r": twin_r(a)}, {"a": np.array([[-4.0, 9.0]])},
+                          bridge=octave, rtol=1e-12)
+    assert not result.ok
+    assert [(r.name, r.ok) for r in result.reports] == [("y", True), ("r", False)]
+    assert result.complex_values == {"r": why} and not result.not_compared
+    d = result.first_divergence
+    assert d is not None and d.name == "r" and d.reason == f"{why}, and only real values are compared"
+    table = result.table()
+    assert f"complex, so MISMATCH (only real values are compared): r ({why})" in table
+    assert "1 of 2 variables MISMATCH" in table
+    assert result.to_json()["complex"] == {"r": why}
+
+
+@pytest.mark.octave
+def test_a_live_runs_header_has_no_recorded_date(live_octave: Any, pair: tuple[Path, Path]) -> None:
+    result = check_parity(pair[0], f"{pair[1]}:scaled", {"a": np.ones((2, 3))}, bridge=live_octave, rtol=0.0)
+    header = result.table().splitlines()[0]
+    assert header.startswith("octave: live, GNU Octave ") and "recorded" not in header, header
 
 
 @pytest.mark.octave

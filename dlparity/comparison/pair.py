@@ -93,6 +93,8 @@ class ParityResult:
         Names only one side produced (never silently dropped: listed in the table and the JSON).
     not_compared : dict of str to str
         Names both sides produced but that are not numeric arrays, with the reason.
+    complex_values : dict of str to str
+        Names complex on one side or both, with which side (each a MISMATCH: only real values are compared).
     tolerance : str
         How the tolerance was chosen (automatic or by the user).
     first_divergence : Divergence or None
@@ -114,6 +116,7 @@ class ParityResult:
     shape_hints: dict[str, str] = field(default_factory=dict)
     #: Per case, what each side returned: ``values[k]["octave"]``, ``values[k]["numpy"]`` (name -> value).
     values: list[dict[str, dict[str, Any]]] = field(default_factory=list)
+    complex_values: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -157,7 +160,7 @@ class ParityResult:
         lines.insert(1, "  ".join("-" * w for w in widths))
         source = self.octave.get("source", "live")
         version = self.octave.get("version", "?")
-        recorded = f", recorded {self.octave['recorded']}" if "recorded" in self.octave else ""
+        recorded = f", recorded {self.octave['recorded']}" if self.octave.get("recorded") else ""  # None when live
         out = [f"octave: {source}, GNU Octave {version}{recorded}"
                + (f", {self.octave['seconds']:.2f} s" if "seconds" in self.octave else ""),
                f"matlab: {' then '.join(map(str, self.matlab.files))} ({kind}) · python: {self.python} · {n} case{'s' if n != 1 else ''}",
@@ -170,6 +173,9 @@ class ParityResult:
         if self.not_compared:
             out.append("not compared (not numeric arrays): "
                        + ", ".join(f"{k} ({v})" for k, v in self.not_compared.items()))
+        if self.complex_values:
+            out.append("complex, so MISMATCH (only real values are compared): "
+                       + ", ".join(f"{k} ({v})" for k, v in self.complex_values.items()))
         for name, hint in self.shape_hints.items():
             out.append(f"shape of {name}: {hint}")
         if self.first_divergence is not None:
@@ -211,6 +217,7 @@ class ParityResult:
             "matlab_only": self.matlab_only,
             "python_only": self.python_only,
             "not_compared": self.not_compared,
+            "complex": self.complex_values,
             "first_divergence": None if self.first_divergence is None else self.first_divergence.to_json(),
         }
 
@@ -367,7 +374,7 @@ def _check_value(name: str, value: Any, label: str) -> tuple[Any, Any]:  # noqa:
         whole = int(value)
         if abs(whole) > 2**53:
             raise InputError(f"input {name}{label} is the integer {whole}, beyond 2**53, which a MATLAB double cannot "
-                             "hold exactly.")
+                             f"hold exactly; expected integers of magnitude at most 2**53 = {2**53}.")
         return whole, float(whole)
     if isinstance(value, (float, np.floating)):
         real = float(value)
@@ -380,8 +387,17 @@ def _check_value(name: str, value: Any, label: str) -> tuple[Any, Any]:  # noqa:
     if kind == "b":
         return value.copy(), value.copy()
     if kind in "iu":
-        if value.size and np.max(np.abs(value.astype(np.float64))) > 2**53:
-            raise InputError(f"input {name}{label} holds integers beyond 2**53, which a MATLAB double cannot hold exactly.")
+        # checked as integers: as float64, 2**53 + 1 rounds to 2**53 and would pass (and np.abs of int64's
+        # minimum overflows); integers narrower than 64 bits all fit in a double
+        if value.dtype.itemsize >= 8:
+            limit = np.array(2**53, dtype=value.dtype)
+            beyond = value > limit if kind == "u" else (value > limit) | (value < -limit)
+            if beyond.any():
+                where = tuple(int(k) for k in np.argwhere(beyond)[0])
+                at = f" at index {where}" if value.ndim else ""
+                raise InputError(f"input {name}{label} holds the integer {int(value[where])}{at}, beyond 2**53, which "
+                                 f"a MATLAB double cannot hold exactly; expected integers of magnitude at most 2**53 = "
+                                 f"{2**53}.")
         if value.ndim == 0:
             return int(value), float(value)
         arr = value.astype(np.float64)
@@ -402,14 +418,35 @@ def _check_value(name: str, value: Any, label: str) -> tuple[Any, Any]:  # noqa:
 # -- comparing -----------------------------------------------------------------------------------
 
 def _as_compared(value: Any) -> NDArray[Any] | str:
-    """A returned value as a float64 array, or the reason it cannot be compared."""
+    """A returned value as a float64 array (complex ones kept complex, to be refused), or why it cannot be compared."""
     if isinstance(value, (bool, np.bool_, int, float, np.integer, np.floating)):
         return np.asarray(value, dtype=np.float64)
+    if isinstance(value, (complex, np.complexfloating)):
+        return np.asarray(value)
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "biuf":
             return np.asarray(value, dtype=np.float64)
+        if value.dtype.kind == "c":
+            return value
         return f"dtype {value.dtype}"
     return type(value).__name__
+
+
+def _complex_reason(matlab: NDArray[Any], python: NDArray[Any]) -> str | None:
+    """Which side is complex (None when both are real): such a variable is a MISMATCH, never compared.
+
+    Casting to float64 would keep the real parts only, and a twin wrong in the imaginary part (or
+    real where MATLAB's ``sqrt`` of a negative went complex) would pass; the tolerance, a bound for
+    real arithmetic, has nothing to say about complex values either.
+    """
+    m, p = np.iscomplexobj(matlab), np.iscomplexobj(python)
+    if m and p:
+        return "complex on both sides"
+    if m:
+        return "complex on the MATLAB side; the NumPy side is real"
+    if p:
+        return "complex on the NumPy side; the MATLAB side is real"
+    return None
 
 
 def shape_hint(name: str, matlab: tuple[int, ...], python: tuple[int, ...]) -> str:
@@ -487,13 +524,16 @@ def _dedent(text: str) -> str:
 
 
 def _first_divergence(mfile: MatlabFile, func: Callable[..., Any], order: list[str],
-                      reports: list[QuantityReport], hints: dict[str, str]) -> Divergence | None:
+                      reports: list[QuantityReport], hints: dict[str, str],
+                      complex_reasons: Mapping[tuple[str, str], str]) -> Divergence | None:
     failing = {r.name: r for r in reversed(reports) if not r.ok}  # the first case that fails, per name
     for name in order:
         r = failing.get(name)
         if r is None:
             continue
-        if r.shape != r.gold_shape:
+        if (name, r.case) in complex_reasons:
+            reason = complex_reasons[(name, r.case)] + ", and only real values are compared"
+        elif r.shape != r.gold_shape:
             reason = hints.get(name, "shapes differ")
         elif not (np.isfinite(r.gold_sample) and np.isfinite(r.mine_sample)):
             reason = f"octave {r.gold_sample!r} vs numpy {r.mine_sample!r}"
@@ -595,13 +635,18 @@ def check_parity(
     # Compare, in the MATLAB side's statement order.
     order = mfile.order()
     found = _compare_all(mfile, names, octave_out, python_out, set(cases[0].python), user, tolerances, ambiguous)
-    reports, matlab_only, python_only, not_compared, hints = found
-    first = _first_divergence(mfile, func, order + [r.name for r in reports if r.name not in order], reports, hints)
+    reports, hints = found.reports, found.hints
+    first = _first_divergence(mfile, func, order + [r.name for r in reports if r.name not in order], reports, hints,
+                              found.complex)
     description = (f"chosen by the user: atol {user['atol']:g} + rtol {user['rtol']:g} x |octave value|" if user else
                    "automatic: 2 x the rounding-error bound tracked through the NumPy twin (docs/error-bounds.md)")
-    result = ParityResult(mfile, label, names, reports, matlab_only, python_only, not_compared, description, user,
-                          first, octave_info, python_seconds, hints,
-                          [{"octave": m, "numpy": p} for (m, _), p in zip(octave_out, python_out, strict=True)])
+    complex_values: dict[str, str] = {}
+    for (name, _), why in found.complex.items():
+        complex_values.setdefault(name, why)  # the first case's
+    result = ParityResult(mfile, label, names, reports, found.matlab_only, found.python_only, found.not_compared,
+                          description, user, first, octave_info, python_seconds, hints,
+                          [{"octave": m, "numpy": p} for (m, _), p in zip(octave_out, python_out, strict=True)],
+                          complex_values)
     for observer in list(OBSERVERS):
         observer(result)
     return result
@@ -614,6 +659,7 @@ class _Found:
     python_only: list[str] = field(default_factory=list)
     not_compared: dict[str, str] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
+    complex: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, case) -> which side is complex
 
     def note(self, names: list[str], name: str) -> None:
         if name not in names:
@@ -623,8 +669,8 @@ class _Found:
 def _compare_all(mfile: MatlabFile, labels: list[str], octave_out: list[tuple[dict[str, Any], dict[str, str]]],
                  python_out: list[dict[str, Any]], input_names: set[str], user: dict[str, float] | None,
                  tolerances: list[dict[str, Array]], ambiguous: list[dict[str, int]],
-                 ) -> tuple[list[QuantityReport], list[str], list[str], dict[str, str], dict[str, str]]:
-    """Every shared name of every case, shapes first, then values; what is not shared is listed."""
+                 ) -> _Found:
+    """Every shared name of every case, shapes first, then values; what is not shared is listed; complex refused."""
     f = _Found()
     order = mfile.order()
     for k, (m_vals, m_skipped) in enumerate(octave_out):
@@ -639,8 +685,16 @@ def _compare_all(mfile: MatlabFile, labels: list[str], octave_out: list[tuple[di
             if n in m_skipped or isinstance(mine, str):
                 f.not_compared[n] = f"MATLAB {m_skipped[n]}" if n in m_skipped else f"Python {mine}"
                 continue
-            gold = np.asarray(m_vals[n], dtype=np.float64)
+            gold = np.asarray(m_vals[n])
             mine = _same_shape(gold, mine)
+            why = _complex_reason(gold, mine)
+            if why is not None:
+                f.complex[(n, labels[k])] = why
+                f.reports.append(QuantityReport(labels[k], mfile.name, n, mine.shape, gold.shape, "octave", "numpy",
+                                                math.nan, math.nan, math.nan, math.nan, 0, math.nan, math.inf,
+                                                ambiguous[k].get(n, 0) if ambiguous else 0, ok=False))
+                continue
+            gold = gold.astype(np.float64)
             if mine.shape != gold.shape:
                 f.hints[n] = shape_hint(n, gold.shape, mine.shape)
                 tol = np.zeros(gold.shape)
@@ -653,7 +707,7 @@ def _compare_all(mfile: MatlabFile, labels: list[str], octave_out: list[tuple[di
         for n in p_vals:
             if n not in m_vals and n not in m_skipped and n not in input_names:
                 f.note(f.python_only, n)
-    return f.reports, f.matlab_only, f.python_only, f.not_compared, f.hints
+    return f
 
 
 def assert_parity(*args: Any, **kwargs: Any) -> ParityResult:
