@@ -39,7 +39,13 @@ RULES: dict[str, tuple[Callable[..., Any], Callable[..., Any], str, tuple[tuple[
     "square": (lambda a: a ** 2, lambda a: a * a, "fraction", ((-2, 2),)),
     "matmul": (lambda a, b: a @ b, lambda a, b: a @ b, "fraction", ((-2, 2), (-2, 2))),
     "sum": (lambda a: np.sum(a, axis=1, keepdims=True), lambda a: a.sum(axis=1, keepdims=True), "fraction", ((-2, 2),)),
+    "sum axis 0": (lambda a: np.sum(a, axis=0), lambda a: a.sum(axis=0), "fraction", ((-2, 2),)),
+    "sum axis -2 keepdims": (lambda a: np.sum(a, axis=-2, keepdims=True), lambda a: a.sum(axis=0, keepdims=True),
+                             "fraction", ((-2, 2),)),
+    "sum all": (np.sum, lambda a: a.sum(), "fraction", ((-2, 2),)),
     "mean": (lambda a: np.mean(a, axis=0), lambda a: a.sum(axis=0) / a.shape[0], "fraction", ((-2, 2),)),
+    "mean axis -1 keepdims": (lambda a: np.mean(a, axis=-1, keepdims=True),
+                              lambda a: a.sum(axis=1, keepdims=True) / a.shape[1], "fraction", ((-2, 2),)),
     "maximum": (lambda a: np.maximum(0, a), np.vectorize(lambda t: max(t, 0), otypes=[object]),
                 "fraction", ((-2, 2),)),
     "max": (lambda a: np.max(a, axis=0), lambda a: a.max(axis=0), "fraction", ((-2, 2),)),
@@ -127,6 +133,36 @@ def test_tracked_scalars_index_and_compare_exactly() -> None:
     out = track(twin, {"X": np.arange(12.0).reshape(6, 2), "i": 5, "batch_size": 3})
     assert out["x"].value.shape == (2, 2) and out["batch_end"].value == 6 and out["batch_end"].error == 0
     assert out["c"].value == 2 / 3 and 0 < out["c"].error <= 2 * tr.U * (2 / 3)
+
+
+def test_integer_arithmetic_is_exact_only_below_2_53() -> None:
+    """Whole numbers add exactly while the result stays below 2^53; 2^53 + 1 rounds to 2^53 and gets a bound."""
+    def twin(i: Any, j: Any) -> dict[str, Any]:
+        return {"s": i + j, "d": i - j, "p": i * j}
+    below = track(twin, {"i": 2**52, "j": 2**52 - 1})  # the product 2^104 - 2^52 is a double too (53 bits)
+    assert below["s"].error == 0 and below["d"].error == 0 and below["p"].error == 0
+    wide = track(twin, {"i": 2**53 - 1, "j": 2**53 - 1})  # (2^53 - 1)^2 needs 106 bits; 2^54 - 2 is a double
+    assert wide["p"].error > 0 and wide["s"].error == 0 and wide["d"].error == 0
+    at = track(twin, {"i": 2**53, "j": 1})
+    assert at["s"].value == 2.0**53 and at["s"].error > 0, "2^53 + 1 is not a double: the sum must carry a bound"
+    exact = track(twin, {"i": 2**52, "j": 2**52})
+    assert exact["s"].value == 2.0**53 and exact["s"].error == 0, "2^52 + 2^52 = 2^53 exactly"
+
+
+def test_a_negative_zero_constant_keeps_its_sign() -> None:
+    """max(-0.0, z) and max(0, z) differ only in the sign of zero; the tracked value matches plain NumPy bit for bit."""
+    z = np.array([[-1.0, 0.0, 2.0], [-0.0, -3.0, 1.0]])
+    for zero in (0, 0.0, -0.0):
+        got = track(lambda z, zero=zero: {"a": np.maximum(zero, z)}, {"z": z})["a"].value
+        assert np.array_equal(got.view(np.int64), np.maximum(zero, z).view(np.int64)), zero
+
+
+def test_an_overflowing_product_is_refused_naming_matmul() -> None:
+    """The value of W @ x is not tested for finiteness; its bound is, when first read, naming numpy.matmul."""
+    big = np.full((2, 2), 1e200)
+    with np.errstate(over="ignore"):  # the value overflows as plain NumPy's does (and warns as it does)
+        message = _refusal(lambda: track(lambda a, b: {"p": a @ b}, {"a": big, "b": big}))
+    assert "numpy.matmul" in message and "not finite" in message, message
 
 
 def _refusal(call: Callable[[], Any]) -> str:
