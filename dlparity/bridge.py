@@ -51,7 +51,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dlparity.blocks import OUTPUTS, Form, check_form
-from dlparity.validation import BlockInputs, InputError
+from dlparity.validation import DECIMAL_TEXT, BlockInputs, InputError
 
 Array = NDArray[np.float64]
 
@@ -105,7 +105,7 @@ def parse_timeout(name: str, text: str) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if "_" in text or not (math.isfinite(value) and value > 0):
+    if DECIMAL_TEXT.fullmatch(text) is None or not (math.isfinite(value) and value > 0):  # ASCII digits only
         raise InputError(f"{name} is {text!r}; expected a number of seconds > 0, e.g. 600.")
     return value
 

@@ -8,6 +8,7 @@ copy is returned.
 from __future__ import annotations
 
 import numbers
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,6 +106,13 @@ def _check_finite(name: str, arr: Array) -> None:
             f"{arr[first]}); expected finite values.")
 
 
+#: How a whole number or a decimal number is written on the command line or in the environment: ASCII
+#: digits, as MATLAB and the shell's tools read them. Python's int() and float() also take '1_000' (as
+#: 1000) and other scripts' digits (Arabic-Indic 10 as 10); those are refused, so a value never means something
+#: other than what was typed.
+WHOLE_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
+DECIMAL_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+
 #: The largest whole number every double holds exactly, 2^53: MATLAB's i and batch_size are doubles,
 #: and i + batch_size - 1 and 2 / batch_size must mean what they say. A larger batch_size is refused.
 MAX_WHOLE = 2**53
@@ -178,22 +186,29 @@ def check_block_inputs(
     return BlockInputs(i=i_, batch_size=bs, **a)
 
 
-def check_no_overflow(quantities: Any) -> None:
+#: what check_no_overflow expects by default (the section 1 block's inputs)
+BLOCK_SCALE = "inputs whose products and sums stay below about 1.8e308, e.g. X, y and the weights scaled down"
+
+
+def check_no_overflow(quantities: Any, inputs: str = "inputs", expected: str = BLOCK_SCALE,
+                      why: str = "the rounding-error bounds assume no overflow") -> None:
     """Refuse inputs whose block overflows double precision, naming the first quantity that does.
 
     ``quantities`` yields ``(label, value, bound)`` in statement order: a value computed from
-    checked, finite inputs and its rounding-error bound. An infinite entry in either means a
+    checked, finite inputs and its rounding-error bound (or None). An infinite entry in either means a
     product or sum went past the largest double (about 1.8e308); the bound analysis assumes it
     does not, so the comparison would be meaningless (|diff| NaN against an infinite tolerance).
     A NaN without an infinity is left to the comparison: it is a fault of the side, not of the inputs.
+    ``inputs``, ``expected`` and ``why`` word the sentence for the caller (``dlparity train``: the data).
     """
     for label, value, bound in quantities:
         for what, arr in (("value", value), ("rounding-error bound", bound)):
+            if arr is None:
+                continue
             inf = np.isinf(arr)
             if inf.any():
                 first = tuple(int(k) + 1 for k in np.argwhere(inf)[0])
                 raise InputError(
-                    f"the inputs overflow double precision: {label} is the first quantity in statement order "
+                    f"the {inputs} overflow double precision: {label} is the first quantity in statement order "
                     f"whose {what} is infinite ({int(inf.sum())} of {arr.size} entries, the first at 1-based "
-                    f"index {first}), and the rounding-error bounds assume no overflow; expected inputs whose "
-                    "products and sums stay below about 1.8e308, e.g. X, y and the weights scaled down.")
+                    f"index {first}), and {why}; expected {expected}.")

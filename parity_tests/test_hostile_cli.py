@@ -67,6 +67,38 @@ def test_overflow_sentence_without_warnings_in_a_process(tmp_path: Path) -> None
     assert "Warning" not in proc.stderr and "overflow double precision" in one_sentence(proc.stderr)
 
 
+@pytest.mark.usefixtures("no_octave")  # refused before Octave starts
+@pytest.mark.parametrize("which", ["--data", "--valid"])
+def test_training_data_that_overflows_is_refused_not_called_divergence(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, which: str) -> None:
+    """A CSV whose first feature is 1e200: the first pass overflows whatever the learning rate, so exit 2
+    naming the data, not 'training itself diverged ... try a smaller learning rate' (exit 1)."""
+    rng = np.random.default_rng(3)
+    rows = np.column_stack([rng.uniform(0, 1, (40, 3)), rng.uniform(0, 1, 40)])
+    for name, scaled in (("train.csv", which == "--data"), ("valid.csv", which == "--valid")):
+        body = rows.copy()
+        if scaled:
+            body[:, 0] *= 1e200
+        np.savetxt(tmp_path / name, body, delimiter=",", header="a,b,c,price", comments="")
+    code, out, err = run(capsys, "train", "--data", str(tmp_path / "train.csv"), "--valid",
+                         str(tmp_path / "valid.csv"), "--epochs", "2")
+    line = one_sentence(err, "train")
+    assert code == 2 and out == "", (code, out, err)
+    assert "data overflow double precision" in line and "diverged" not in line, line
+    assert ("training set" if which == "--data" else "validation set") in line, line
+
+
+def test_training_data_that_only_diverges_later_still_runs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The first-pass check is about the data: moderate data with a huge learning rate passes it (and is
+    judged by the training comparison, which reports the divergence)."""
+    from dlparity.training.runs import TrainConfig, prepare_run  # noqa: PLC0415
+    rng = np.random.default_rng(3)
+    X, y = rng.uniform(0, 1, (40, 3)), rng.uniform(0, 1, (40, 1))
+    run_ = prepare_run(TrainConfig(sizes=(4, 3), learning_rate=1e6, epochs=2, batch_size=8, form="backprop",
+                                   shuffle=False, seed=0), X, y, X, y)
+    assert run_.X.shape == (40, 3)
+
+
 # -- compare's exits 1 (a mismatch) and 3 (Octave missing) ------------------------------------------
 
 def test_compare_planted_bug_exits_1(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,6 +25,7 @@ from dlparity.bridge import (
     OctaveBridge,
     OctaveError,
     OctaveUnavailable,
+    parse_timeout,
     sweep_stale_folders,
 )
 from dlparity.cli import main as cli
@@ -122,7 +123,7 @@ def test_timeout_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DLPARITY_TIMEOUT", "2.5")
     assert OctaveBridge().timeout == 2.5
     assert OctaveBridge(timeout=7).timeout == 7.0  # an explicit timeout wins
-    for bad in ("0", "-1", "nan", "1_000", "soon"):
+    for bad in ("0", "-1", "nan", "1_000", "soon", "inf", "\u0661\u0660", "\uff11\uff10"):  # Arabic-Indic, fullwidth 10
         monkeypatch.setenv("DLPARITY_TIMEOUT", bad)
         with pytest.raises(InputError, match=r"DLPARITY_TIMEOUT is .*; expected a number of seconds > 0"):
             OctaveBridge()
@@ -134,6 +135,15 @@ def test_every_subcommand_takes_timeout(command: str, capsys: pytest.CaptureFixt
         cli.main([command, "--timeout", "0"])
     assert info.value.code == 2
     assert "--timeout is '0'; expected a number of seconds > 0" in capsys.readouterr().err
+
+
+def test_timeout_takes_ascii_digits_only(capsys: pytest.CaptureFixture[str]) -> None:
+    """float() reads other scripts' digits ('\u0661\u0660' as 10); the flag, like every number flag, does not."""
+    with pytest.raises(SystemExit) as info:
+        cli.main(["compare", "--timeout", "\u0661\u0660"])
+    assert info.value.code == 2
+    assert "expected a number of seconds > 0" in capsys.readouterr().err
+    assert parse_timeout("--timeout", " 1.5e1 ") == 15.0  # what is accepted: ASCII digits, spaces, an exponent
 
 
 @pytest.mark.octave

@@ -16,7 +16,7 @@ from pathlib import Path
 from dlparity.blocks import FORMS, Form
 from dlparity.cases import Case, draw_case
 from dlparity.fileio import exists_sentence, read_npz
-from dlparity.validation import MAX_WHOLE, InputError, check_block_inputs
+from dlparity.validation import DECIMAL_TEXT, MAX_WHOLE, WHOLE_TEXT, InputError, check_block_inputs
 
 INPUT_KEYS = ("X", "y", "W1", "b1", "W2", "b2", "W3", "b3")
 
@@ -33,11 +33,7 @@ EXIT_NOT_WRITTEN = 4
 MAX_SEED = 2**63 - 1
 
 
-#: How a whole number or a decimal number is written on the command line: ASCII digits, as MATLAB
-#: and the shell's tools read them. Python's int() and float() also take '1_000' (as 1000) and other
-#: scripts' digits; those are refused, so a flag never means something other than what was typed.
-_WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*")
-_DECIMAL = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+_WHOLE, _DECIMAL = WHOLE_TEXT, DECIMAL_TEXT  # ASCII digits only (dlparity.validation)
 
 
 def _written_as(flag: str, text: str, pattern: re.Pattern[str], expected: str) -> None:

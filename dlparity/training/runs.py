@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from dlparity.blocks import Form, check_form
+from dlparity.blocks import OUTPUTS, Form, check_form, run_checked
 from dlparity.bridge import OctaveBridge, get_bridge
-from dlparity.validation import InputError, check_block_inputs
+from dlparity.validation import BlockInputs, InputError, check_block_inputs, check_no_overflow
 from python_impl.train_sgd import PARAMS, TrainResult, train_sgd
 
 Array = NDArray[np.float64]
@@ -189,7 +189,29 @@ def prepare_run(config: TrainConfig, X: Any, y: Any, x_valid: Any, y_valid: Any)
     except InputError as exc:
         raise InputError(f"validation data: {exc}") from None
     init, perms = draw_initial(config, train.X.shape[1], train.N)
+    _check_first_pass(train, valid, init)
     return TrainRun(config=config, X=train.X, y=train.y, x_valid=valid.X, y_valid=valid.y, init=init, perms=perms)
+
+
+def _check_first_pass(train: BlockInputs, valid: BlockInputs, init: dict[str, Array]) -> None:
+    """Refuse data that overflows double precision before any step is taken (InputError, one sentence).
+
+    The section 1.3 block runs once over all training rows, and its forward pass over the validation
+    rows, on the initial weights: an infinity there comes from the data, whatever the learning rate,
+    and would otherwise be reported as training that diverged.
+    """
+    sets = (("training", train.X, train.y, OUTPUTS["backprop"]),
+            ("validation", valid.X, valid.y, ("z1", "a1", "z2", "a2", "z3", "y_pred", "error")))
+    for which, X, y, names in sets:
+        with np.errstate(all="ignore"):
+            inp = check_block_inputs(X, y, **init, i=1, batch_size=X.shape[0])
+            values = run_checked("backprop", inp)
+            loss = np.mean(values["error"] ** 2, keepdims=True)  # the loss both drivers report
+        check_no_overflow([(f"the {which} set's {name} (every row at once, initial weights)", values[name], None)
+                           for name in names] + [(f"the {which} set's loss (mean squared error)", loss, None)],
+                          inputs="data", why="the comparison of two trainings assumes finite values",
+                          expected="--data and --valid values whose first pass (forward and gradients) stays below about 1.8e308 "
+                                   "(scale the features and targets down)")
 
 
 def run_numpy(
