@@ -17,7 +17,11 @@ workers): how close correct evaluations came to their tolerance.
 missing it answers from **recorded** Octave results instead: the package's own store and, beside
 each test file, a ``dlparity_reference/`` folder written by ``pytest --dlparity-record`` (run once
 where Octave is installed, without ``-n``; the pytest-regressions habit, plus provenance: the
-Octave version, BLAS, platform, date and the SHA-256 of every ``.m`` file involved). A recorded
+Octave version, BLAS, platform, date and the SHA-256 of every ``.m`` file involved). Each Octave
+call is filed under the test file whose setup, call or teardown made it (so a fixture's calls too),
+and recording part of a file (``pytest test_x.py::test_one --dlparity-record``, ``-k``) merges into
+its record: new results replace those of the same inputs, the other tests' stay, except those whose
+``.m`` files changed since (they could only be refused). A recorded
 result whose ``.m`` files changed since is refused, never used; a test whose Octave calls were
 not recorded is skipped with the reason (failed under ``DLPARITY_REQUIRE_OCTAVE=1``, as CI sets
 it, so a run can never pass by skipping). ``DLPARITY_OCTAVE=stored`` uses the records even where
@@ -29,6 +33,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +42,30 @@ import pytest
 from dlparity.comparison.compare import QuantityReport
 from dlparity.comparison.pair import OBSERVERS, ParityResult
 
-_RECORDER = pytest.StashKey[Any]()
+_RECORDER = pytest.StashKey["_Records"]()
 _PLANTED = pytest.StashKey[list[bool]]()
 _FOLDERS = pytest.StashKey[list[Path]]()
+
+
+@dataclass
+class _Records:
+    """Under ``--dlparity-record``: the recording bridge (once the ``octave`` fixture has started it), the test
+    file whose setup, call or teardown is running (None between them), and the entries noted for each file."""
+
+    bridge: Any = None
+    current: Path | None = None
+    files: dict[Path, dict[str, Any]] = field(default_factory=dict)
+
+    def switch(self, path: Path | None) -> None:
+        """File what Octave evaluates from now on under ``path``'s record (under none when ``path`` is None)."""
+        self.current = path
+        if self.bridge is None:
+            return
+        if path is None:
+            self.bridge.entries = {}  # outside any test's setup, call and teardown: kept nowhere
+        else:
+            self.bridge.base = path.parent
+            self.bridge.entries = self.files.setdefault(path, {})
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,6 +115,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--dlparity-record writes one record per test file from one process; run it "
                                 "without -n (pytest-xdist).")
     config.stash[_FOLDERS] = []
+    if config.getoption("dlparity_record", False):
+        config.stash[_RECORDER] = _Records()
     reports: list[QuantityReport] = config.stash.setdefault(_REPORTS, [])
 
     config.addinivalue_line("markers", "dlparity_planted: the test plants a fault on purpose; its checks do not "
@@ -131,8 +159,9 @@ def octave(request: pytest.FixtureRequest) -> Any:
         except OctaveUnavailable as exc:
             pytest.fail(f"--dlparity-record needs GNU Octave: {exc}")
         recorder = RecordingBridge(live, Path.cwd(), "'pytest --dlparity-record' where Octave is installed")
-        config.stash[_RECORDER] = {}
-        config.stash[_RECORDER]["bridge"] = recorder
+        records = config.stash[_RECORDER]
+        records.bridge = recorder
+        records.switch(records.current)  # started inside some test's setup: its file from the first call on
         return recorder
     folders = [f / REFERENCE_FOLDER for f in config.stash.get(_FOLDERS, [])]
     try:
@@ -155,31 +184,46 @@ def live_octave(octave: Any) -> Any:
     pytest.skip(reason)
 
 
+def _file_under(item: pytest.Item, path: Path | None) -> None:
+    """Under --dlparity-record, file what Octave evaluates from now on under ``path``'s record (None: nowhere)."""
+    records = item.config.stash.get(_RECORDER, None)
+    if records is not None:
+        records.switch(path)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Any:
+    """Fixtures' Octave results are filed under the test file being set up; a fixture whose Octave calls were not
+    recorded is skipped with the reason, as in the test itself."""
+    from dlparity.store import NotRecorded  # noqa: PLC0415
+
+    _file_under(item, item.path)
+    outcome = yield
+    _file_under(item, None)
+    _skip_if_not_recorded(outcome, NotRecorded)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Any:
     """Under --dlparity-record, file each Octave result under the test that asked for it; without Octave,
     a test whose Octave calls were not recorded is skipped with the reason (failed where Octave is required)."""
     from dlparity.store import NotRecorded  # noqa: PLC0415
 
-    holder = item.config.stash.get(_RECORDER, None)
-    recorder = holder.get("bridge") if holder else None
-    if holder is not None and recorder is not None:
-        recorder.base = item.path.parent
-        recorder.entries = holder.setdefault(item.path, {})
+    _file_under(item, item.path)
     planted = item.config.stash.get(_PLANTED, [False])
     planted[0] = item.get_closest_marker("dlparity_planted") is not None
     outcome = yield
     planted[0] = False
+    _file_under(item, None)
     _skip_if_not_recorded(outcome, NotRecorded)
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_setup(item: pytest.Item) -> Any:
-    """A fixture whose Octave calls were not recorded: skipped with the reason, as in the test itself."""
-    from dlparity.store import NotRecorded  # noqa: PLC0415
-
-    outcome = yield
-    _skip_if_not_recorded(outcome, NotRecorded)
+def pytest_runtest_teardown(item: pytest.Item) -> Any:
+    """Fixtures torn down after ``item`` file their Octave results under its test file, never the next one's."""
+    _file_under(item, item.path)
+    yield
+    _file_under(item, None)
 
 
 def _skip_if_not_recorded(outcome: Any, not_recorded: type[BaseException]) -> None:
@@ -192,18 +236,27 @@ def _skip_if_not_recorded(outcome: Any, not_recorded: type[BaseException]) -> No
 
 
 def _write_records(config: pytest.Config) -> None:
-    from dlparity.store import REFERENCE_FOLDER  # noqa: PLC0415
-
-    holder = config.stash.get(_RECORDER, None)
-    if not holder or "bridge" not in holder:
+    """Each test file's recorded results, merged into its record by key: a result of this run replaces the
+    recorded one of the same inputs, the rest of the record stays (the tests not run this time), except entries
+    whose ``.m`` files changed since (never usable again, and one part holds one SHA-256 per ``.m`` file). A record
+    that cannot be read (another format, ``.npz`` and ``.json`` that do not belong together) is replaced."""
+    records = config.stash.get(_RECORDER, None)
+    if records is None or records.bridge is None:
         return
-    recorder = holder["bridge"]
-    for path, entries in holder.items():
-        if path == "bridge" or not entries:
+    from dlparity.store import REFERENCE_FOLDER, Part, StaleReference, changed_mfile  # noqa: PLC0415
+
+    for path, entries in records.files.items():
+        if not entries:
             continue
-        recorder.entries = entries
-        part = recorder.part(path.parent / REFERENCE_FOLDER / path.stem)
-        part.save()
+        target = path.parent / REFERENCE_FOLDER / path.stem
+        kept: dict[str, Any] = {}
+        if target.with_suffix(".json").is_file():
+            try:
+                kept = {k: e for k, e in Part.load(target).entries.items() if changed_mfile(e, path.parent) is None}
+            except StaleReference:
+                kept = {}
+        records.bridge.entries = {**kept, **entries}
+        records.bridge.part(target).save()
 
 
 @pytest.fixture(scope="session")

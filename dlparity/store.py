@@ -2,8 +2,8 @@ r"""Recorded Octave results: parity where there is no Octave, checked for freshn
 
 A **store** is a folder of parts, each an ``.npz`` of arrays plus a ``.json`` of provenance:
 the Octave version and BLAS library, the platform, the date, the package version, the SHA-256 of
-every ``.m`` file involved, and one entry per recorded Octave evaluation with the specification
-of its case. An entry is keyed by the SHA-256 of what was sent to Octave (the function, and the
+every ``.m`` file involved, the SHA-256 of the ``.npz`` it goes with, and one entry per recorded
+Octave evaluation with the specification of its case. An entry is keyed by the SHA-256 of what was sent to Octave (the function, and the
 case's inputs as bytes, dtype and shape), so the same inputs find the same recorded result,
 whichever test or command asks, and any other inputs find nothing.
 
@@ -12,7 +12,9 @@ training run it evaluates; :class:`StoredBridge` answers the same calls from a s
 what the command line and the pytest plugin use when Octave is missing. A stored result whose
 ``.m`` files changed since it was recorded is refused (:class:`StaleReference`) with the command
 that regenerates it; a case the store does not hold is refused (:class:`NotRecorded`) naming what
-to do. Both are :class:`dlparity.bridge.OctaveUnavailable`: exit status 3 on the command line.
+to do. Both are :class:`dlparity.bridge.OctaveUnavailable`: exit status 3 on the command line. A
+part whose ``.npz`` is not the one its ``.json`` was written with (a recording interrupted between
+the two files, or one file replaced) is refused as a whole, with the same command.
 
 The package's own store (``dlparity/reference/``, shipped in the wheel) holds the section 1
 blocks on the suite's seeded cases and the short training runs on the synthetic set;
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import json
 import os
 import platform
@@ -41,7 +44,8 @@ from dlparity.bridge import OctaveUnavailable
 PACKAGE_STORE = Path(__file__).resolve().parent / "reference"
 
 #: Format of the provenance files; a store of another format is refused as stale.
-FORMAT = 1
+#: 2: the .json names the SHA-256 of its .npz ("npz_sha256").
+FORMAT = 2
 
 
 class NotRecorded(OctaveUnavailable):
@@ -49,7 +53,8 @@ class NotRecorded(OctaveUnavailable):
 
 
 class StaleReference(OctaveUnavailable):
-    """The store holds this evaluation, but an ``.m`` file it depends on changed since it was recorded."""
+    """The store holds this evaluation, but an ``.m`` file it depends on changed since it was recorded (or the
+    part is of another format, or its ``.npz`` and ``.json`` do not belong together)."""
 
 
 # -- keys: what was sent to Octave, as bytes ------------------------------------------------------------------
@@ -165,11 +170,19 @@ class Part:
 
     @classmethod
     def load(cls, path: Path) -> Part:
-        meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        """Read a part; refused (:class:`StaleReference`) if of another format or if its ``.npz`` is not the one
+        its ``.json`` was written with."""
+        index, archive = path.with_suffix(".json"), path.with_suffix(".npz")
+        meta = json.loads(index.read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT:
-            raise StaleReference(f"the stored Octave results {path.with_suffix('.json')} have format "
+            raise StaleReference(f"the stored Octave results {index} have format "
                                  f"{meta.get('format')!r}, not {FORMAT}; regenerate them with {meta.get('regenerate')}.")
-        with np.load(path.with_suffix(".npz"), allow_pickle=False) as data:
+        blob = archive.read_bytes()  # read once: the bytes checked are the bytes loaded
+        if hashlib.sha256(blob).hexdigest() != meta.get("npz_sha256"):
+            raise StaleReference(f"the stored Octave results {archive} and {index} do not belong together ("
+                                 f"{index.name} was written with another {archive.suffix}: a recording stopped between "
+                                 f"the two files, or one was replaced); regenerate them with {meta.get('regenerate')}.")
+        with np.load(io.BytesIO(blob), allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
         part = cls(path, {k: v for k, v in meta.items() if k != "entries"})
         shared = meta.get("mfiles", {})
@@ -179,7 +192,11 @@ class Part:
         return part
 
     def save(self) -> None:
-        """Write both files atomically (:func:`dlparity.fileio.write_atomic`): whole, or the old ones untouched."""
+        """Write both files atomically (:func:`dlparity.fileio.write_atomic`): each whole, or the old one untouched.
+
+        The ``.npz`` is written first and the ``.json`` names its SHA-256, so a failure between the two leaves
+        a new ``.npz`` beside the old ``.json``, which :meth:`load` refuses instead of pairing them.
+        """
         arrays: dict[str, Any] = {}
         entries: list[dict[str, Any]] = []
         for n, e in enumerate(sorted(self.entries.values(), key=lambda e: (e.kind, json.dumps(e.spec, sort_keys=True),
@@ -191,17 +208,30 @@ class Part:
         for item in entries:  # each .m file's SHA-256 once per part; entries name the files they depend on
             shared.update(item["mfiles"])
             item["mfiles"] = sorted(item["mfiles"])
-        meta = {**self.provenance, "format": FORMAT, "mfiles": shared}
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        blob = buffer.getvalue()
+        meta = {**self.provenance, "format": FORMAT, "npz_sha256": hashlib.sha256(blob).hexdigest(), "mfiles": shared}
         head = json.dumps(meta, indent=1)[:-2]
         body = ",\n".join(json.dumps(item, separators=(",", ":")) for item in entries)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         from dlparity.fileio import write_atomic  # noqa: PLC0415
 
-        write_atomic(self.path.with_suffix(".npz"), lambda f: np.savez_compressed(f, **arrays), overwrite=True,
-                     flag="the store")
+        write_atomic(self.path.with_suffix(".npz"), lambda f: f.write(blob), overwrite=True, flag="the store")
         write_atomic(self.path.with_suffix(".json"),
                      lambda f: f.write(f'{head},\n "entries": [\n{body}\n ]\n}}\n'.encode()), overwrite=True,
                      flag="the store")
+
+
+def changed_mfile(entry: Entry, base: Path) -> tuple[Path, str] | None:
+    """The first ``.m`` file ``entry`` depends on that differs from when it was recorded, with ``"changed"`` or
+    ``"is gone"``; None when every one is as recorded (paths relative to ``base``, the store's folder)."""
+    for rel, sha in entry.mfiles.items():
+        path = Path(rel) if Path(rel).is_absolute() else base / rel
+        now = sha256_file(path) if path.is_file() else None
+        if now != sha:
+            return path, "is gone" if now is None else "changed"
+    return None
 
 
 def _octave_provenance(live: Any, regenerate: str) -> dict[str, Any]:
@@ -376,15 +406,13 @@ class StoredBridge:
             entry = part.entries.get(key if isinstance(key, str) else key(base))
             if entry is None:
                 continue
-            for rel, sha in entry.mfiles.items():
-                path = Path(rel) if Path(rel).is_absolute() else base / rel
-                now = sha256_file(path) if path.is_file() else None
-                if now != sha:
-                    change = "is gone" if now is None else "changed"
-                    raise StaleReference(
-                        f"the stored Octave result for {what} is stale: {path} {change} since it was recorded "
-                        f"({part.provenance.get('recorded', '?')}); regenerate it with "
-                        f"{part.provenance.get('regenerate', record)} (needs GNU Octave).")
+            stale = changed_mfile(entry, base)
+            if stale is not None:
+                path, change = stale
+                raise StaleReference(
+                    f"the stored Octave result for {what} is stale: {path} {change} since it was recorded "
+                    f"({part.provenance.get('recorded', '?')}); regenerate it with "
+                    f"{part.provenance.get('regenerate', record)} (needs GNU Octave).")
             return entry.result
         why = f" ({self.why})" if self.why else ""
         raise NotRecorded(f"GNU Octave is not available{why} and the stored Octave results do not hold {what}; "

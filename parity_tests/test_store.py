@@ -176,3 +176,96 @@ def test_plugin_records_beside_the_test_and_replays_without_octave(live_octave: 
     (tmp_path / "halve.m").write_text("function h = halve(v)\n  % edited\n  h = v / 2;\nend\n", encoding="utf-8")
     stale = run(env=HIDDEN)
     assert stale.returncode == 1 and "halve.m changed since it was recorded" in stale.stdout
+
+
+def write_halve_pair(folder: Path, tests: str, name: str = "test_halve.py") -> None:
+    """halve.m, its twin halve.py, and a test file ``name`` holding ``tests`` (the pair of the test above)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "halve.m").write_text("function h = halve(v)\n  h = v / 2;\nend\n", encoding="utf-8")
+    (folder / "halve.py").write_text("def halve(v):\n    return {'h': v / 2}\n", encoding="utf-8")
+    head = ("from pathlib import Path\nimport numpy as np\nimport pytest\nfrom halve import halve\n"
+            "from dlparity import assert_parity\nHALVE = Path(__file__).parent / 'halve.m'\n")
+    (folder / name).write_text(head + textwrap.dedent(tests), encoding="utf-8")
+
+
+def run_pytest(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """pytest in a subprocess as a user runs it (no DLPARITY_REQUIRE_OCTAVE: a missing record is a skip)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DLPARITY_REQUIRE")}
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300, check=False, env={**clean, **(env or {})})
+
+
+def recorded_entries(part: Path) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = json.loads(part.with_suffix(".json").read_text(encoding="utf-8"))["entries"]
+    return entries
+
+
+@pytest.mark.octave
+def test_recording_one_test_of_a_file_keeps_the_others_records(live_octave: Any, tmp_path: Path) -> None:
+    """pytest test_x.py::test_one --dlparity-record merges into test_x's record: test_two's entry stays and replays."""
+    write_halve_pair(tmp_path, """
+        def test_one(octave):
+            assert_parity("halve.m", halve, {"v": np.arange(6.0).reshape(2, 3)}, bridge=octave)
+
+        def test_two(octave):
+            assert_parity(HALVE, halve, {"v": np.ones((2, 2))}, bridge=octave)
+    """)
+    part = tmp_path / "dlparity_reference" / "test_halve"
+    both = run_pytest(tmp_path, "test_halve.py", "--dlparity-record")
+    assert both.returncode == 0, both.stdout
+    first = {e["key"]: e for e in recorded_entries(part)}
+    assert len(first) == 2
+    one = run_pytest(tmp_path, "test_halve.py::test_one", "--dlparity-record")
+    assert one.returncode == 0 and "1 passed" in one.stdout, one.stdout
+    again = {e["key"]: e for e in recorded_entries(part)}
+    assert again == first, "re-recording test_one alone changed test_halve's record"
+    replay = run_pytest(tmp_path, "test_halve.py", "-rs", env=HIDDEN)
+    assert replay.returncode == 0 and "2 passed" in replay.stdout and "skipped" not in replay.stdout, replay.stdout
+
+
+@pytest.mark.octave
+def test_octave_calls_in_fixtures_are_recorded_beside_their_test_file(live_octave: Any, tmp_path: Path) -> None:
+    """A fixture's Octave calls (setup and teardown) go to its own test file's record, not the file run before it."""
+    write_halve_pair(tmp_path / "a", """
+        def test_in_the_body(octave):
+            assert_parity(HALVE, halve, {"v": np.ones((3, 2))}, bridge=octave)
+    """, "test_body.py")
+    write_halve_pair(tmp_path / "b", """
+        @pytest.fixture
+        def halved(octave):
+            yield assert_parity(HALVE, halve, {"v": np.ones((1, 3))}, bridge=octave)
+            assert_parity(HALVE, halve, {"v": np.ones((1, 5))}, bridge=octave)  # in teardown
+
+        def test_in_a_fixture(halved):
+            assert halved.ok
+    """, "test_fixture.py")
+    recorded = run_pytest(tmp_path, "a/test_body.py", "b/test_fixture.py", "--dlparity-record")
+    assert recorded.returncode == 0, recorded.stdout
+    assert len(recorded_entries(tmp_path / "a" / "dlparity_reference" / "test_body")) == 1
+    assert (tmp_path / "b" / "dlparity_reference" / "test_fixture.json").is_file(), "the fixture's calls were " \
+        "not recorded beside b/test_fixture.py"
+    assert len(recorded_entries(tmp_path / "b" / "dlparity_reference" / "test_fixture")) == 2
+    replay = run_pytest(tmp_path / "b", "test_fixture.py", "-rs", env=HIDDEN)
+    assert replay.returncode == 0 and "1 passed" in replay.stdout and "skipped" not in replay.stdout, replay.stdout
+
+
+def test_an_npz_that_is_not_the_json_s_own_is_refused(tmp_path: Path) -> None:
+    """A part's .json names its .npz's SHA-256: another .npz (a save stopped between the two files) is refused."""
+    from dlparity.store import Entry  # noqa: PLC0415
+
+    def save(name: str, value: float) -> Part:
+        entry = Entry("k", "pair", {"files": ["f.m"]}, {}, {"h": np.full((2, 3), value)})
+        part = Part(tmp_path / name, {"regenerate": "'dlparity record section1'"}, {"k": entry})
+        part.save()
+        return part
+
+    save("old", 1.0)
+    save("new", 2.0)
+    np.testing.assert_array_equal(Part.load(tmp_path / "old").entries["k"].result["h"], np.full((2, 3), 1.0))
+    shutil.copyfile(tmp_path / "new.npz", tmp_path / "old.npz")  # new arrays beside the old index
+    with pytest.raises(StaleReference) as err:
+        Part.load(tmp_path / "old")
+    message = str(err.value)
+    assert "old.npz" in message and "old.json" in message and "do not belong together" in message, message
+    assert message.endswith("regenerate them with 'dlparity record section1'.") and "\n" not in message, message
+    np.testing.assert_array_equal(Part.load(tmp_path / "new").entries["k"].result["h"], np.full((2, 3), 2.0))
