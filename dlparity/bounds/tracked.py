@@ -344,8 +344,11 @@ class Tracked:
         if name == "e":  # only reached while a fresh product's bound is unset: evaluate it now, once
             acc = self.acc
             assert acc is not None
-            self.e = _check("numpy.matmul", Tracked(self.v, acc.bound(acc.gamma_n()))).e
-            return self.e
+            e = acc.bound(acc.gamma_n())
+            if e.size and not np.maximum.reduce(e, None) < math.inf:  # as _check: NaN compares False too
+                _check("numpy.matmul", Tracked(self.v, e))
+            self.e = e
+            return e
         if name.startswith("_"):
             raise AttributeError(name)
         refuse(f"ndarray.{name}")
@@ -869,7 +872,7 @@ def _binary_exact_scalars(op: str, a: Any, b: Any) -> Tracked | None:
 def binary(op: str, a: Any, b: Any) -> Tracked:
     """``a op b`` for op in add, subtract, multiply, divide, with broadcasting; either side may be plain."""
     kind_a, kind_b = type(a), type(b)
-    if kind_a is Tracked and kind_b is Tracked and a.v.ndim and b.v.ndim:  # two tracked arrays: float64 in and out
+    if kind_a is Tracked and kind_b is Tracked and (a.v.ndim or b.v.ndim):  # tracked, one an array: float64 out
         return _binary_arrays(op, a, b, _UFUNCS[op](a.v, b.v))
     if kind_b is TrackedMask and kind_a is Tracked and op == "multiply":  # x .* mask, as (W' d) .* ReLU_deriv(z)
         return _times_mask(a, b)
