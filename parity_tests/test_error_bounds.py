@@ -199,7 +199,7 @@ def z1_tolerance_by_hand(case: Case) -> np.ndarray:
 
     Each side computes z1 within :math:`\gamma_{d+1}(|W_1||x| + |b_1|)` of exact (a product of
     inner dimension d plus one addition: d + 1 roundings on the longest chain). error_bounds.py
-    then multiplies every bound by :math:`1 + 2\gamma_k`, k = d + h1 + h2 + 2B + 32, because the
+    then multiplies every bound by :math:`1 + 2\gamma_k`, k = d + h1 + 2 h2 + 2B + 40, because the
     bound is itself evaluated in floating point. Two sides, each within the bound of exact, may
     differ by twice it.
     """
@@ -208,7 +208,7 @@ def z1_tolerance_by_hand(case: Case) -> np.ndarray:
     x = inp.X[inp.i - 1:inp.batch_end, :].T  # the minibatch, d-by-B (MATLAB X(i:batch_end, :)')
     B = x.shape[1]
     bound = higham_gamma(d + 1) * (np.abs(inp.W1) @ np.abs(x) + np.abs(inp.b1))
-    safety = 1 + 2 * higham_gamma(d + h1 + h2 + 2 * B + 32)
+    safety = 1 + 2 * higham_gamma(d + h1 + 2 * h2 + 2 * B + 40)
     return 2 * safety * bound
 
 

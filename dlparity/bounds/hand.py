@@ -138,10 +138,12 @@ def _widened(inp: BlockInputs, v: dict[str, Array], E: dict[str, Array], masks: 
     # The bounds are themselves evaluated in floating point. Every one is a sum of non-negative
     # products, so rounding can only make it smaller, by a factor no worse than (1 - u)^k with k
     # the roundings along its longest chain of operations: at most n + 3 per stage of inner
-    # dimension n, so k <= d + h1 + h2 + 2 B + 32. Dividing by (1 - u)^k, i.e. multiplying by
+    # dimension n, along z1 (d), z2 (h1), z3 (h2), delta2 (1), delta1 (h2 again), dW1 (B) or db1
+    # (B - 1), and the scalings and additions between: k <= d + h1 + 2 h2 + 2 B + 40 (section 1.2's
+    # chain is no longer: P (1), R (h2), the sums (B)). Dividing by (1 - u)^k, i.e. multiplying by
     # at most 1 + 2 gamma(k), makes each bound a true upper bound on what it stands for.
     d, h1, h2 = inp.sizes
-    widen = 1.0 + 2.0 * gamma(d + h1 + h2 + 2 * v["x"].shape[1] + 32)
+    widen = 1.0 + 2.0 * gamma(d + h1 + 2 * h2 + 2 * v["x"].shape[1] + 40)
     return Bounds(error={name: widen * e for name, e in E.items()}, ambiguous=masks.ambiguous)
 
 
