@@ -23,7 +23,8 @@ from dlparity.validation import InputError
 
 _IDENT = r"[A-Za-z]\w*"
 _FUNCTION = re.compile(
-    rf"^\s*function\s+(?:(?:\[(?P<outs>[^\]]*)\]|(?P<out>{_IDENT}))\s*=\s*)?(?P<name>{_IDENT})\s*(?:\((?P<args>[^)]*)\))?")
+    # 'function[out] = f(x)' (no space before '[') is a function line too: Octave and MATLAB read it so
+    rf"^\s*function(?:\s+|(?=\[))(?:(?:\[(?P<outs>[^\]]*)\]|(?P<out>{_IDENT}))\s*=\s*)?(?P<name>{_IDENT})\s*(?:\((?P<args>[^)]*)\))?")
 _SINGLE = re.compile(rf"^\s*(?P<name>{_IDENT})\s*(?:\([^=]*\)|\{{[^=]*\}}|\.\s*{_IDENT}[^=]*)?\s*=(?!=)")
 _MULTI = re.compile(r"^\s*\[(?P<names>[^\]]*)\]\s*=(?!=)")
 _FOR = re.compile(rf"^\s*(?:par)?for\s*\(?\s*(?P<name>{_IDENT})\s*=")

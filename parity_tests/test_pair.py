@@ -86,6 +86,15 @@ end
     assert m.order() == ["y"]
 
 
+def test_function_lines_without_a_space_before_the_bracket(tmp_path: Path) -> None:
+    """'function[out] = f(x)' is a function line for Octave and MATLAB: a local function of a script, and
+    a function file's declaration."""
+    script = read_matlab_file(write(tmp_path, "s.m", "y = 2 * a;\n\nfunction[out] = helper(x)\n  h = x;\n  out = h;\nend\n"))
+    assert script.kind == "script" and script.order() == ["y"]
+    function = read_matlab_file(write(tmp_path, "f.m", "function[y, z] = f(a)\n  y = 2 * a;\n  z = y + 1;\nend\n"))
+    assert function.kind == "function" and function.outputs == ("y", "z") and function.arguments == ("a",), function
+
+
 @pytest.mark.octave
 def test_a_local_functions_body_does_not_give_a_later_scripts_line(octave: Any, tmp_path: Path) -> None:
     """Two scripts in one workspace: h, assigned inside first.m's local function and then by second.m, is
