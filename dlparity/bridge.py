@@ -99,14 +99,19 @@ _default_adopted = False
 _start_lock = threading.RLock()
 
 
+#: The longest timeout taken: pexpect adds it to the clock, and 1e10 s overflows the platform's time_t.
+MAX_TIMEOUT = 1e7
+
+
 def parse_timeout(name: str, text: str) -> float:
     """Seconds from ``--timeout`` or ``$DLPARITY_TIMEOUT``: a finite number > 0, else InputError (one sentence)."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if DECIMAL_TEXT.fullmatch(text) is None or not (math.isfinite(value) and value > 0):  # ASCII digits only
-        raise InputError(f"{name} is {text!r}; expected a number of seconds > 0, e.g. 600.")
+    if DECIMAL_TEXT.fullmatch(text) is None or not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
+        raise InputError(f"{name} is {text!r}; expected a number of seconds > 0 and at most {MAX_TIMEOUT:g} "
+                         "(about 115 days; written in ASCII digits), e.g. 600.")
     return value
 
 
@@ -404,6 +409,8 @@ class OctaveBridge:
 
     def __init__(self, timeout: float | None = None) -> None:
         self.timeout = default_timeout() if timeout is None else float(timeout)
+        if not (math.isfinite(self.timeout) and 0 < self.timeout <= MAX_TIMEOUT):
+            raise InputError(f"timeout is {timeout!r}; expected a number of seconds > 0 and at most {MAX_TIMEOUT:g}.")
         self.restarts: list[str] = []
         self._expired = False  # set by the watchdog of call() when it killed Octave
         self._session: Any = None

@@ -123,7 +123,7 @@ def test_timeout_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DLPARITY_TIMEOUT", "2.5")
     assert OctaveBridge().timeout == 2.5
     assert OctaveBridge(timeout=7).timeout == 7.0  # an explicit timeout wins
-    for bad in ("0", "-1", "nan", "1_000", "soon", "inf", "\u0661\u0660", "\uff11\uff10"):  # Arabic-Indic, fullwidth 10
+    for bad in ("0", "-1", "nan", "1_000", "soon", "inf", "1e10", "\u0661\u0660", "\uff11\uff10"):  # Arabic-Indic, fullwidth 10
         monkeypatch.setenv("DLPARITY_TIMEOUT", bad)
         with pytest.raises(InputError, match=r"DLPARITY_TIMEOUT is .*; expected a number of seconds > 0"):
             OctaveBridge()
@@ -143,6 +143,8 @@ def test_timeout_takes_ascii_digits_only(capsys: pytest.CaptureFixture[str]) -> 
         cli.main(["compare", "--timeout", "\u0661\u0660"])
     assert info.value.code == 2
     assert "expected a number of seconds > 0" in capsys.readouterr().err
+    with pytest.raises(InputError, match="at most 1e"):  # pexpect's clock overflowed at 1e10 s (a traceback)
+        OctaveBridge(timeout=1e10)
     assert parse_timeout("--timeout", " 1.5e1 ") == 15.0  # what is accepted: ASCII digits, spaces, an exponent
 
 
