@@ -55,6 +55,13 @@ class _Records:
     bridge: Any = None
     current: Path | None = None
     files: dict[Path, dict[str, Any]] = field(default_factory=dict)
+    collected: dict[Path, set[str]] = field(default_factory=dict)  # the tests selected in each file
+    ran: dict[Path, set[str]] = field(default_factory=dict)  # those whose call phase ran
+    partial: set[Path] = field(default_factory=set)  # files only part of whose tests were selected
+
+    def whole(self, path: Path) -> bool:
+        """Every test of ``path`` was selected and ran: its record can be replaced rather than merged into."""
+        return path not in self.partial and self.ran.get(path, set()) == self.collected.get(path, set())
 
     def switch(self, path: Path | None) -> None:
         """File what Octave evaluates from now on under ``path``'s record (under none when ``path`` is None)."""
@@ -191,6 +198,24 @@ def _file_under(item: pytest.Item, path: Path | None) -> None:
         records.switch(path)
 
 
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    for item in items:
+        records = item.config.stash.get(_RECORDER, None)
+        if records is not None:
+            records.partial.add(item.path)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    records = session.config.stash.get(_RECORDER, None)
+    if records is None:
+        return
+    for item in session.items:
+        records.collected.setdefault(item.path, set()).add(item.nodeid)
+    for arg in session.config.args:  # file.py::test_one selects part of a file without deselecting anything
+        if "::" in arg:
+            records.partial.add(Path(arg.split("::", 1)[0]).resolve())
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Any:
     """Fixtures' Octave results are filed under the test file being set up; a fixture whose Octave calls were not
@@ -210,6 +235,9 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     from dlparity.store import NotRecorded  # noqa: PLC0415
 
     _file_under(item, item.path)
+    records = item.config.stash.get(_RECORDER, None)
+    if records is not None:
+        records.ran.setdefault(item.path, set()).add(item.nodeid)
     planted = item.config.stash.get(_PLANTED, [False])
     planted[0] = item.get_closest_marker("dlparity_planted") is not None
     outcome = yield
@@ -236,27 +264,36 @@ def _skip_if_not_recorded(outcome: Any, not_recorded: type[BaseException]) -> No
 
 
 def _write_records(config: pytest.Config) -> None:
-    """Each test file's recorded results, merged into its record by key: a result of this run replaces the
-    recorded one of the same inputs, the rest of the record stays (the tests not run this time), except entries
+    """Each test file's recorded results. When every test of the file was selected and ran, they replace its
+    record (results no test asks for any more go). Otherwise they are merged into it by key: a result of this run
+    replaces the recorded one of the same inputs, the rest stays (the tests not run this time), except entries
     whose ``.m`` files changed since (never usable again, and one part holds one SHA-256 per ``.m`` file). A record
-    that cannot be read (another format, ``.npz`` and ``.json`` that do not belong together) is replaced."""
+    made by another Octave, BLAS or platform (one part carries one provenance), or that cannot be read (another
+    format, a damaged or missing file, ``.npz`` and ``.json`` that do not belong together), is replaced."""
     records = config.stash.get(_RECORDER, None)
     if records is None or records.bridge is None:
         return
+    import zipfile  # noqa: PLC0415
+
     from dlparity.store import REFERENCE_FOLDER, Part, StaleReference, changed_mfile  # noqa: PLC0415
 
     for path, entries in records.files.items():
         if not entries:
             continue
         target = path.parent / REFERENCE_FOLDER / path.stem
-        kept: dict[str, Any] = {}
-        if target.with_suffix(".json").is_file():
+        records.bridge.entries = dict(entries)
+        part = records.bridge.part(target)
+        if not records.whole(path) and target.with_suffix(".json").is_file():
             try:
-                kept = {k: e for k, e in Part.load(target).entries.items() if changed_mfile(e, path.parent) is None}
-            except StaleReference:
-                kept = {}
-        records.bridge.entries = {**kept, **entries}
-        records.bridge.part(target).save()
+                old = Part.load(target)
+            except (StaleReference, OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+                old = None  # unreadable (e.g. a merge conflict in the .json): replaced
+            same_octave = old is not None and all(old.provenance.get(k) == part.provenance.get(k)
+                                                  for k in ("octave_version", "blas", "platform"))
+            if old is not None and same_octave:
+                kept = {k: e for k, e in old.entries.items() if changed_mfile(e, path.parent) is None}
+                part.entries = {**kept, **entries}
+        part.save()
 
 
 @pytest.fixture(scope="session")

@@ -224,6 +224,43 @@ def test_recording_one_test_of_a_file_keeps_the_others_records(live_octave: Any,
 
 
 @pytest.mark.octave
+def test_recording_a_whole_file_replaces_its_record(live_octave: Any, tmp_path: Path) -> None:
+    """Every test of the file selected and run: results no test asks for any more go (with -k they stay);
+    a record pytest cannot read (a merge conflict in the .json) or made by another Octave is replaced, not
+    a traceback, and the entries kept under a merge carry the provenance of one Octave."""
+    write_halve_pair(tmp_path, """
+        def test_one(octave):
+            assert_parity(HALVE, halve, {"v": np.ones((2, 2))}, bridge=octave)
+
+        def test_two(octave):
+            assert_parity(HALVE, halve, {"v": np.ones((1, 3))}, bridge=octave)
+    """)
+    part = tmp_path / "dlparity_reference" / "test_halve"
+    assert run_pytest(tmp_path, "test_halve.py", "--dlparity-record").returncode == 0
+    live = {e["key"] for e in recorded_entries(part)}
+    (tmp_path / "test_halve.py").write_text((tmp_path / "test_halve.py").read_text(encoding="utf-8").replace(
+        "np.ones((1, 3))", "np.ones((1, 4))"), encoding="utf-8")  # test_two now asks for other inputs
+    assert run_pytest(tmp_path, "test_halve.py", "-k", "test_one", "--dlparity-record").returncode == 0
+    assert {e["key"] for e in recorded_entries(part)} == live, "-k: the other test's old result must stay"
+    assert run_pytest(tmp_path, "test_halve.py", "--dlparity-record").returncode == 0
+    now = {e["key"] for e in recorded_entries(part)}
+    assert len(now) == 2 and len(now & live) == 1, "a whole-file recording keeps a result no test asks for"
+
+    index = part.with_suffix(".json")
+    index.write_text("<<<<<<< HEAD\n" + index.read_text(encoding="utf-8"), encoding="utf-8")
+    conflicted = run_pytest(tmp_path, "test_halve.py::test_one", "--dlparity-record")
+    assert conflicted.returncode == 0 and "Traceback" not in conflicted.stdout + conflicted.stderr, conflicted.stdout
+    assert len(recorded_entries(part)) == 1, "an unreadable record is replaced by this run's results"
+
+    meta = json.loads(index.read_text(encoding="utf-8"))
+    meta["octave_version"] = "6.4.0"
+    index.write_text(json.dumps(meta), encoding="utf-8")  # the .npz digest still matches: readable, other Octave
+    assert run_pytest(tmp_path, "test_halve.py::test_two", "--dlparity-record").returncode == 0
+    meta = json.loads(index.read_text(encoding="utf-8"))
+    assert meta["octave_version"] != "6.4.0" and len(meta["entries"]) == 1, "another Octave's results were kept"
+
+
+@pytest.mark.octave
 def test_octave_calls_in_fixtures_are_recorded_beside_their_test_file(live_octave: Any, tmp_path: Path) -> None:
     """A fixture's Octave calls (setup and teardown) go to its own test file's record, not the file run before it."""
     write_halve_pair(tmp_path / "a", """
