@@ -88,6 +88,21 @@ def test_training_data_that_overflows_is_refused_not_called_divergence(
     assert ("training set" if which == "--data" else "validation set") in line, line
 
 
+def test_the_first_pass_check_holds_a_block_not_the_data_set() -> None:
+    """The overflow check runs the block FIRST_PASS_ROWS rows at a time: preparing a run of 80000 rows peaks at
+    under 2.5x the data's size (the checked copy of X is one), not a whole-set block's ~17x."""
+    from dlparity.training.runs import TrainConfig, prepare_run  # noqa: PLC0415
+    rng = np.random.default_rng(5)
+    X, y = rng.uniform(0, 1, (80000, 37)), rng.uniform(0, 1, (80000, 1))
+    tracemalloc.start()
+    try:
+        prepare_run(TrainConfig(epochs=1), X, y, X[:500], y[:500])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2.5 * X.nbytes, f"peak {peak / X.nbytes:.2f}x the data's size"
+
+
 def test_training_data_that_only_diverges_later_still_runs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """The first-pass check is about the data: moderate data with a huge learning rate passes it (and is
     judged by the training comparison, which reports the divergence)."""

@@ -193,25 +193,39 @@ def prepare_run(config: TrainConfig, X: Any, y: Any, x_valid: Any, y_valid: Any)
     return TrainRun(config=config, X=train.X, y=train.y, x_valid=valid.X, y_valid=valid.y, init=init, perms=perms)
 
 
+#: Rows per block in the first-pass check: memory stays that of a block of this size whatever N is.
+FIRST_PASS_ROWS = 4096
+
+
 def _check_first_pass(train: BlockInputs, valid: BlockInputs, init: dict[str, Array]) -> None:
     """Refuse data that overflows double precision before any step is taken (InputError, one sentence).
 
-    The section 1.3 block runs once over all training rows, and its forward pass over the validation
-    rows, on the initial weights: an infinity there comes from the data, whatever the learning rate,
-    and would otherwise be reported as training that diverged.
+    The section 1.3 block runs on the initial weights over the training rows, and its forward pass over
+    the validation rows, FIRST_PASS_ROWS at a time (each block's gradients are a mean over its rows, as a
+    minibatch's are), and each set's loss is summed from them: an infinity there comes from the data,
+    whatever the learning rate, and would otherwise be reported as training that diverged.
     """
     sets = (("training", train.X, train.y, OUTPUTS["backprop"]),
             ("validation", valid.X, valid.y, ("z1", "a1", "z2", "a2", "z3", "y_pred", "error")))
     for which, X, y, names in sets:
-        with np.errstate(all="ignore"):
-            inp = check_block_inputs(X, y, **init, i=1, batch_size=X.shape[0])
-            values = run_checked("backprop", inp)
-            loss = np.mean(values["error"] ** 2, keepdims=True)  # the loss both drivers report
-        check_no_overflow([(f"the {which} set's {name} (every row at once, initial weights)", values[name], None)
-                           for name in names] + [(f"the {which} set's loss (mean squared error)", loss, None)],
-                          inputs="data", why="the comparison of two trainings assumes finite values",
-                          expected="--data and --valid values whose first pass (forward and gradients) stays below about 1.8e308 "
-                                   "(scale the features and targets down)")
+        N = X.shape[0]
+        squares = 0.0
+        for start in range(0, N, FIRST_PASS_ROWS):
+            rows = min(FIRST_PASS_ROWS, N - start)
+            with np.errstate(all="ignore"):
+                block = check_block_inputs(X[start:start + rows], y[start:start + rows], **init, i=1, batch_size=rows)
+                values = run_checked("backprop", block)
+                squares += float(np.sum(values["error"] ** 2))
+            where = f"rows {start + 1}-{start + rows}, initial weights"
+            check_no_overflow([(f"the {which} set's {name} ({where})", values[name], None) for name in names],
+                              **_DATA_OVERFLOW)
+        check_no_overflow([(f"the {which} set's loss (mean squared error)", np.array([squares / N]), None)],
+                          **_DATA_OVERFLOW)
+
+
+_DATA_OVERFLOW = {"inputs": "data", "why": "the comparison of two trainings assumes finite values",
+                  "expected": "--data and --valid values whose first pass (forward and gradients) stays below "
+                              "about 1.8e308 (scale the features and targets down)"}
 
 
 def run_numpy(

@@ -124,7 +124,7 @@ class Divergence:
         if self.not_finite and not (np.isfinite(self.gold_value) or np.isfinite(self.mine_value)):
             return (f"training itself diverged at epoch {self.epoch}: {at} is {gold_label} {self.gold_value!r}, "
                     f"{mine_label} {self.mine_value!r}; with values that are not finite nothing can be "
-                    "compared (try a smaller learning rate)")
+                    "compared (try a smaller learning rate, or data scaled down)")
         if self.not_finite:
             return (f"trajectories part at epoch {self.epoch}: {at} {gold_label} {self.gold_value!r} vs "
                     f"{mine_label} {self.mine_value!r}, not finite on one side only")
