@@ -225,18 +225,27 @@ class Tracked:
 
     # -- arithmetic -------------------------------------------------------------------------------
     def __add__(self, other: Any) -> Tracked:
+        if type(other) is Tracked and (self.v.ndim or other.v.ndim):  # the common case, without binary's tests
+            return _binary_arrays("add", self, other, self.v + other.v)
         return binary("add", self, other)
 
     def __radd__(self, other: Any) -> Tracked:
         return binary("add", other, self)
 
     def __sub__(self, other: Any) -> Tracked:
+        if type(other) is Tracked and (self.v.ndim or other.v.ndim):
+            return _binary_arrays("subtract", self, other, self.v - other.v)
         return binary("subtract", self, other)
 
     def __rsub__(self, other: Any) -> Tracked:
         return binary("subtract", other, self)
 
     def __mul__(self, other: Any) -> Tracked:
+        kind = type(other)
+        if kind is Tracked and (self.v.ndim or other.v.ndim):
+            return _binary_arrays("multiply", self, other, self.v * other.v)
+        if kind is TrackedMask:  # x .* mask, as (W' d) .* ReLU_deriv(z)
+            return _times_mask(self, other, False)
         return binary("multiply", self, other)
 
     def __rmul__(self, other: Any) -> Tracked:
@@ -252,6 +261,8 @@ class Tracked:
         return power(self, p)
 
     def __matmul__(self, other: Any) -> Tracked:
+        if type(other) is Tracked:
+            return _matmul(self, other)
         return matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tracked:
@@ -626,9 +637,16 @@ class Product(Accumulation):
 
     def __init__(self, A: Tracked, B: Tracked, n: int) -> None:
         self.n = n
-        self.aA = _abs(A)
-        self.eA, self.eB = A.e, B.e
-        self.bB = _abs(B) if B.e is None else np.add(_abs(B), B.e, order="C")
+        aA = A._abs
+        if aA is None:
+            aA = A._abs = np.abs(A.v)
+        bB = B._abs
+        if bB is None:
+            bB = B._abs = np.abs(B.v)
+        self.aA = aA
+        self.eA = A.e
+        self.eB = eB = B.e
+        self.bB = bB if eB is None else np.add(bB, eB, order="C")
         self._M: Array | None = None
 
     @property
@@ -930,6 +948,15 @@ def _mask_float(mask: TrackedMask) -> Array:
 
 
 def _times_mask(a: Any, b: Any, mask_first: bool | None = None) -> Tracked:
+    if mask_first is False and type(a) is Tracked:  # Tracked.__mul__ with a TrackedMask: x .* mask
+        m = b._f
+        if m is None:
+            m = _mask_float(b)
+        e = rule_mask(a, b)
+        v = a.v * m
+        if e is not None and e.shape != v.shape:
+            e = np.broadcast_to(e, v.shape).copy()
+        return Tracked(v, e, a.k + 2, None, None, _merge(a.amb, b.amb))
     if isinstance(a, TrackedMask) and isinstance(b, TrackedMask):
         refuse("a product of two comparison masks")
     first_is_mask = isinstance(a, TrackedMask) if mask_first is None else mask_first
@@ -945,17 +972,22 @@ def _times_mask(a: Any, b: Any, mask_first: bool | None = None) -> Tracked:
 
 def matmul(a: Any, b: Any) -> Tracked:
     """``a @ b`` (2-D and 1-D operands, stacks of matrices), bound by :func:`rule_matmul`."""
-    A, B = _wrap(a, "numpy.matmul"), _wrap(b, "numpy.matmul")
-    if A.v.ndim == 0 or B.v.ndim == 0:
+    return _matmul(_wrap(a, "numpy.matmul"), _wrap(b, "numpy.matmul"))
+
+
+def _matmul(A: Tracked, B: Tracked) -> Tracked:
+    av, bv = A.v, B.v
+    if not av.ndim or not bv.ndim:
         refuse("numpy.matmul of a 0-d operand")
-    v = A.v @ B.v
+    v = av @ bv
     if type(v) is not np.ndarray:
         v = np.asarray(v)
     # No finiteness test of v here: its bound is gamma_n M + P with M >= |v| entrywise, so an overflowing
     # or NaN value makes the bound non-finite, and every reader of the product reads the bound first
     # (``__getattr__`` evaluates and checks it, naming numpy.matmul).
-    n = A.v.shape[-1]
-    return Tracked(v, None, max(A.k, B.k) + n + 4, acc=Product(A, B, n), amb=_merge(A.amb, B.amb))
+    n = av.shape[-1]
+    ka, kb = A.k, B.k
+    return Tracked(v, None, (ka if ka > kb else kb) + n + 4, Product(A, B, n), None, _merge(A.amb, B.amb))
 
 
 def power(x: Tracked, p: Any) -> Tracked:
