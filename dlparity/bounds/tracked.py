@@ -189,14 +189,16 @@ class Tracked:
         if isinstance(key, (Tracked, TrackedMask)) or (
                 isinstance(key, tuple) and any([isinstance(k, (Tracked, TrackedMask)) for k in key])):
             refuse("indexing with a tracked array", "index with plain integers, slices or arrays")
-        return self._same(lambda a: a[key])
+        e = self.e
+        return Tracked(self.v[key], None if e is None else e[key], self.k, None, None, self.amb)
 
     @property
     def T(self) -> Tracked:  # noqa: N802 (NumPy's name)
         e = self.e
-        out = Tracked(self.v.T, None if e is None else e.T, self.k, amb=self.amb)
-        if self._abs is not None:  # |v.T| is |v|.T, a view: the magnitudes computed once serve both
-            out._abs = self._abs.T
+        out = Tracked(self.v.T, None if e is None else e.T, self.k, None, None, self.amb)
+        a = self._abs
+        if a is not None:  # |v.T| is |v|.T, a view: the magnitudes computed once serve both
+            out._abs = a.T
         return out
 
     def transpose(self, *axes: Any) -> Tracked:
@@ -366,9 +368,13 @@ class Tracked:
 
     # -- NumPy dispatch ---------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if ufunc is np.maximum and method == "__call__" and not kwargs and len(inputs) == 2:  # ReLU's max(0, z)
+            return extreme(ufunc, *inputs)
         return array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        if func is _np_sum and len(args) == 1 and type(args[0]) is Tracked and kwargs.keys() <= _AXIS_KEEPDIMS:
+            return reduce_sum(args[0], kwargs.get("axis"), kwargs.get("keepdims", False))  # np.sum(x, axis=1, ...)
         return array_function(func, args, kwargs)
 
     # methods that mirror NumPy functions
@@ -385,7 +391,9 @@ class Tracked:
         return reduce_extreme(np.min, self, axis, keepdims, kwargs)
 
 
-_E_SLOT = Tracked.__dict__["e"]  # the slot itself: reading it through here never evaluates a lazy bound
+_E_SLOT = Tracked.__dict__["e"]
+_np_sum = np.sum
+_AXIS_KEEPDIMS = frozenset({"axis", "keepdims"})  # the slot itself: reading it through here never evaluates a lazy bound
 
 
 class TrackedMask:
@@ -1032,12 +1040,15 @@ def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
 
 def extreme(ufunc: np.ufunc, a: Any, b: Any) -> Tracked:
     """``maximum``/``minimum`` (also ``fmax``/``fmin``), bound by :func:`rule_extreme`."""
-    name = f"numpy.{ufunc.__name__}"
-    ta, tb = _wrap(a, name), _wrap(b, name)
-    v = np.asarray(ufunc(ta.v, tb.v))
-    e = rule_extreme(ta, tb, ufunc in (np.maximum, np.fmax))
+    ta = a if type(a) is Tracked else _wrap(a, f"numpy.{ufunc.__name__}")
+    tb = b if type(b) is Tracked else _wrap(b, f"numpy.{ufunc.__name__}")
+    v = ufunc(ta.v, tb.v)
+    if type(v) is not np.ndarray:
+        v = np.asarray(v)
+    e = rule_extreme(ta, tb, ufunc is np.maximum or ufunc is np.fmax)
     # no finiteness check: each entry of e is 0 or one operand's E (or their max), each already finite
-    return Tracked(v, e, max(ta.k, tb.k) + 2, amb=_merge(ta.amb, tb.amb))
+    ka, kb = ta.k, tb.k
+    return Tracked(v, e, (ka if ka > kb else kb) + 2, None, None, _merge(ta.amb, tb.amb))
 
 
 def elementary(name: str, x: Tracked) -> Tracked:
@@ -1063,10 +1074,12 @@ def reduce_sum(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mapping
     """``numpy.sum`` along an axis, several or all, with or without ``keepdims`` (:func:`rule_sum`)."""
     if kwargs:
         _reduce_kwargs("numpy.sum", kwargs)
-    t = _wrap(x, "numpy.sum")
-    v = np.asarray(_sum_along(t.v, axis=axis, keepdims=keepdims))  # what np.sum calls for an ndarray
+    t = x if type(x) is Tracked else _wrap(x, "numpy.sum")
+    v = _sum_along(t.v, axis=axis, keepdims=keepdims)  # what np.sum calls for an ndarray
+    if type(v) is not np.ndarray:
+        v = np.asarray(v)
     acc, cost = rule_sum(t, axis, keepdims)
-    return _check("numpy.sum", Tracked(v, acc.bound(_gamma(acc.n)), t.k + cost, acc=acc, amb=t.amb))
+    return _check("numpy.sum", Tracked(v, acc.bound(_gamma(acc.n)), t.k + cost, acc, None, t.amb))
 
 
 def reduce_mean(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mapping[str, Any] | None = None) -> Tracked:
