@@ -1011,21 +1011,26 @@ def power(x: Tracked, p: Any) -> Tracked:
 
 def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
     """A comparison: exact in value; entries within ``2(E_a + E_b)`` of a tie are ambiguous (counted)."""
-    x, y = _exact_scalar(a), _exact_scalar(b)
-    if x is not None and y is not None and ufunc in _PY_COMPARISONS:  # exact single values: a certain answer
-        amb = _merge(a.amb if type(a) is Tracked else _NO_AMBIGUITY, b.amb if type(b) is Tracked else _NO_AMBIGUITY)
-        return TrackedMask(np.array(_PY_COMPARISONS[ufunc](x, y)), None, amb)
-    name = f"numpy.{ufunc.__name__}"
-    ta, tb = _wrap(a, name), _wrap(b, name)
-    v = np.asarray(ufunc(ta.v, tb.v))
+    if type(a) is Tracked and a.v.ndim:  # an array on the left (z > 0): not a pair of single values
+        ta = a
+        tb = b if type(b) is Tracked else _wrap(b, f"numpy.{ufunc.__name__}")
+    else:
+        x, y = _exact_scalar(a), _exact_scalar(b)
+        if x is not None and y is not None and ufunc in _PY_COMPARISONS:  # exact single values: a certain answer
+            amb = _merge(a.amb if type(a) is Tracked else _NO_AMBIGUITY,
+                         b.amb if type(b) is Tracked else _NO_AMBIGUITY)
+            return TrackedMask(np.array(_PY_COMPARISONS[ufunc](x, y)), None, amb)
+        ta, tb = _wrap(a, f"numpy.{ufunc.__name__}"), _wrap(b, f"numpy.{ufunc.__name__}")
+    v = ufunc(ta.v, tb.v)
+    if type(v) is not np.ndarray:
+        v = np.asarray(v)
     amb = _merge(ta.amb, tb.amb)
     ea, eb = ta.e, tb.e
     if ea is None and eb is None:
         return TrackedMask(v, None, amb)
-    if ufunc in (np.equal, np.not_equal):
-        refuse(f"{name} of values with a nonzero bound", "equality of rounded values is never certain")
-    e = _plus(ea, eb)
-    assert e is not None
+    if ufunc is np.equal or ufunc is np.not_equal:
+        refuse(f"numpy.{ufunc.__name__} of values with a nonzero bound", "equality of rounded values is never certain")
+    e = ea if eb is None else (eb if ea is None else ea + eb)
     near = _abs_diff(ta, tb) <= 2.0 * e
     if not np.count_nonzero(near):  # no entry within 2E of a tie (the usual case): nothing is ambiguous
         return TrackedMask(v, None, amb)
@@ -1274,7 +1279,13 @@ def track(func: Callable[..., Any], inputs: Mapping[str, Any], errors: Mapping[s
     for name, value in out.items():
         done = finished.get(id(value))
         if done is None:
-            done = finished[id(value)] = finish(value)
+            if type(value) is Tracked:  # finish(value), inline for the common case
+                e = value.e
+                done = TrackedValue(value.v, np.zeros(value.v.shape) if e is None else _widening(value.k) * e,
+                                    ambiguous_count(value.amb) if value.amb else 0)
+            else:
+                done = finish(value)
+            finished[id(value)] = done
         result[str(name)] = done
     return result
 
