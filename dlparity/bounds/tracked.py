@@ -1031,6 +1031,7 @@ def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
     if ufunc is np.equal or ufunc is np.not_equal:
         refuse(f"numpy.{ufunc.__name__} of values with a nonzero bound", "equality of rounded values is never certain")
     e = ea if eb is None else (eb if ea is None else ea + eb)
+    assert e is not None
     near = _abs_diff(ta, tb) <= 2.0 * e
     if not np.count_nonzero(near):  # no entry within 2E of a tie (the usual case): nothing is ambiguous
         return TrackedMask(v, None, amb)
