@@ -223,7 +223,10 @@ class Tracked:
         return self
 
     def __abs__(self) -> Tracked:
-        return Tracked(_abs(self), self.e, self.k, mag=self.mag, amb=self.amb)
+        a = self._abs
+        if a is None or a is self.v:  # max(0, z) keeps its value as its magnitudes, where -0.0 may stand for 0
+            a = np.abs(self.v)
+        return Tracked(a, self.e, self.k, mag=self.mag, amb=self.amb)
 
     # -- arithmetic -------------------------------------------------------------------------------
     def __add__(self, other: Any) -> Tracked:
@@ -778,7 +781,9 @@ def rule_extreme(a: Tracked, b: Tracked, largest: bool) -> Array | None:
         if x.v.ndim == 0 and x.v == 0:  # max(0, z) / min(0, z): 0 - z = -z and z - 0 = z exactly, so the
             # test is z < -2E (a maximum) or z > 2E (a minimum), -2E = -(2E) exactly: one pass fewer
             uncertain = np.greater_equal(y.v, e_other * -2.0) if largest else np.less_equal(y.v, e_other * 2.0)
-            return np.multiply(e_other, uncertain)  # E where not certain, 0 where certain
+            # E where not certain, 0 where certain (the mask as 0.0 / 1.0 first: NumPy's float loop, faster
+            # than its bool-to-float cast inside the product)
+            return np.multiply(e_other, uncertain.astype(np.float64))
         lead = x.v - y.v if largest else y.v - x.v
         return np.where(lead > 2.0 * e_other, 0.0, e_other)
     pick_a = (a.v >= b.v) if largest else (a.v <= b.v)
@@ -1054,7 +1059,10 @@ def extreme(ufunc: np.ufunc, a: Any, b: Any) -> Tracked:
     e = rule_extreme(ta, tb, ufunc is np.maximum or ufunc is np.fmax)
     # no finiteness check: each entry of e is 0 or one operand's E (or their max), each already finite
     ka, kb = ta.k, tb.k
-    return Tracked(v, e, (ka if ka > kb else kb) + 2, None, None, _merge(ta.amb, tb.amb))
+    out = Tracked(v, e, (ka if ka > kb else kb) + 2, None, None, _merge(ta.amb, tb.amb))
+    if ta is _ZERO and ufunc is np.maximum:  # max(+0, z) >= 0 entrywise: its value serves as |value| in the bounds
+        out._abs = v  # (NumPy may give -0.0 where z = -0.0: the same magnitude; __abs__ does not use this array)
+    return out
 
 
 def elementary(name: str, x: Tracked) -> Tracked:
