@@ -394,9 +394,9 @@ class Tracked:
         return reduce_extreme(np.min, self, axis, keepdims, kwargs)
 
 
-_E_SLOT = Tracked.__dict__["e"]
+_E_SLOT = Tracked.__dict__["e"]  # the slot itself: reading it through here never evaluates a lazy bound
 _np_sum = np.sum
-_AXIS_KEEPDIMS = frozenset({"axis", "keepdims"})  # the slot itself: reading it through here never evaluates a lazy bound
+_AXIS_KEEPDIMS = frozenset({"axis", "keepdims"})
 
 
 class TrackedMask:
@@ -741,13 +741,8 @@ def _sum_of_magnitudes(a: Array, axis: Any, keepdims: bool) -> Array:
 def rule_sum(x: Tracked, axis: Any, keepdims: bool) -> tuple[Sum, int]:
     r"""Sum of n terms: :math:`\gamma_{n-1} \sum |x| + \sum E` (Higham §4.2), as (the sum, chain)."""
     a, e = _abs(x), x.e
-    if keepdims and type(axis) is int and axis in (1, -1) and a.ndim == 2:  # sum(delta, axis=1, keepdims=True), inline
-        ones = _ones(a.shape[1])
-        M = (a @ ones).reshape(-1, 1)
-        P = None if e is None else (e @ ones).reshape(-1, 1)
-    else:
-        M = np.asarray(_sum_of_magnitudes(a, axis, keepdims))
-        P = None if e is None else np.asarray(_sum_of_magnitudes(e, axis, keepdims))
+    M = _sum_of_magnitudes(a, axis, keepdims)
+    P = None if e is None else _sum_of_magnitudes(e, axis, keepdims)
     n = x.v.size // max(M.size, 1) if x.v.size else 0
     return Sum(M, P, n - 1 if n > 1 else 0), n + 3
 
