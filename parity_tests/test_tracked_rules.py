@@ -207,3 +207,28 @@ def test_inputs_and_returns_refused_clearly() -> None:
         track(lambda x: {"x": x}, {"x": np.arange(3)})
     with pytest.raises(TypeError, match="expects a dict"):
         track(lambda x: (x,), {"x": np.ones(2)})
+
+
+def test_a_non_finite_input_is_named_where_the_twin_computes_with_it() -> None:
+    """Inputs are not scanned up front: inf or NaN in an entry the twin computes with (or returns) is refused
+    naming the input, and rows the twin never reads are not looked at."""
+    X = np.ones((4, 2))
+    X[3, 0] = np.inf
+    W = np.full((2, 2), 0.5)
+    arithmetic = (lambda X, W: {"z": W @ X.T}, "X")
+    copied = (lambda X, W: {"x": X.T}, "X")
+    for twin, name in (arithmetic, copied):
+        with pytest.raises(ValueError, match=f"input '{name}' is not finite"):
+            track(twin, {"X": X, "W": W})
+    first_rows = track(lambda X, W: {"z": W @ X[:2, :].T}, {"X": X, "W": W})["z"]  # row 3 is never read
+    assert np.array_equal(first_rows.value, W @ X[:2, :].T) and (first_rows.error > 0).all()
+    nan_weight = np.array([[np.nan, 0.5], [0.5, 0.5]])
+    with pytest.raises(ValueError, match="inputs 'X' and 'W' are not finite"):  # every input holding one is named
+        track(lambda X, W: {"z": W @ X[:2, :].T}, {"X": X, "W": nan_weight})
+
+
+def test_an_integer_input_float64_cannot_hold_is_refused() -> None:
+    """2^53 + 1 would reach the twin as 2^53: refused before the twin runs; 2^60 itself is a double and is taken."""
+    with pytest.raises(ValueError, match=r"input 'i' is the integer 9007199254740993, which float64 cannot hold"):
+        track(lambda i: {"i": i * 1.0}, {"i": 2**53 + 1})
+    assert track(lambda i: {"i": i * 1.0}, {"i": 2**60})["i"].value == 2.0**60

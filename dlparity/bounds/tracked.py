@@ -885,9 +885,20 @@ def _exact_scalar(x: Any) -> float | None:
 def _binary_exact_scalars(op: str, a: Any, b: Any) -> Tracked | None:
     """Exact single values whose result is exact (E = 0), in Python floats (IEEE binary64, as NumPy's 0-d
     arithmetic); None when the general path is needed."""
-    if (type(a) is Tracked and a.v.ndim) or (type(b) is Tracked and b.v.ndim):  # an array: the general path
-        return None
-    x, y = _exact_scalar(a), _exact_scalar(b)
+    if type(a) is Tracked:
+        if a.v.ndim or a.e is not None or a.acc is not None:  # an array or a value with a bound: the general path
+            return None
+        x: float | None = float(a.v)
+        ka, amb = a.k, a.amb
+    else:
+        x, ka, amb = _exact_scalar(a), 0, _NO_AMBIGUITY
+    if type(b) is Tracked:
+        if b.v.ndim or b.e is not None or b.acc is not None:
+            return None
+        y: float | None = float(b.v)
+        kb, amb = b.k, _merge(amb, b.amb)
+    else:
+        y, kb = _exact_scalar(b), 0
     if x is None or y is None or (op == "divide" and y == 0.0):
         return None
     r = _PY_OPS[op](x, y)
@@ -895,9 +906,7 @@ def _binary_exact_scalars(op: str, a: Any, b: Any) -> Tracked | None:
     integral = op != "divide" and x.is_integer() and y.is_integer() and -(2.0**53) < r < 2.0**53
     if not (integral or _exact_in_rationals(op, x, y, r)):
         return None
-    ka, kb = (a.k if type(a) is Tracked else 0), (b.k if type(b) is Tracked else 0)
-    amb = _merge(a.amb if type(a) is Tracked else _NO_AMBIGUITY, b.amb if type(b) is Tracked else _NO_AMBIGUITY)
-    return Tracked(np.array(r), None, max(ka, kb), amb=amb)
+    return Tracked(np.array(r), None, ka if ka > kb else kb, None, None, amb)
 
 
 def binary(op: str, a: Any, b: Any) -> Tracked:
@@ -1194,24 +1203,34 @@ def _pop_axes(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 # -- running a twin -------------------------------------------------------------------------------------
 
+_F64 = np.dtype(np.float64)
+
+
 def _input(name: str, value: Any, error: Any) -> Tracked:
+    """One input as a :class:`Tracked`, exact unless ``error`` bounds it.
+
+    A float64 array is taken as it is, without a scan for inf or NaN: its entries are checked where the
+    twin computes with them (every rounding rule's bound is non-finite there, and :func:`track` then
+    names the input), so rows the twin never reads cost nothing.
+    """
     if error is None:  # the common cases first: a float64 array, a Python int (as 1-based i, batch_size)
         kind = type(value)
-        if kind is np.ndarray and value.dtype == np.float64 and _all_finite(value):
+        if kind is np.ndarray and value.dtype is _F64:
             return Tracked(value)
         if kind is int and -(2**53) <= value <= 2**53:
             return Tracked(np.array(float(value)))  # exactly what astype(float64) of the int64 gives
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"input {name!r} is a bool; the bound tracker takes float64 arrays and Python ints or floats.")
+    if isinstance(value, (int, np.integer)) and float(value) != value:
+        raise ValueError(f"input {name!r} is the integer {int(value)}, which float64 cannot hold exactly (beyond "
+                         "2^53); the bound tracker takes integers it can hold.")
     arr = np.asarray(value)
-    if arr.dtype == np.float64 and np.isfinite(arr).all() and error is None:
-        return Tracked(arr)
     if arr.dtype.kind not in "iuf" or (arr.dtype.kind in "iu" and not isinstance(value, (int, np.integer))):
         raise TypeError(f"input {name!r} has dtype {arr.dtype}; the bound tracker takes float64 arrays "
                         "and Python ints or floats (integer and complex arrays are refused).")
     v = arr.astype(np.float64)
     if not np.isfinite(v).all():
-        raise ValueError(f"input {name!r} is not finite; first-order bounds need finite inputs.")
+        raise ValueError(_not_finite(name))
     if error is None:
         return Tracked(v)
     e = np.broadcast_to(np.asarray(error, dtype=np.float64), v.shape).copy()
@@ -1220,10 +1239,31 @@ def _input(name: str, value: Any, error: Any) -> Tracked:
     return Tracked(v, e if e.any() else None)
 
 
-@functools.cache
+def _not_finite(name: str) -> str:
+    return f"input {name!r} is not finite; first-order bounds need finite inputs."
+
+
+def _refuse_non_finite_input(inputs: Mapping[str, Any]) -> None:
+    """Raise ValueError naming every float64 input array that holds inf or NaN, if there is one."""
+    bad = [name for name, value in inputs.items()
+           if type(value) is np.ndarray and value.dtype.kind == "f" and not np.isfinite(value).all()]
+    if len(bad) == 1:
+        raise ValueError(_not_finite(bad[0]))
+    if bad:
+        names = ", ".join(repr(name) for name in bad[:-1]) + f" and {bad[-1]!r}"
+        raise ValueError(f"inputs {names} are not finite; first-order bounds need finite inputs.")
+
+
 def _widening(k: int) -> float:
-    r"""The final widening :math:`1 + 2\gamma_k` (§6), computed once per k."""
-    return 1.0 + 2.0 * gamma(k)
+    r"""The final widening :math:`1 + 2\gamma_k` (§6), computed once per k (kept in ``_WIDENINGS``)."""
+    w = _WIDENINGS.get(k)
+    if w is None:
+        w = _WIDENINGS[k] = 1.0 + 2.0 * gamma(k)
+    return w
+
+
+_WIDENINGS: dict[int, float] = {}
+_tuple_new = tuple.__new__  # a NamedTuple from its fields without the generated __new__'s Python frame
 
 
 def ambiguous_count(amb: Ambiguity) -> int:
@@ -1279,7 +1319,15 @@ def track(func: Callable[..., Any], inputs: Mapping[str, Any], errors: Mapping[s
     if unknown:
         raise TypeError(f"errors names {sorted(unknown)} that are not inputs; expected some of {sorted(inputs)}.")
     wrapped = {name: _input(name, value, errors.get(name)) for name, value in inputs.items()}
-    out = func(**wrapped)
+    try:
+        return _finish_all(func(**wrapped), inputs)
+    except UnsupportedOperation:  # an input holding inf or NaN is the cause to name, when there is one
+        _refuse_non_finite_input(inputs)
+        raise
+
+
+def _finish_all(out: Any, inputs: Mapping[str, Any]) -> dict[str, TrackedValue]:
+    """Every returned value finished (:func:`finish`); product bounds still unevaluated are evaluated here."""
     if not isinstance(out, Mapping):
         raise TypeError(f"the tracked function returned a {type(out).__name__}; the bound tracker expects a "
                         "dict of variable name to value.")
@@ -1289,13 +1337,20 @@ def track(func: Callable[..., Any], inputs: Mapping[str, Any], errors: Mapping[s
         done = finished.get(id(value))
         if done is None:
             if type(value) is Tracked:  # finish(value), inline for the common case
-                e = value.e
-                done = TrackedValue(value.v, np.zeros(value.v.shape) if e is None else _widening(value.k) * e,
-                                    ambiguous_count(value.amb) if value.amb else 0)
+                v, e = value.v, value.e
+                if e is None:  # exact: input entries moved or combined exactly, finite unless they are not
+                    if v.size and not _all_finite(v):
+                        _refuse_non_finite_input(inputs)
+                    error = np.zeros(v.shape)
+                else:
+                    w = _WIDENINGS.get(value.k)
+                    error = (w if w is not None else _widening(value.k)) * e
+                amb = value.amb
+                done = _tuple_new(TrackedValue, (v, error, ambiguous_count(amb) if amb else 0))
             else:
                 done = finish(value)
             finished[id(value)] = done
-        result[str(name)] = done
+        result[name if type(name) is str else str(name)] = done
     return result
 
 
