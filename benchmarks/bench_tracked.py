@@ -1,8 +1,9 @@
 """Benchmark: the section 1.3 twin on bound-tracking arrays vs the plain twin, at the upstream shape.
 
-Run: ``.venv/bin/python benchmarks/bench_tracked.py [--cases 20] [--repeat 5] [--number 50]``. Both run
-side by side in one process on the same seeded cases (37 -> 128 -> 64, batch 32), and the cost is
-reported as a ratio (issue 8 asks for at most 4x); the best of ``--repeat`` runs is kept for each.
+Run: ``.venv/bin/python benchmarks/bench_tracked.py [--cases 20] [--repeat 5] [--number 50] [--rows 64]``.
+Both run side by side in one process on the same seeded cases (37 -> 128 -> 64, batch 32, ``--rows``
+samples in X of which one minibatch is read), and the cost is reported as a ratio (issue 8 asks for at
+most 4x); the best of ``--repeat`` runs is kept for each.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--number", type=int, default=50)
+    parser.add_argument("--rows", type=int, default=64, help="samples in X (the twin reads one minibatch of them)")
     args = parser.parse_args()
     for form in ("backprop", "manual"):
         ratios = []
         t_plain_all = t_tracked_all = 0.0
         for seed in range(args.cases):
-            inp = draw_case(seed, UPSTREAM_SIZES, 64, UPSTREAM_BATCH, 33).inputs
+            inp = draw_case(seed, UPSTREAM_SIZES, args.rows, UPSTREAM_BATCH, 33).inputs
             kwargs = {**inp.arrays(), "i": inp.i, "batch_size": inp.batch_size}
             t_plain = min(timeit.repeat(lambda kw=kwargs, form=form: run_block(form, **kw), number=args.number,
                                         repeat=args.repeat)) / args.number
@@ -37,7 +39,7 @@ def main() -> None:
             t_tracked_all += t_tracked
         ratios.sort()
         n = args.cases
-        print(f"{form}, upstream 37-128-64, B=32, {n} cases: plain {1e6 * t_plain_all / n:7.1f} us/case, "
+        print(f"{form}, upstream 37-128-64, B=32, N={args.rows}, {n} cases: plain {1e6 * t_plain_all / n:7.1f} us/case, "
               f"tracked {1e6 * t_tracked_all / n:7.1f} us/case -> tracked / plain = {t_tracked_all / t_plain_all:.2f} "
               f"(per case {ratios[0]:.2f} .. {ratios[-1]:.2f}; issue 8 target <= 4)")
 
