@@ -7,15 +7,15 @@ outputs come back), the **statement order** in which variables are first assigne
 the report), and the **line** of each assignment (quoted when that variable is the first to
 diverge). This is a reader of MATLAB's statement structure, not a parser of its expressions:
 comments (``%``, ``#``, block comments), strings, ``...`` continuations, and several statements
-on one line are handled; ``x = ...``, ``x(k) = ...``, ``s.f = ...``, ``[a, b] = ...`` and ``for k
-= ...`` count as assignments.
+on one line are handled; ``x = ...``, ``x(k) = ...`` (also ``x(x >= 0.5) = ...``: index expressions
+are skipped bracket by bracket), ``s.f = ...``, ``[a, b] = ...`` and ``for k = ...`` count as assignments.
 """
 
 from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,8 @@ _IDENT = r"[A-Za-z]\w*"
 _FUNCTION = re.compile(
     # 'function[out] = f(x)' (no space before '[') is a function line too: Octave and MATLAB read it so
     rf"^\s*function(?:\s+|(?=\[))(?:(?:\[(?P<outs>[^\]]*)\]|(?P<out>{_IDENT}))\s*=\s*)?(?P<name>{_IDENT})\s*(?:\((?P<args>[^)]*)\))?")
-_SINGLE = re.compile(rf"^\s*(?P<name>{_IDENT})\s*(?:\([^=]*\)|\{{[^=]*\}}|\.\s*{_IDENT}[^=]*)?\s*=(?!=)")
+_NAME = re.compile(rf"\s*(?P<name>{_IDENT})")
+_FIELD = re.compile(rf"\.\s*(?:{_IDENT}|(?=\())")  # s.f, or s.(expr) with the bracket scanned next
 _MULTI = re.compile(r"^\s*\[(?P<names>[^\]]*)\]\s*=(?!=)")
 _FOR = re.compile(rf"^\s*(?:par)?for\s*\(?\s*(?P<name>{_IDENT})\s*=")
 _KEYWORDS = {"if", "elseif", "else", "end", "for", "parfor", "while", "switch", "case", "otherwise", "try",
@@ -129,24 +130,37 @@ def _strip_comment(line: str) -> str:
     return "".join(out)
 
 
-def _split_statements(code: str) -> list[str]:
-    """Split one logical line at ``;`` and ``,`` that are outside brackets and strings."""
-    parts, depth, quote, prev, start = [], 0, "", "", 0
-    for k, ch in enumerate(code):
+def _outside_strings(code: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, bracket depth after it) for each character of ``code`` from ``start`` outside strings.
+
+    A quote opens a string unless it follows a name, a closing bracket, a digit, a dot or another
+    transpose (then it is MATLAB's transpose ``'``), as in :func:`_strip_comment`.
+    """
+    depth, quote, prev = 0, "", ""
+    for k in range(start, len(code)):
+        ch = code[k]
         if quote:
             if ch == quote:
                 quote = ""
         elif ch == '"' or (ch == "'" and not (prev.isalnum() or prev in "_)]}.'")):
             quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth = max(depth - 1, 0)
-        elif ch in ";," and depth == 0:
-            parts.append(code[start:k])
-            start = k + 1
+        else:
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                depth = max(depth - 1, 0)
+            yield k, ch, depth
         if not ch.isspace():
             prev = ch
+
+
+def _split_statements(code: str) -> list[str]:
+    """Split one logical line at ``;`` and ``,`` that are outside brackets and strings."""
+    parts, start = [], 0
+    for k, ch, depth in _outside_strings(code):
+        if ch in ";," and depth == 0:
+            parts.append(code[start:k])
+            start = k + 1
     parts.append(code[start:])
     return [p for p in (p.strip() for p in parts) if p]
 
@@ -176,6 +190,43 @@ def statements(lines: list[str]) -> list[Statement]:
     return out
 
 
+def _closing(text: str, start: int) -> int:
+    """Index of the bracket closing the one at ``start`` (strings and nesting skipped), or -1."""
+    for k, ch, depth in _outside_strings(text, start):
+        if ch in ")]}" and depth == 0:
+            return k
+    return -1
+
+
+def _single_target(text: str) -> str | None:
+    """The variable ``x = ...``, ``x(i) = ...``, ``x{i} = ...``, ``s.f(k).g = ...`` assigns, or None.
+
+    Index expressions are skipped bracket by bracket, so a comparison inside them (``x(x >= 0.5) = 0.5``,
+    MATLAB's masked assignment) is not mistaken for the ``=`` of the statement.
+    """
+    match = _NAME.match(text)
+    if match is None:
+        return None
+    k, n = match.end(), len(text)
+    while True:
+        while k < n and text[k] in " \t":
+            k += 1
+        if k < n and text[k] in "({":
+            close = _closing(text, k)
+            if close < 0:
+                return None
+            k = close + 1
+            continue
+        field = _FIELD.match(text, k)
+        if field is not None:
+            k = field.end()
+            continue
+        break
+    if k < n and text[k] == "=" and not text.startswith("=", k + 1):
+        return match.group("name")
+    return None
+
+
 def assigned_names(text: str) -> list[str]:
     """Variables one statement assigns (``[]`` for an expression or a command)."""
     for_match = _FOR.match(text)
@@ -185,9 +236,9 @@ def assigned_names(text: str) -> list[str]:
     if multi:
         names = re.split(r"[\s,]+", multi.group("names").strip())
         return [re.match(_IDENT, n).group(0) for n in names if n and n != "~" and re.match(_IDENT, n)]  # type: ignore[union-attr]
-    single = _SINGLE.match(text)
-    if single and single.group("name") not in _KEYWORDS:
-        return [single.group("name")]
+    single = _single_target(text)
+    if single is not None and single not in _KEYWORDS:
+        return [single]
     return []
 
 

@@ -443,3 +443,71 @@ def test_octave_arithmetic_off_by_a_multiple_of_the_bound(octave: Any, tmp_path:
     assert result.ok is not caught
     if caught:
         assert result.first_divergence is not None and result.first_divergence.name == "loss"
+
+
+# -- found by a review with pairs of its own -------------------------------------------------------
+
+def test_a_comparison_inside_an_index_is_still_an_assignment(tmp_path: Path) -> None:
+    """MATLAB's masked assignment x(x >= 0.5) = 0.5 assigns x: the = of >=, <=, == or ~= inside the index is not
+    the statement's (it used to hide the input x from the comparison altogether)."""
+    m = read_matlab_file(write(tmp_path, "clip.m", """x(x >= 0.5) = 0.5;
+X(X <= 0) = 0; m(a == b) = 1; n(a ~= b) = 2; p(strcmp(s, 'b=c')) = 3; q(idx(max(1, k))) = 4;
+r == 2; disp(x); s.f(2).g = 1; t.(name) = 2;
+"""))
+    assert m.order() == ["x", "X", "m", "n", "p", "q", "s", "t"]
+
+
+@pytest.mark.octave
+@pytest.mark.parametrize(("clip", "ok"), [(0.5, True), (0.4, False)], ids=["right-twin", "wrong-twin"])
+def test_an_input_clipped_in_place_is_compared(octave: Any, tmp_path: Path, clip: float, ok: bool) -> None:
+    script = write(tmp_path, "clipin.m", "x(x >= 0.5) = 0.5;\nw = 2 * v;\n")
+    rng = np.random.default_rng(4)
+    inputs = {"x": rng.standard_normal((3, 4)), "v": rng.standard_normal((2, 2))}
+    result = check_parity(script, lambda x, v: {"x": np.minimum(x, clip), "w": 2 * v}, inputs, bridge=octave)
+    assert [r.name for r in result.reports] == ["x", "w"] and result.ok is ok, result.table()
+    if not ok:
+        assert result.first_divergence is not None and result.first_divergence.name == "x"
+
+
+@pytest.mark.octave
+def test_empty_variables_compare_as_equal(octave: Any, tmp_path: Path) -> None:
+    """An empty result (x(1:0, :)) or an empty input on both sides is compared by shape and matches; it used to end
+    in a traceback from np.unravel_index."""
+    script = write(tmp_path, "emptyres.m", "y = x(1:0, :);\nz = x * 2;\ne = E * 2;\n")
+    twin = lambda x, E: {"y": x[0:0, :], "z": x * 2, "e": E * 2}  # noqa: E731
+    result = check_parity(script, twin, {"x": np.arange(6.0).reshape(2, 3), "E": np.zeros((0, 3))}, bridge=octave)
+    assert result.ok, result.table()
+    assert [(r.name, r.shape, r.ok) for r in result.reports] == [("y", (0, 3), True), ("z", (2, 3), True),
+                                                                   ("e", (0, 3), True)]
+    wrong = check_parity(script, lambda x, E: {"y": x[0:1, :], "z": x * 2, "e": E * 2}, {"x": np.ones((2, 3)),
+                         "E": np.zeros((0, 3))}, bridge=octave)
+    assert not wrong.ok and wrong.first_divergence is not None and wrong.first_divergence.name == "y"
+
+
+@pytest.mark.octave
+@pytest.mark.parametrize("planted", [False, True], ids=["right-twin", "planted-bug"])
+def test_text_and_boolean_inputs_under_the_automatic_tolerance(octave: Any, tmp_path: Path, planted: bool) -> None:
+    """Strings, booleans and boolean arrays are exact: the bound tracker hands them to the twin as they are (they
+    used to be refused as 'dtype <U6' or 'dtype bool', blamed on the twin)."""
+    script = write(tmp_path, "modes.m", """if strcmp(mode, "double")
+  y = x * 2;
+else
+  y = x;
+end
+if flag
+  y = y + 1;
+end
+z = m .* x;
+""")
+
+    def twin(x: Any, mode: str, flag: bool, m: Any) -> dict[str, Any]:
+        y = x * 2 if mode == "double" else x
+        if flag:
+            y = y + (1 + 1e-12 if planted else 1)
+        return {"y": y, "z": m * x}
+
+    x = np.random.default_rng(5).standard_normal((3, 4))
+    result = check_parity(script, twin, {"x": x, "mode": "double", "flag": True, "m": x > 0}, bridge=octave)
+    assert result.ok is not planted, result.table()
+    z = next(r for r in result.reports if r.name == "z")
+    assert z.ok and z.max_abs_diff == 0.0

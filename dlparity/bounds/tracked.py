@@ -1206,8 +1206,8 @@ def _pop_axes(kwargs: dict[str, Any]) -> dict[str, Any]:
 _F64 = np.dtype(np.float64)
 
 
-def _input(name: str, value: Any, error: Any) -> Tracked:
-    """One input as a :class:`Tracked`, exact unless ``error`` bounds it.
+def _input(name: str, value: Any, error: Any) -> Any:
+    """One input as a :class:`Tracked`, exact unless ``error`` bounds it (text and booleans as they are).
 
     A float64 array is taken as it is, without a scan for inf or NaN: its entries are checked where the
     twin computes with them (every rounding rule's bound is non-finite there, and :func:`track` then
@@ -1219,8 +1219,11 @@ def _input(name: str, value: Any, error: Any) -> Tracked:
             return Tracked(value)
         if kind is int and -(2**53) <= value <= 2**53:
             return Tracked(np.array(float(value)))  # exactly what astype(float64) of the int64 gives
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"input {name!r} is a bool; the bound tracker takes float64 arrays and Python ints or floats.")
+    if isinstance(value, (str, bool, np.bool_)) or (isinstance(value, np.ndarray) and value.dtype == np.bool_):
+        if error is not None:
+            raise TypeError(f"errors[{name!r}] is given for a text or boolean input, which is exact; give errors "
+                            "for numeric inputs only.")
+        return value  # text and booleans are exact and round nowhere: the twin gets them as they are
     if isinstance(value, (int, np.integer)) and float(value) != value:
         raise ValueError(f"input {name!r} is the integer {int(value)}, which float64 cannot hold exactly (beyond "
                          "2^53); the bound tracker takes integers it can hold.")
@@ -1297,8 +1300,10 @@ def track(func: Callable[..., Any], inputs: Mapping[str, Any], errors: Mapping[s
     func : callable
         An unmodified NumPy function, called as ``func(**kwargs)``, returning a dict of name to value.
     inputs : mapping of str to array-like
-        float64 arrays of any shape (0-d and MATLAB's (1, 1) included), Python ints and floats.
-        Each is wrapped as :class:`Tracked`, exact unless ``errors`` gives its bound.
+        float64 arrays of any shape (0-d and MATLAB's (1, 1) included), Python ints and floats:
+        each is wrapped as :class:`Tracked`, exact unless ``errors`` gives its bound. Strings,
+        booleans and boolean arrays are exact and reach the twin as they are (a boolean array times
+        a tracked one is a mask with no ambiguous entry).
     errors : mapping of str to array-like, optional
         Bounds on the inputs' distance from exact (broadcastable to each input's shape).
 

@@ -111,6 +111,10 @@ def compare_quantity(
         nan = float("nan")
         return QuantityReport(case, form, name, mine.shape, gold.shape, gold_label, mine_label,
                               nan, nan, nan, nan, 0, nan, float("inf"), ambiguous, ok=False)
+    if gold.size == 0:  # both empty, of the same shape (as x(1:0, :) and x[0:0, :]): nothing can differ
+        nan = float("nan")
+        return QuantityReport(case, form, name, mine.shape, gold.shape, gold_label, mine_label,
+                              nan, nan, 0.0, 0.0, 0, 0.0, 0.0, ambiguous, ok=True)
     # NaN or an infinity on either side (even the same one on both) is a mismatch: NaN == NaN
     # must not pass, and the bounds assume finite values (docs/error-bounds.md, section 10)
     finite = np.isfinite(gold) & np.isfinite(mine)
