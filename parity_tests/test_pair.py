@@ -511,3 +511,15 @@ z = m .* x;
     assert result.ok is not planted, result.table()
     z = next(r for r in result.reports if r.name == "z")
     assert z.ok and z.max_abs_diff == 0.0
+
+
+@pytest.mark.octave
+@pytest.mark.parametrize(("relative", "ok"), [(1e-6, False), (0.0, True)], ids=["1e-6-flagged", "exact-passes"])
+def test_a_relative_slip_in_a_cancelling_subtraction_is_flagged(octave: Any, tmp_path: Path, relative: float,
+                                                                 ok: bool) -> None:
+    """h = 1 - c with c within 1e-10 of 1 is exact on both sides; its tolerance is u|h|, so a twin off by 1e-6
+    relatively is a MISMATCH (it passed at 0.44x the old tolerance u(|1| + |c|))."""
+    script = write(tmp_path, "loose.m", "h = 1 - c;\n")
+    c = 1 - 1e-10 * np.random.default_rng(6).uniform(1, 2, size=(1, 4))
+    result = check_parity(script, lambda c: {"h": (1 - c) * (1 + relative)}, {"c": c}, bridge=octave)
+    assert result.ok is ok, result.table()

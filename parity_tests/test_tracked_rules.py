@@ -232,3 +232,13 @@ def test_an_integer_input_float64_cannot_hold_is_refused() -> None:
     with pytest.raises(ValueError, match=r"input 'i' is the integer 9007199254740993, which float64 cannot hold"):
         track(lambda i: {"i": i * 1.0}, {"i": 2**53 + 1})
     assert track(lambda i: {"i": i * 1.0}, {"i": 2**60})["i"].value == 2.0**60
+
+
+def test_a_subtraction_is_charged_u_times_its_result() -> None:
+    """fl(a - b) = (a - b)/(1 + delta): one rounding is at most u|computed result|, so 1 - c with c within 1e-10 of 1
+    (exact, by Sterbenz's lemma) gets a bound some 1e-26, not u(|a| + |b|) ~ 2e-16, which let 1e-6 relative errors pass."""
+    c = np.array([1 - 1e-10, 1 - 3e-11])
+    h = track(lambda one, c: {"h": one - c}, {"one": np.ones(2), "c": c})["h"]
+    exact = np.array([float(Fraction(1) - Fraction(x)) for x in c])
+    assert np.array_equal(h.value, exact)  # Sterbenz: the double result is the exact one
+    assert (h.error <= 1.01 * tr.U * np.abs(h.value)).all() and (h.error > 0).all()

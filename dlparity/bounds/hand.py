@@ -91,8 +91,8 @@ def _forward_bounds(inp: BlockInputs, v: dict[str, Array]) -> dict[str, Array]:
     E["a2"] = relu_bound(v["z2"], E["z2"])
     E["z3"] = gamma(h2 + 1) * (aW3 @ (np.abs(v["a2"]) + E["a2"]) + ab3) + aW3 @ E["a2"]
     E["y_pred"] = E["z3"]
-    # loss: one subtraction
-    E["error"] = E["z3"] + U * (np.abs(v["y_pred"]) + np.abs(v["y_true"]))
+    # loss: one subtraction, whose rounding is at most u times its computed result (Higham (2.5))
+    E["error"] = E["z3"] + U * np.abs(v["error"])
     return E
 
 

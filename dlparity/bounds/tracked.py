@@ -24,7 +24,7 @@ negation, ``abs``
 ``(A @ B) ± c``                        c is one more term of the inner product:
                                        ``gamma_(n+1) (M + |c| + E_c) + P + E_c`` (M, P: the product's
                                        magnitude and propagated parts), as the hand derivation
-``a ± b`` otherwise                    ``u (|a| + |b|) + E_a + E_b``
+``a ± b`` otherwise                    ``u |a ± b| + E_a + E_b`` (u times the computed result)
 ``a * b``                              ``u |ab| + (|a| + E_a) E_b + E_a |b|``
 ``a / b`` (``|b| > E_b`` required)     ``u |a/b| + (E_a + |a/b| E_b) / (|b| - E_b)``
 ``x ** 2``                             ``u x² + (2|x| + E) E``; other positive integer powers: libm
@@ -560,12 +560,14 @@ def _abs_max(t: Tracked) -> Array:
 # the final widening. They are module-level so that the tests can weaken or inflate one at a time.
 
 def rule_add(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
-    r"""``a ± b``: :math:`u(|a| + |b|) + E_a + E_b`; after a fresh inner product, one more term of it.
+    r"""``a ± b``: :math:`u|\hat s| + E_a + E_b`; after a fresh inner product, one more term of it.
 
     A fresh product or sum ``s = A @ B`` (bound :math:`\gamma_n M + P`) plus ``c`` is an inner
     product of n + 1 terms in some order: :math:`\gamma_{n+1}(M + |c| + E_c) + P + E_c`
     (Higham §3.1; the hand derivation's ``gamma_(d+1)(|W||x| + |b|)``). Otherwise the one rounding
-    is charged to the operands' magnitudes, as the hand derivation charges ``error = y_pred - y_true``.
+    is at most u times the computed result :math:`\hat s` (Higham (2.5):
+    :math:`fl(x \pm y) = (x \pm y)/(1 + \delta)`, :math:`|\delta| \le u`), so a subtraction that
+    cancels, or is exact (Sterbenz), is charged in proportion to what it gives.
     """
     if a.acc is not None or b.acc is not None:
         fresh, other = (a, b) if a.acc is not None else (b, a)
@@ -586,7 +588,7 @@ def rule_add(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
             e = e + (1.0 + g) * other.e
         return e, fresh.acc.n + 5
     ea, eb = a.e, b.e
-    e = U * (_abs(a) + _abs(b))
+    e = U * np.abs(v)
     return (e if ea is None else e + ea) if eb is None else (e + eb if ea is None else e + ea + eb), 4
 
 
