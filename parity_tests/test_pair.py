@@ -523,3 +523,27 @@ def test_a_relative_slip_in_a_cancelling_subtraction_is_flagged(octave: Any, tmp
     c = 1 - 1e-10 * np.random.default_rng(6).uniform(1, 2, size=(1, 4))
     result = check_parity(script, lambda c: {"h": (1 - c) * (1 + relative)}, {"c": c}, bridge=octave)
     assert result.ok is ok, result.table()
+
+
+@pytest.mark.octave
+def test_a_script_calls_the_local_functions_at_its_end(octave: Any, tmp_path: Path) -> None:
+    """MATLAB lets a script call the local functions defined at its end; Octave 7 alone fails there ('sq'
+    undefined). The runner defines them first and clears them after: the script runs as written, its local
+    functions' variables stay out of its workspace, and nothing is left defined in the session."""
+    script = write(tmp_path, "scriptlocal.m", """y = sq(x) + 1;
+z = twice(y)';
+
+function r = sq(t)
+  r = t .* t;
+end
+
+function w = twice(v)
+  w = 2 * sq(sqrt(v));
+end
+""")
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    result = check_parity(script, lambda x: {"y": x * x + 1, "z": (2 * np.sqrt(x * x + 1) ** 2).T}, {"x": x},
+                          bridge=octave)
+    assert result.ok, result.table()
+    assert [r.name for r in result.reports] == ["y", "z"] and not result.matlab_only
+    assert octave.call("exist", "sq") == 0 and octave.call("exist", "twice") == 0

@@ -24,6 +24,10 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
   saved = path();
   restore = onCleanup(@() path(saved));  % the path exactly as it was, even if FOLDER was on it already
   addpath(folder);
+  if strcmp(kind, 'script')
+    locals = dlparity_define_locals__(files);
+    forget = onCleanup(@() dlparity_forget__(locals));  % cleared even if the script fails
+  end
   outs = cell(1, numel(cases));
   for c = 1:numel(cases)
     try
@@ -75,6 +79,37 @@ function dlparity_out__ = dlparity_script_workspace__(dlparity_files__, dlparity
     if ~strncmp(dlparity_name__, 'dlparity_', 9) && ~strcmp(dlparity_name__, 'ans')
       dlparity_out__.(dlparity_name__) = eval(dlparity_name__);
     end
+  end
+end
+
+function names = dlparity_define_locals__(files)
+  % MATLAB lets a script call the local functions defined at its end; Octave 7 defines them only when the
+  % script reaches them, so a call before that fails ('sq' undefined). Each one is defined first, as a
+  % command-line function from the file's own text (cleared afterwards by dlparity_forget__); the script
+  % itself still runs as written. A block that does not parse is left for the script's own run to report.
+  names = {};
+  for f = 1:numel(files)
+    lines = strsplit(fileread(files{f}), "\n");
+    starts = find(~cellfun(@isempty, regexp(lines, '^\s*function(?!\w)', 'once')));
+    for s = 1:numel(starts)
+      if s < numel(starts)
+        stop = starts(s + 1) - 1;
+      else
+        stop = numel(lines);
+      end
+      tok = regexp(lines{starts(s)}, '^\s*function\s*(?:\[[^\]]*\]\s*=\s*|\w+\s*=\s*)?(\w+)', 'tokens', 'once');
+      try
+        eval(strjoin(lines(starts(s):stop), "\n"));
+        names{end + 1} = tok{1};
+      catch
+      end
+    end
+  end
+end
+
+function dlparity_forget__(names)
+  for k = 1:numel(names)
+    clear('-f', names{k});
   end
 end
 
