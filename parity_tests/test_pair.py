@@ -547,3 +547,20 @@ end
     assert result.ok, result.table()
     assert [r.name for r in result.reports] == ["y", "z"] and not result.matlab_only
     assert octave.call("exist", "sq") == 0 and octave.call("exist", "twice") == 0
+
+
+@pytest.mark.octave
+def test_a_refusal_is_one_sentence_without_numpy_warnings(octave: Any, tmp_path: Path) -> None:
+    """A twin whose tracked run is refused (an op without a rule, or 0/0 making a bound non-finite) gives one
+    sentence with the rtol/atol advice once, and no RuntimeWarning is printed before it."""
+    script = write(tmp_path, "s.m", "y = sort(x);\nz = x ./ x;\n")
+    import warnings  # noqa: PLC0415
+
+    for twin, named in ((lambda x: {"y": np.sort(x), "z": x / x}, "numpy.sort"),
+                        (lambda x: {"y": x, "z": x / x}, "numpy.divide")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a warning would raise here instead of printing
+            with pytest.raises(InputError) as info:
+                check_parity(script, twin, {"x": np.zeros((1, 3))}, bridge=octave)
+        message = str(info.value)
+        assert named in message and message.count("rtol=") == 1 and ". " not in message, message
