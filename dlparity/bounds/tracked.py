@@ -49,6 +49,7 @@ longest chain of its bound's evaluation (k) and :func:`track` multiplies the fin
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import itertools
 import math
@@ -69,6 +70,13 @@ Magnitude: TypeAlias = "Array | tuple[Tracked, Tracked] | None"  # see Tracked.m
 #: ("Known Maximum Errors in Math Functions", x86_64 double) lists at most 2 for these; NumPy's
 #: AVX-512 loops from Intel SVML (numpy PR #19478) state at most 4 ULP. One ULP of y is at most 2u|y|.
 LIBM_ULP = 4
+
+#: The smallest subnormal double, 2^-1074. Where a result underflows, the relative model fl(x) = x(1 + d) fails:
+#: the error can reach 2^-1075 in absolute terms, whatever u|x| says (a product that flushes to 0 gets no bound
+#: at all). :func:`track` runs first with NumPy's underflow flag raising; if anything underflowed it runs again
+#: with every rounding's bound raised by ``(its roundings + 2) * TINY`` (see :func:`_underflow_slack`).
+TINY = 2.0**-1074
+_CAREFUL: contextvars.ContextVar[bool] = contextvars.ContextVar("dlparity_tracked_underflow", default=False)
 
 _NO_AMBIGUITY: Ambiguity = frozenset()
 _mask_ids = itertools.count(1)
@@ -188,7 +196,7 @@ class Tracked:
     def __getitem__(self, key: Any) -> Tracked:
         if isinstance(key, (Tracked, TrackedMask)) or (
                 isinstance(key, tuple) and any([isinstance(k, (Tracked, TrackedMask)) for k in key])):
-            refuse("indexing with a tracked array", "index with plain integers, slices or arrays")
+            key = _plain_key(key)
         e = self.e
         return Tracked(self.v[key], None if e is None else e[key], self.k, None, None, self.amb)
 
@@ -209,6 +217,15 @@ class Tracked:
 
     def copy(self) -> Tracked:
         return self._same(np.copy)
+
+    def flatten(self, order: Any = "C") -> Tracked:
+        return self._same(lambda a: a.flatten(order))
+
+    def ravel(self, order: Any = "C") -> Tracked:
+        return self._same(lambda a: a.ravel(order))
+
+    def squeeze(self, axis: Any = None) -> Tracked:
+        return self._same(lambda a: a.squeeze(axis))
 
     def astype(self, dtype: Any, **kwargs: Any) -> Tracked:
         if np.dtype(dtype) != np.float64:
@@ -326,11 +343,12 @@ class Tracked:
             refuse(f"{op} of a value with a nonzero rounding-error bound", "the plain number would drop its bound")
         return float(self.v.reshape(-1)[0])
 
-    def __float__(self) -> float:
-        return self._scalar("float()")
+    def __float__(self) -> NoReturn:  # NumPy calls it too, to store a value into a plain array
+        refuse("float() of a tracked value (also storing it into a plain array)",
+               "the plain float would leave the tracker and its later arithmetic would go unbounded; keep it tracked")
 
-    def item(self) -> float:
-        return self._scalar(".item()")
+    def item(self) -> NoReturn:
+        refuse(".item() of a tracked value", "the plain number would leave the tracker; keep it tracked")
 
     def __index__(self) -> int:
         x = self._scalar("use as an index")
@@ -360,7 +378,7 @@ class Tracked:
         if name == "e":  # only reached while a fresh product's bound is unset: evaluate it now, once
             acc = self.acc
             assert acc is not None
-            e = acc.bound(acc.gamma_n())
+            e = _underflow_slack(acc.bound(acc.gamma_n()), acc.n + 4)
             if e.size and not np.maximum.reduce(e, None) < math.inf:  # as _check: NaN compares False too
                 _check("numpy.matmul", Tracked(self.v, e))
             self.e = e
@@ -423,6 +441,43 @@ class TrackedMask:
 
     __rmul__ = __mul__
 
+    def __invert__(self) -> TrackedMask:
+        return TrackedMask(~self.v, self.ambiguous, self.amb)
+
+    def _logical(self, other: Any, op: Callable[[Any, Any], Any]) -> TrackedMask:
+        """``&``, ``|``, ``^`` of two masks: an entry ambiguous in either may flip (a superset, so still true)."""
+        if isinstance(other, TrackedMask):
+            v, amb_o, merged = op(self.v, other.v), other.ambiguous, _merge(self.amb, other.amb)
+        elif isinstance(other, (bool, np.bool_)) or (isinstance(other, np.ndarray) and other.dtype == np.bool_):
+            v, amb_o, merged = op(self.v, other), None, self.amb
+        else:
+            refuse(f"a logical operation of a mask with a {type(other).__name__}", "combine masks with masks")
+        ambiguous = self.ambiguous if amb_o is None else (amb_o if self.ambiguous is None else self.ambiguous | amb_o)
+        if ambiguous is not None and ambiguous.shape != v.shape:
+            ambiguous = np.broadcast_to(ambiguous, v.shape)
+        return TrackedMask(v, ambiguous, merged)
+
+    def __and__(self, other: Any) -> TrackedMask:
+        return self._logical(other, operator.and_)
+
+    def __or__(self, other: Any) -> TrackedMask:
+        return self._logical(other, operator.or_)
+
+    def __xor__(self, other: Any) -> TrackedMask:
+        return self._logical(other, operator.xor)
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def astype(self, dtype: Any, **kwargs: Any) -> Tracked:
+        """The mask as 0.0 / 1.0 (float64 only): exact where certain, E = 1 where another evaluation may flip it."""
+        if np.dtype(dtype) != np.float64:
+            refuse(f"mask.astype({np.dtype(dtype)})", "only float64 is tracked")
+        e = None if self.ambiguous is None else self.ambiguous.astype(np.float64)
+        return Tracked(self.v.astype(np.float64), e, 1, amb=self.amb)
+
+    def sum(self, axis: Any = None, keepdims: bool = False, **kwargs: Any) -> Any:
+        return count_mask(self, axis, keepdims, kwargs)
+
     def __bool__(self) -> bool:
         if self.ambiguous is None and self.v.ndim == 0:
             return bool(self.v)
@@ -460,9 +515,15 @@ def _const(x: Any, op: str) -> Tracked:
         return _ZERO
     if kind is float or (kind is int and -(2**53) <= x <= 2**53):  # as the 0 of max(0, z) and z > 0
         return Tracked(np.array(float(x)))  # the float64 that asarray(x).astype(float64) gives
+    if isinstance(x, int) and not isinstance(x, bool) and not (abs(x) <= 2**1023 and float(x) == x):
+        refuse(f"{op} with the integer {x}", "float64 cannot hold it exactly, so the constant would be rounded")
     arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
+    dkind = arr.dtype.kind
+    if dkind not in "biuf":
         refuse(f"{op} with a {arr.dtype} operand", "only real numbers are tracked")
+    if (dkind == "f" and arr.dtype.itemsize > 8) or (
+            dkind in "iu" and arr.dtype.itemsize >= 8 and arr.size and not (np.abs(arr.astype(object)) <= 2**53).all()):
+        refuse(f"{op} with a {arr.dtype} operand float64 cannot hold exactly", "it would be rounded as a constant")
     return Tracked(arr.astype(np.float64, copy=False))
 
 
@@ -490,6 +551,22 @@ def _check(op: str, out: Tracked) -> Tracked:
             f"the bound tracker's first-order bounds are void after {op}: a value or bound is not finite "
             f"(overflow, division by zero or a domain error); {_ADVICE}.")
     return out
+
+
+def _underflow_slack(e: Array, roundings: int) -> Array:
+    """In the run after an underflow: ``e`` plus an absolute ``(roundings + 2) * TINY``, for the value's own
+    roundings that may have underflowed and for those of the bound's evaluation (each up to 2^-1075 off); the
+    slack propagates downstream with the bound, scaled as any error. Otherwise ``e`` unchanged."""
+    return e + (roundings + 2) * TINY if _CAREFUL.get() else e
+
+
+def _check_exact_operands(op: str, *operands: Tracked) -> None:
+    """Refuse an exact operand holding inf or NaN where the operation could hide it (a comparison, a choice):
+    a rounding rule would show it as a non-finite bound, these would not."""
+    for t in operands:
+        if t.e is None and t.acc is None and t.v.size and not _all_finite(t.v):
+            raise UnsupportedOperation(
+                f"the bound tracker's first-order bounds are void at {op}: an operand is not finite; {_ADVICE}.")
 
 
 def _exact_scalar_result(op: str, a: Tracked, b: Tracked, v: Array) -> bool:
@@ -857,6 +934,20 @@ def rule_power(x: Tracked, p: int, v: Array) -> tuple[Array, int]:
     return e, 2 * LIBM_ULP + 8
 
 
+def rule_power_real(x: Tracked, p: float, v: Array) -> tuple[Array, int]:
+    r"""``x ** p``, p negative or not whole (``x ** -1``, ``x ** 0.5``): libm's pow, 4 ulp (NumPy may take
+    ``1/x`` or ``sqrt`` instead, each within that), plus :math:`|p| \max_{|t| \in [|x| - E, |x| + E]} |t|^{p-1} E`
+    (the largest derivative on the interval: at its small end when p < 1); an interval reaching 0 is refused."""
+    e = (2 * LIBM_ULP * U) * np.abs(v)
+    if x.e is None:
+        return e, 2 * LIBM_ULP + 4
+    low = _abs(x) - x.e
+    if not (low > 0).all():
+        refuse(f"numpy.power with exponent {p!r} of a value whose bound reaches 0", "its derivative is unbounded there")
+    m = low if p < 1 else _abs(x) + x.e
+    return e + abs(p) * m ** (p - 1) * x.e, 4 * LIBM_ULP + 12
+
+
 # -- operations ---------------------------------------------------------------------------------------
 
 _UFUNCS = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply, "divide": np.true_divide}
@@ -955,7 +1046,7 @@ def _binary_arrays(op: str, ta: Tracked, tb: Tracked, v: Array) -> Tracked:
         e, cost = rule_divide(ta, tb, v)
     if e.shape != v.shape:
         e = np.broadcast_to(e, v.shape).copy()
-    return _check(_OP_NAMES[op], Tracked(v, e, max(ta.k, tb.k) + cost, mag=mag, amb=amb))
+    return _check(_OP_NAMES[op], Tracked(v, _underflow_slack(e, cost), max(ta.k, tb.k) + cost, mag=mag, amb=amb))
 
 
 def _is_bool(x: Any) -> bool:
@@ -1015,14 +1106,24 @@ def _matmul(A: Tracked, B: Tracked) -> Tracked:
 
 
 def power(x: Tracked, p: Any) -> Tracked:
-    """``x ** p`` for a plain positive integer p (see :func:`rule_power`)."""
-    if isinstance(p, (Tracked, TrackedMask)) or not float(np.asarray(p)).is_integer() or np.ndim(p) != 0 or p < 1:
-        refuse(f"numpy.power with exponent {p!r}", "only positive integer exponents are tracked")
-    v = np.asarray(x.v ** p)
-    if p == 1:
+    """``x ** p`` for a plain real exponent p (:func:`rule_power`, :func:`rule_power_real`)."""
+    if isinstance(p, (Tracked, TrackedMask)) or np.ndim(p) != 0 or np.asarray(p).dtype.kind not in "iuf" \
+            or not math.isfinite(float(p)):
+        refuse(f"numpy.power with exponent {p!r}", "only a plain real number is tracked as an exponent")
+    # a 0-d value stands for NumPy's scalar (np.sum(x), x[0, 0] give np.float64), whose ** takes libm's pow,
+    # not the array loop: computed the scalar's way, as the plain twin does
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a non-finite value is refused below
+        v = np.asarray(x.v[()] ** p) if x.v.ndim == 0 else np.asarray(x.v ** p)
+    q = float(p)
+    if q == 1:
         return x.copy()
-    e, cost = rule_power(x, int(p), v)
-    return _check("numpy.power", Tracked(v, e, x.k + cost, amb=x.amb))
+    if q == 0:  # NumPy gives 1 everywhere (0 ** 0 included), exactly
+        return Tracked(v, None, x.k, amb=x.amb)
+    if q.is_integer() and q > 1:
+        e, cost = rule_power(x, int(q), v)
+    else:
+        e, cost = rule_power_real(x, q, v)
+    return _check("numpy.power", Tracked(v, _underflow_slack(e, cost), x.k + cost, amb=x.amb))
 
 
 def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
@@ -1043,6 +1144,7 @@ def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
     amb = _merge(ta.amb, tb.amb)
     ea, eb = ta.e, tb.e
     if ea is None and eb is None:
+        _check_exact_operands(f"numpy.{ufunc.__name__}", ta, tb)
         return TrackedMask(v, None, amb)
     if ufunc is np.equal or ufunc is np.not_equal:
         refuse(f"numpy.{ufunc.__name__} of values with a nonzero bound", "equality of rounded values is never certain")
@@ -1068,6 +1170,8 @@ def extreme(ufunc: np.ufunc, a: Any, b: Any) -> Tracked:
     if type(v) is not np.ndarray:
         v = np.asarray(v)
     e = rule_extreme(ta, tb, ufunc is np.maximum or ufunc is np.fmax)
+    if e is None:
+        _check_exact_operands(f"numpy.{ufunc.__name__}", ta, tb)
     # no finiteness check: each entry of e is 0 or one operand's E (or their max), each already finite
     ka, kb = ta.k, tb.k
     out = Tracked(v, e, (ka if ka > kb else kb) + 2, None, None, _merge(ta.amb, tb.amb))
@@ -1078,7 +1182,7 @@ def extreme(ufunc: np.ufunc, a: Any, b: Any) -> Tracked:
 
 def elementary(name: str, x: Tracked) -> Tracked:
     """exp, expm1, log, log1p, tanh (:func:`rule_elementary`) and sqrt (:func:`rule_sqrt`)."""
-    with np.errstate(all="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # refused below; underflow stays watched
         v = np.asarray(getattr(np, name)(x.v))
     if not np.isfinite(v).all():
         _check(f"numpy.{name}", Tracked(v))
@@ -1086,7 +1190,7 @@ def elementary(name: str, x: Tracked) -> Tracked:
         e, cost = rule_sqrt(x, v)
     else:
         e, cost = rule_elementary(name, x, v)
-    return _check(f"numpy.{name}", Tracked(v, e, x.k + cost, amb=x.amb))
+    return _check(f"numpy.{name}", Tracked(v, _underflow_slack(e, cost), x.k + cost, amb=x.amb))
 
 
 def _reduce_kwargs(op: str, kwargs: Mapping[str, Any]) -> None:
@@ -1099,12 +1203,15 @@ def reduce_sum(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mapping
     """``numpy.sum`` along an axis, several or all, with or without ``keepdims`` (:func:`rule_sum`)."""
     if kwargs:
         _reduce_kwargs("numpy.sum", kwargs)
+    if type(x) is TrackedMask:  # counting a comparison's entries
+        return count_mask(x, axis, keepdims)
     t = x if type(x) is Tracked else _wrap(x, "numpy.sum")
     v = _sum_along(t.v, axis=axis, keepdims=keepdims)  # what np.sum calls for an ndarray
     if type(v) is not np.ndarray:
         v = np.asarray(v)
     acc, cost = rule_sum(t, axis, keepdims)
-    return _check("numpy.sum", Tracked(v, acc.bound(_gamma(acc.n)), t.k + cost, acc, None, t.amb))
+    return _check("numpy.sum", Tracked(v, _underflow_slack(acc.bound(_gamma(acc.n)), cost), t.k + cost, acc, None,
+                                       t.amb))
 
 
 def reduce_mean(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mapping[str, Any] | None = None) -> Tracked:
@@ -1116,7 +1223,7 @@ def reduce_mean(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mappin
     e_sum = acc.bound(_gamma(acc.n))
     n = t.v.size // max(v.size, 1) if t.v.size else 0
     e = e_sum / max(n, 1) + U * np.abs(v)
-    return _check("numpy.mean", Tracked(v, e, t.k + cost + 3, amb=t.amb))
+    return _check("numpy.mean", Tracked(v, _underflow_slack(e, cost + 3), t.k + cost + 3, amb=t.amb))
 
 
 def reduce_extreme(func: Callable[..., Any], x: Any, axis: Any = None, keepdims: bool = False,
@@ -1127,6 +1234,93 @@ def reduce_extreme(func: Callable[..., Any], x: Any, axis: Any = None, keepdims:
     v = np.asarray(func(t.v, axis=axis, keepdims=keepdims))
     e = None if t.e is None else np.asarray(np.max(t.e, axis=axis, keepdims=keepdims))
     return Tracked(v, e, t.k + 1, amb=t.amb)
+
+
+def _plain_key(key: Any) -> Any:
+    """An index holding comparison masks, with each mask's plain booleans: a certain mask selects exactly the
+    entries every correct evaluation selects; one with ambiguous entries is refused (the selection, and even its
+    shape, could differ)."""
+    def plain(k: Any) -> Any:
+        if isinstance(k, TrackedMask):
+            if k.ambiguous is not None:
+                refuse("indexing with a comparison another correct evaluation could decide otherwise",
+                       f"{int(np.count_nonzero(k.ambiguous))} entries are within rounding of the tie")
+            return k.v
+        if isinstance(k, Tracked):
+            refuse("indexing with a tracked array", "index with plain integers, slices, arrays or comparison masks")
+        return k
+    return tuple(plain(k) for k in key) if isinstance(key, tuple) else plain(key)
+
+
+def count_mask(mask: TrackedMask, axis: Any = None, keepdims: bool = False,
+               kwargs: Mapping[str, Any] | None = None) -> Any:
+    """``sum``/``count_nonzero`` of a mask: NumPy's exact count where the mask is certain; with ambiguous
+    entries the count as float64 with E = the ambiguous entries counted along the same axes."""
+    if kwargs:
+        _reduce_kwargs("numpy.sum of a mask", kwargs)
+    v = np.sum(mask.v, axis=axis, keepdims=keepdims)
+    if mask.ambiguous is None:
+        return v  # exact: the twin gets NumPy's integer count
+    e = np.sum(mask.ambiguous, axis=axis, keepdims=keepdims).astype(np.float64)
+    return Tracked(np.asarray(v, dtype=np.float64), np.asarray(e), 1, amb=mask.amb)
+
+
+def where(cond: Any, a: Any, b: Any) -> Tracked:
+    r"""``numpy.where(cond, a, b)``, bound by :func:`rule_where`."""
+    if isinstance(cond, Tracked):
+        refuse("numpy.where with a tracked array as its condition", "give a comparison (z > 0) or a boolean array")
+    mask = cond if isinstance(cond, TrackedMask) else TrackedMask(np.asarray(cond, dtype=bool), None, _NO_AMBIGUITY)
+    ta, tb = _wrap(a, "numpy.where"), _wrap(b, "numpy.where")
+    v = np.asarray(np.where(mask.v, ta.v, tb.v))
+    if v.dtype != np.float64:
+        v = v.astype(np.float64)
+    e = rule_where(mask, ta, tb, v)
+    _check_exact_operands("numpy.where", ta, tb)
+    return Tracked(v, e, max(ta.k, tb.k) + 4, amb=_merge(mask.amb, _merge(ta.amb, tb.amb)))
+
+
+def rule_where(mask: TrackedMask, a: Tracked, b: Tracked, v: Array) -> Array | None:
+    r"""``where(mask, a, b)``: exact; E of the chosen operand where the mask is certain, and where it is
+    ambiguous :math:`|a - b| + E_a + E_b` (another evaluation may take the other operand, within that of exact).
+    """
+    ea, eb = a.e, b.e
+    if mask.ambiguous is None and ea is None and eb is None:
+        return None
+    ea_, eb_ = a.error, b.error
+    chosen = np.where(mask.v, ea_, eb_)
+    if mask.ambiguous is not None:
+        chosen = np.where(mask.ambiguous, np.abs(a.v - b.v) + ea_ + eb_, chosen)
+    return np.broadcast_to(chosen, v.shape).copy() if chosen.shape != v.shape else chosen
+
+
+def _joined(func: Any, arrays: Any, kwargs: Mapping[str, Any]) -> Tracked:
+    """``concatenate``, ``stack``, ``hstack``, ``vstack``, ``column_stack``: values and bounds joined alike (exact)."""
+    name = f"numpy.{func.__name__}"
+    if set(kwargs) - {"axis"}:
+        refuse(f"{name} with {', '.join(sorted(set(kwargs) - {'axis'}))}=", "out= and dtype= are not tracked")
+    ts = [_wrap(a, name) for a in arrays]
+    v = np.asarray(func([t.v for t in ts], **kwargs))
+    e = None if all(t.e is None for t in ts) else np.asarray(func([t.error for t in ts], **kwargs))
+    amb = _NO_AMBIGUITY
+    for t in ts:
+        amb = _merge(amb, t.amb)
+    return Tracked(v, e, max((t.k for t in ts), default=0), amb=amb)
+
+
+def _like(func: Any, x: Any, *args: Any, **kwargs: Any) -> Tracked:
+    """``zeros_like``, ``ones_like``, ``full_like`` with a plain fill: an exact constant of x's shape."""
+    name = f"numpy.{func.__name__}"
+    if any(isinstance(a, (Tracked, TrackedMask)) for a in (*args, *kwargs.values())):
+        refuse(f"{name} with a tracked fill value", "fill with a plain number")
+    if kwargs.get("dtype") is not None and np.dtype(kwargs["dtype"]) != np.float64:
+        refuse(f"{name} with dtype={np.dtype(kwargs['dtype'])}", "only float64 is tracked")
+    shape = x.v.shape if isinstance(x, (Tracked, TrackedMask)) else np.shape(x)
+    return Tracked(np.asarray(func(np.empty(shape), *args, **{**kwargs, "dtype": np.float64})))
+
+
+_JOINS = {"concatenate", "stack", "hstack", "vstack", "column_stack", "row_stack"}
+_STRUCTURAL = {"transpose", "reshape", "copy", "squeeze", "ravel", "expand_dims", "atleast_2d", "atleast_1d", "tile",
+               "repeat", "flip", "fliplr", "flipud", "rot90", "roll", "swapaxes", "moveaxis", "broadcast_to"}
 
 
 # -- NumPy's two protocols ---------------------------------------------------------------------------
@@ -1178,23 +1372,44 @@ def _structural(func: Any, x: Any, *args: Any, **kwargs: Any) -> Tracked:
 
 
 def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """``__array_function__`` (NEP 18): sum, mean, max/min, transpose, reshape, copy, dot, shape queries."""
+    """``__array_function__`` (NEP 18): the functions of ``_FUNCTION_RULES``; everything else refused."""
     name = func.__name__
-    if name == "sum":
-        return reduce_sum(*args, **_pop_axes(kwargs))
-    if name == "mean":
-        return reduce_mean(*args, **_pop_axes(kwargs))
-    if name in ("max", "amax", "min", "amin"):
-        return reduce_extreme(np.max if name in ("max", "amax") else np.min, *args, **_pop_axes(kwargs))
-    if name in ("transpose", "reshape", "copy", "squeeze", "ravel", "expand_dims", "atleast_2d"):
-        return _structural(func, *args, **kwargs)
-    if name in ("dot", "matmul") and not kwargs:
-        return matmul(*args)
-    if name in ("shape", "ndim", "size"):
-        return getattr(_wrap(args[0], name), name)
+    rule = _FUNCTION_RULES.get(name)
+    out = NotImplemented if rule is None else rule(func, args, kwargs)
+    if out is not NotImplemented:
+        return out
     module = func.__module__ if func.__module__ and func.__module__.startswith("numpy") else "numpy"
     module = "numpy" if module.startswith("numpy._core") or module == "numpy.core" else module
     refuse(f"{module}.{name}")
+
+
+def _value_of(x: Any) -> Any:
+    return x.v if isinstance(x, (Tracked, TrackedMask)) else x
+
+
+def _if(ok: bool, call: Callable[[], Any]) -> Any:
+    return call() if ok else NotImplemented
+
+
+_FunctionRule = Callable[[Any, tuple[Any, ...], dict[str, Any]], Any]
+_FUNCTION_RULES: dict[str, _FunctionRule] = {
+    "sum": lambda f, a, k: reduce_sum(*a, **_pop_axes(k)),
+    "mean": lambda f, a, k: reduce_mean(*a, **_pop_axes(k)),
+    **{n: (lambda f, a, k: reduce_extreme(np.max, *a, **_pop_axes(k))) for n in ("max", "amax")},
+    **{n: (lambda f, a, k: reduce_extreme(np.min, *a, **_pop_axes(k))) for n in ("min", "amin")},
+    **{n: (lambda f, a, k: _structural(f, *a, **k)) for n in _STRUCTURAL},
+    **{n: (lambda f, a, k: _if(len(a) == 1, lambda: _joined(f, a[0], k))) for n in _JOINS},
+    **{n: (lambda f, a, k: _like(f, *a, **k)) for n in ("zeros_like", "ones_like", "full_like")},
+    "matmul": lambda f, a, k: _if(not k, lambda: matmul(*a)),
+    # np.dot is matmul for 1-D and 2-D operands only (for N-D it is a different product)
+    "dot": lambda f, a, k: _if(not k and len(a) == 2 and all(np.ndim(_value_of(x)) in (1, 2) for x in a),
+                               lambda: matmul(*a)),
+    **{n: (lambda f, a, k: getattr(_wrap(a[0], f.__name__), f.__name__)) for n in ("shape", "ndim", "size")},
+    "where": lambda f, a, k: _if(len(a) == 3 and not k, lambda: where(*a)),
+    # min(max(x, lo), hi): NumPy's clip gives the same value, and each step is exact
+    "clip": lambda f, a, k: _if(len(a) == 3 and not k, lambda: extreme(np.minimum, extreme(np.maximum, a[0], a[1]), a[2])),
+    "count_nonzero": lambda f, a, k: _if(isinstance(a[0], TrackedMask), lambda: count_mask(a[0], **_pop_axes(k))),
+}
 
 
 def _pop_axes(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -1226,13 +1441,15 @@ def _input(name: str, value: Any, error: Any) -> Any:
             raise TypeError(f"errors[{name!r}] is given for a text or boolean input, which is exact; give errors "
                             "for numeric inputs only.")
         return value  # text and booleans are exact and round nowhere: the twin gets them as they are
-    if isinstance(value, (int, np.integer)) and float(value) != value:
+    if isinstance(value, (int, np.integer)) and not (abs(int(value)) <= 2**1023 and float(value) == value):
         raise ValueError(f"input {name!r} is the integer {int(value)}, which float64 cannot hold exactly (beyond "
                          "2^53); the bound tracker takes integers it can hold.")
     arr = np.asarray(value)
-    if arr.dtype.kind not in "iuf" or (arr.dtype.kind in "iu" and not isinstance(value, (int, np.integer))):
+    if arr.dtype.kind not in "iuf" or (arr.dtype.kind in "iu" and not isinstance(value, (int, np.integer))) or (
+            arr.dtype.kind == "f" and arr.dtype != np.float64 and not isinstance(value, float)):
         raise TypeError(f"input {name!r} has dtype {arr.dtype}; the bound tracker takes float64 arrays "
-                        "and Python ints or floats (integer and complex arrays are refused).")
+                        "and Python ints or floats (integer, complex and other float arrays are refused: NumPy "
+                        "computes float32 in float32, which the bounds do not model).")
     v = arr.astype(np.float64)
     if not np.isfinite(v).all():
         raise ValueError(_not_finite(name))
@@ -1327,7 +1544,18 @@ def track(func: Callable[..., Any], inputs: Mapping[str, Any], errors: Mapping[s
         raise TypeError(f"errors names {sorted(unknown)} that are not inputs; expected some of {sorted(inputs)}.")
     wrapped = {name: _input(name, value, errors.get(name)) for name, value in inputs.items()}
     try:
-        return _finish_all(func(**wrapped), inputs)
+        try:
+            with np.errstate(under="raise"):  # the first-order model holds only where nothing underflows
+                return _finish_all(func(**wrapped), inputs)
+        except FloatingPointError as exc:
+            if "underflow" not in str(exc):
+                raise
+        token = _CAREFUL.set(True)  # something underflowed: again, with absolute slack on every rounding
+        try:
+            with np.errstate(under="ignore"):
+                return _finish_all(func(**wrapped), inputs)
+        finally:
+            _CAREFUL.reset(token)
     except UnsupportedOperation:  # an input holding inf or NaN is the cause to name, when there is one
         _refuse_non_finite_input(inputs)
         raise
