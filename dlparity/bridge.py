@@ -98,6 +98,23 @@ _default_adopted = False
 #: Start-up changes process-wide state for a moment (the working directory, tempfile's folder); one at a time.
 _start_lock = threading.RLock()
 
+#: Set by :func:`stop_for_good` (a signal is ending the process): from then on no Octave starts or restarts in
+#: this process, so an Octave a waiting thread would start is not left running after it, in a removed folder.
+_stopping = threading.Event()
+
+
+def stop_for_good(bridge: OctaveBridge) -> None:
+    """Close ``bridge`` and let no Octave start again in this process (the command line's SIGINT/SIGTERM path).
+
+    A start under way in another thread (dlparity train's Octave side) is let finish first (it holds
+    ``_start_lock``; a few seconds at most): removing its folder under it would leave an Octave starting in a
+    directory that no longer exists ("fatal: unable to find current directory"). That thread then sees
+    ``_stopping`` and closes what it started.
+    """
+    _stopping.set()
+    with _start_lock:
+        bridge.close()
+
 
 #: The longest timeout taken: pexpect adds it to the clock, and 1e10 s overflows the platform's time_t.
 MAX_TIMEOUT = 1e7
@@ -413,6 +430,7 @@ class OctaveBridge:
             raise InputError(f"timeout is {timeout!r}; expected a number of seconds > 0 and at most {MAX_TIMEOUT:g}.")
         self.restarts: list[str] = []
         self._expired = False  # set by the watchdog of call() when it killed Octave
+        self._closing = False  # set by close(): a call still waiting on Octave (another thread) must not restart it
         self._session: Any = None
         self._workdir: str | None = None
         self._lock = threading.Lock()
@@ -422,12 +440,15 @@ class OctaveBridge:
         return self._session is not None
 
     def _start(self) -> Any:
+        if _stopping.is_set():
+            raise OctaveError("Octave is not started: this process is stopping (interrupted or terminated).")
         exe = find_octave()
         if exe is None:
             env = os.environ.get("OCTAVE_EXECUTABLE") or os.environ.get("OCTAVE")
             where = f"at OCTAVE_EXECUTABLE={env!r}" if env else "on PATH (as octave-cli or octave)"
             raise OctaveUnavailable(f"GNU Octave was not found {where}; {INSTALL_HINT}.")
         sweep_stale_folders()
+        self._closing = False
         workdir = tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}_", dir=_scratch_base())
         self._workdir = workdir
         exchange = os.path.join(workdir, "exchange")  # oct2py's MAT files
@@ -436,6 +457,8 @@ class OctaveBridge:
             with _signals_deferred():
                 session = self._start_session(exe, workdir, exchange)
                 self._session = session
+                if _stopping.is_set():  # the signal came while this thread was starting Octave: undo the start
+                    raise OctaveError("Octave was stopped as it started: this process is stopping.")
                 self._configure()
         except BaseException:
             self.close()  # Octave (if it started) and the folder
@@ -508,7 +531,10 @@ class OctaveBridge:
             original = type(session).restart
 
             def restart() -> None:
-                if self._expired:  # killed by the watchdog of call(): not a death to recover from
+                # killed by the watchdog of call(), or by close() (as a signal's handler does while the training's
+                # Octave thread still waits): not a death to recover from; a restart then would start an Octave
+                # in the folder close() is removing, left running after this process
+                if self._expired or self._closing or _stopping.is_set():
                     raise _OctaveStopped(None)
                 workdir = self._workdir or tempfile.gettempdir()
                 with _signals_deferred(), _octave_environment(), _inside(workdir):
@@ -643,6 +669,7 @@ class OctaveBridge:
 
     def close(self) -> None:
         """Stop Octave (its whole process group, at once) and remove its private folder."""
+        self._closing = True
         session, self._session = self._session, None
         if session is not None:
             engine = session._engine

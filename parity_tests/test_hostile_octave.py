@@ -338,3 +338,43 @@ def test_restart_is_reported(octave_bridge: Any, capsys: pytest.CaptureFixture[s
     # the kill may land before the next call looks (died since the last call) or during it (died while running)
     assert re.search(r"dlparity: Octave (had died since the last call|died while running \w+); it was restarted", err), err
 
+
+
+@pytest.mark.octave
+@pytest.mark.parametrize("when", [0.2, 1.5], ids=["while-starting", "while-waiting"])
+def test_a_signal_while_a_thread_uses_octave_leaves_no_octave_behind(octave_bridge: Any, when: float,
+                                                                      capfd: pytest.CaptureFixture[str]) -> None:
+    """dlparity train talks to Octave from a thread; SIGINT/SIGTERM reach the main thread, which stops everything
+    (stop_for_good). An Octave that thread was still starting, or would restart after the kill, must not be left
+    running: one was, in the folder being removed, and its 'fatal: unable to find current directory' became the
+    command's last line."""
+    import threading  # noqa: PLC0415
+
+    from dlparity import bridge as bridge_module  # noqa: PLC0415
+
+    fresh = bridge_module.OctaveBridge(timeout=60)
+    box: dict[str, BaseException] = {}
+
+    def talking() -> None:
+        try:
+            fresh.call("ones", 2.0)
+            fresh.call("pause", 30.0, nout=0)
+        except BaseException as exc:  # whatever ended the calls is the result
+            box["error"] = exc
+
+    thread = threading.Thread(target=talking, daemon=True)
+    thread.start()
+    time.sleep(when)
+    try:
+        bridge_module.stop_for_good(fresh)
+        thread.join(timeout=40)
+        assert not thread.is_alive() and "error" in box, "the thread's calls neither ended nor failed"
+        time.sleep(1.0)
+        octaves = [pid for pid in children(os.getpid()) if pid != octave_bridge.pid()
+                   and b"--interactive" in _read(Path(f"/proc/{pid}/cmdline"))]
+        assert not octaves, f"an Octave is still running after stop_for_good: {octaves}"
+        assert fresh.workdir() is None
+        assert "unable to find current directory" not in capfd.readouterr().err
+    finally:
+        bridge_module._stopping.clear()  # this process goes on: other tests start Octave
+        fresh.close()

@@ -20,7 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from dlparity.bridge import DEFAULT_TIMEOUT, TIMEOUT_ENV, OctaveError, OctaveUnavailable, get_bridge, parse_timeout
+from dlparity.bridge import (
+    DEFAULT_TIMEOUT,
+    TIMEOUT_ENV,
+    OctaveError,
+    OctaveUnavailable,
+    get_bridge,
+    parse_timeout,
+    stop_for_good,
+)
 from dlparity.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_MISMATCH,
@@ -230,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): stop Octave, remove its folder
         terminated = isinstance(exc, Terminated)
         with contextlib.suppress(BaseException):
-            get_bridge().close()
+            stop_for_good(get_bridge())
         sys.stderr.write(f"dlparity {args.command}: {'terminated (SIGTERM)' if terminated else 'interrupted (Ctrl-C)'}; "
                          "Octave was stopped and no result was reported.\n")
         sys.stderr.flush()

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from dlparity.bridge import OctaveError, OctaveUnavailable, get_bridge
+from dlparity.bridge import OctaveError, OctaveUnavailable, get_bridge, stop_for_good
 from dlparity.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_MISMATCH,
@@ -311,8 +311,13 @@ def train_both_sides(run: TrainRun, err: TextIO) -> tuple[SideResult, SideResult
         if "error" in box:  # Octave failed (timed out, died): stop here rather than train on for nothing
             raise box["error"]
 
-    with threadpool_limits(limits=1, user_api="blas"):  # one core each: see octave_bridge.OCTAVE_ENV
-        numpy_ = run_numpy(run, keep_history=True, on_epoch=numpy_epoch)
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):  # one core each: see octave_bridge.OCTAVE_ENV
+            numpy_ = run_numpy(run, keep_history=True, on_epoch=numpy_epoch)
+    except KeyboardInterrupt:  # SIGINT or SIGTERM: Octave is stopped, and the thread waiting on it ends first
+        stop_for_good(get_bridge())
+        thread.join(timeout=10.0)
+        raise
     bars.finish("numpy")
     thread.join()
     bars.close()
