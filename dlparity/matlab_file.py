@@ -69,6 +69,9 @@ class MatlabFile:
         The file's lines, for quoting.
     parts : tuple of Path
         For several scripts run in one workspace, each of them in order (see :func:`read_matlab_files`).
+    last : dict of str to Statement
+        Each variable's last assignment in the file (the one a divergence quotes: an initialiser such as
+        ``acc = zeros(n, 1)`` is rarely where a reassigned variable goes wrong).
     """
 
     path: Path
@@ -79,6 +82,7 @@ class MatlabFile:
     assigned: dict[str, Statement] = field(default_factory=dict)
     lines: tuple[str, ...] = ()
     parts: tuple[Path, ...] = ()
+    last: dict[str, Statement] = field(default_factory=dict)
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -95,6 +99,10 @@ class MatlabFile:
     def where(self, name: str) -> Statement | None:
         """The statement that first assigns ``name``, if the file has one."""
         return self.assigned.get(name)
+
+    def last_assignment(self, name: str) -> Statement | None:
+        """The statement that last assigns ``name`` (its first, where the file assigns it once)."""
+        return self.last.get(name, self.assigned.get(name))
 
 
 def _strip_comment(line: str) -> str:
@@ -272,22 +280,27 @@ def read_matlab_file(path: str | Path, flag: str = "matlab") -> MatlabFile:  # n
     head = _FUNCTION.match(found[0].text)
     if head is None:
         assigned: dict[str, Statement] = {}
+        last: dict[str, Statement] = {}
         for st in found:
             if _FUNCTION.match(st.text):
                 break  # local functions at the end of a script are not part of its workspace
             for name in assigned_names(st.text):
                 assigned.setdefault(name, st)
-        return MatlabFile(p.resolve(), "script", p.stem, assigned=assigned, lines=tuple(lines))
+                last[name] = st
+        return MatlabFile(p.resolve(), "script", p.stem, assigned=assigned, lines=tuple(lines), last=last)
     outs_text = head.group("outs") if head.group("outs") is not None else (head.group("out") or "")
     outputs = tuple(n for n in re.split(r"[\s,]+", outs_text.strip()) if n)
     arguments = tuple(n for n in re.split(r"[\s,]+", (head.group("args") or "").strip()) if n)
     body: dict[str, Statement] = {}
+    last_in_body: dict[str, Statement] = {}
     for st in found[1:]:
         if _FUNCTION.match(st.text):
             break  # the next (local) function starts: the main function's body is over
         for name in assigned_names(st.text):
             body.setdefault(name, st)
-    return MatlabFile(p.resolve(), "function", head.group("name"), arguments, outputs, body, tuple(lines))
+            last_in_body[name] = st
+    return MatlabFile(p.resolve(), "function", head.group("name"), arguments, outputs, body, tuple(lines),
+                      last=last_in_body)
 
 
 def read_matlab_files(paths: str | Path | Sequence[str | Path], flag: str = "matlab") -> MatlabFile:
@@ -305,11 +318,13 @@ def read_matlab_files(paths: str | Path | Sequence[str | Path], flag: str = "mat
         raise InputError(f"{flag} lists {len(files)} files, but {functions[0]} is a function file; only scripts can run "
                          "one after another in one workspace.")
     assigned: dict[str, Statement] = {}
+    last: dict[str, Statement] = {}
     for f in files:
         for name, st in f.assigned.items():
             assigned.setdefault(name, st)
+        last.update(f.last)  # a later script's assignment is the later one
     return MatlabFile(files[0].path, "script", "+".join(f.name for f in files), assigned=assigned,
-                      lines=files[0].lines, parts=tuple(f.path for f in files))
+                      lines=files[0].lines, parts=tuple(f.path for f in files), last=last)
 
 
 def python_keyword_inputs(names: list[str]) -> list[str]:

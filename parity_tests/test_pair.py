@@ -564,3 +564,33 @@ def test_a_refusal_is_one_sentence_without_numpy_warnings(octave: Any, tmp_path:
                 check_parity(script, twin, {"x": np.zeros((1, 3))}, bridge=octave)
         message = str(info.value)
         assert named in message and message.count("rtol=") == 1 and ". " not in message, message
+
+
+@pytest.mark.octave
+def test_a_reassigned_variable_is_quoted_at_its_last_assignment(octave: Any, tmp_path: Path) -> None:
+    """A slip in `acc = acc / (m - 1)` is quoted there on both sides, not at the initialiser `acc = zeros(n, 1)`."""
+    script = write(tmp_path, "loopacc.m", """n = size(x, 1);
+m = size(x, 2);
+acc = zeros(n, 1);
+for k = 1:m
+  acc = acc + x(:, k);
+end
+acc = acc / m;
+""")
+    twin_file = write(tmp_path, "loopacc.py", '''import numpy as np
+
+
+def loopacc(x):
+    n = x.shape[0]
+    m = x.shape[1]
+    acc = np.zeros((n, 1))
+    for k in range(m):
+        acc = acc + x[:, k:k + 1]
+    acc = acc / (m - 1)
+    return {"n": n, "m": m, "acc": acc, "k": k + 1}
+''')
+    result = check_parity(script, f"{twin_file}:loopacc", {"x": np.arange(12.0).reshape(3, 4)}, bridge=octave)
+    d = result.first_divergence
+    assert d is not None and d.name == "acc", result.table()
+    assert (d.matlab_line, d.matlab_text) == (7, "acc = acc / m;")
+    assert (d.python_line, d.python_text) == (10, "acc = acc / (m - 1)")

@@ -473,7 +473,8 @@ def _same_shape(matlab: NDArray[Any], python: NDArray[Any]) -> NDArray[Any]:
 
 
 def _python_lines(func: Callable[..., Any]) -> tuple[str | None, dict[str, tuple[int, str]]]:  # noqa: PLR0912
-    """(source file, name -> (line, text) of its first assignment in the callable's source)."""
+    """(source file, name -> (line, text) of its last assignment in the callable's source), as the MATLAB side's
+    divergence quotes its last."""
     target = inspect.unwrap(func)
     try:
         filename = inspect.getsourcefile(target)
@@ -506,7 +507,7 @@ def _python_lines(func: Callable[..., Any]) -> tuple[str | None, dict[str, tuple
         for t in targets:
             for n in names_of(t):
                 line = start + getattr(node, "lineno", 1) - (1 if start > 0 else 0)
-                if n not in found or line < found[n][0]:
+                if n not in found or line > found[n][0]:
                     found[n] = (line, source_lines[getattr(node, "lineno", 1) - 1].strip())
         if isinstance(node, ast.Dict):
             for k, v in zip(node.keys, node.values, strict=True):
@@ -541,7 +542,7 @@ def _first_divergence(mfile: MatlabFile, func: Callable[..., Any], order: list[s
         else:
             reason = (f"|Δ| {abs(r.gold_sample - r.mine_sample):.3g} > tolerance {r.tolerance:.3g} at "
                       f"[{','.join(map(str, r.worst_index))}], {r.bound_ratio:.3g} times the tolerance")
-        st = mfile.where(name)
+        st = mfile.last_assignment(name)
         py_file, py_lines = _python_lines(func)
         py = py_lines.get(name)
         return Divergence(name, r.case, reason, st.file if st else mfile.path.name, st.line if st else None,
