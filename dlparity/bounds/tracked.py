@@ -1281,7 +1281,8 @@ def where(cond: Any, a: Any, b: Any) -> Tracked:
 
 def rule_where(mask: TrackedMask, a: Tracked, b: Tracked, v: Array) -> Array | None:
     r"""``where(mask, a, b)``: exact; E of the chosen operand where the mask is certain, and where it is
-    ambiguous :math:`|a - b| + E_a + E_b` (another evaluation may take the other operand, within that of exact).
+    ambiguous :math:`|a - b| + 2(E_a + E_b)`: the exact result may be the other operand, and so may another
+    correct evaluation's, whose own b' is within E_b of exact b; both within that of exact (first order).
     """
     ea, eb = a.e, b.e
     if mask.ambiguous is None and ea is None and eb is None:
@@ -1289,7 +1290,7 @@ def rule_where(mask: TrackedMask, a: Tracked, b: Tracked, v: Array) -> Array | N
     ea_, eb_ = a.error, b.error
     chosen = np.where(mask.v, ea_, eb_)
     if mask.ambiguous is not None:
-        chosen = np.where(mask.ambiguous, np.abs(a.v - b.v) + ea_ + eb_, chosen)
+        chosen = np.where(mask.ambiguous, np.abs(a.v - b.v) + 2.0 * (ea_ + eb_), chosen)
     return np.broadcast_to(chosen, v.shape).copy() if chosen.shape != v.shape else chosen
 
 
