@@ -594,3 +594,15 @@ def loopacc(x):
     assert d is not None and d.name == "acc", result.table()
     assert (d.matlab_line, d.matlab_text) == (7, "acc = acc / m;")
     assert (d.python_line, d.python_text) == (10, "acc = acc / (m - 1)")
+
+
+@pytest.mark.octave
+def test_an_output_never_assigned_is_named_as_such(octave: Any, tmp_path: Path) -> None:
+    """Octave says "'b' undefined near line 1, column 14" (the declaration) for an output the path taken never
+    assigned; the sentence says which output, and that it was never assigned."""
+    fn = write(tmp_path, "unas.m", "function [a, b] = unas(x)\n  a = x * 2;\n  if any(x(:) > 100)\n    b = 1;\n  end\nend\n")
+    with pytest.raises(MatlabError) as err:
+        check_parity(fn, lambda x: {"a": 2 * x, "b": 1.0}, {"x": np.ones((1, 3))}, bridge=octave, rtol=1e-12)
+    message = str(err.value)
+    assert "declared output 'b' was never assigned" in message and "\n" not in message, message
+    assert "add it to the inputs" not in message

@@ -847,6 +847,12 @@ def _matlab_message(mfile: MatlabFile, message: str, inputs: list[str]) -> str:
     """Octave's error as one sentence; an undefined name is explained in terms of the inputs."""
     text = " ".join(message.split())
     undefined = re.search(r"'(\w+)' undefined", text)
+    if undefined and mfile.kind == "function" and undefined.group(1) in mfile.outputs:
+        case = re.match(r"case \d+ of \d+: ", text)
+        said = text[case.end():] if case else text
+        return (f"matlab {mfile.path.name} failed in Octave{' in ' + case.group(0)[:-2] if case else ''}: its declared "
+                f"output {undefined.group(1)!r} was never assigned on the path this case took (Octave: {said}); "
+                "every output must be assigned before the function returns.")
     if undefined and mfile.kind == "script":
         return (f"matlab {mfile.path.name} failed in Octave: {text}; if {undefined.group(1)!r} is an input the script "
                 f"expects, add it to the inputs (they hold {', '.join(inputs) or 'nothing'}).")
