@@ -606,3 +606,20 @@ def test_an_output_never_assigned_is_named_as_such(octave: Any, tmp_path: Path) 
     message = str(err.value)
     assert "declared output 'b' was never assigned" in message and "\n" not in message, message
     assert "add it to the inputs" not in message
+
+
+@pytest.mark.octave
+def test_an_edited_function_file_or_helper_is_read_again(octave: Any, tmp_path: Path) -> None:
+    """One Octave serves every check of a process; it parses a function file once. An edited helper or function
+    file must be run as it now is: the old text made a check pass on code that was gone."""
+    fn = write(tmp_path, "scale2.m", "function y = scale2(x)\n  y = twice(x) + 1;\nend\n")
+    write(tmp_path, "twice.m", "function t = twice(x)\n  t = 2 * x;\nend\n")
+    twin = lambda x: {"y": 2 * x + 1}  # noqa: E731
+    x = {"x": np.array([[1.0], [2.0]])}
+    assert check_parity(fn, twin, x, bridge=octave).ok
+    write(tmp_path, "twice.m", "function t = twice(x)\n  t = 3 * x;\nend\n")
+    helper_edited = check_parity(fn, twin, x, bridge=octave)
+    assert not helper_edited.ok and helper_edited.reports[0].gold_sample in (4.0, 7.0)
+    write(tmp_path, "twice.m", "function t = twice(x)\n  t = 2 * x;\nend\n")
+    write(tmp_path, "scale2.m", "function y = scale2(x)\n  y = twice(x) + 1.5;\nend\n")
+    assert not check_parity(fn, twin, x, bridge=octave).ok

@@ -24,6 +24,7 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
   saved = path();
   restore = onCleanup(@() path(saved));  % the path exactly as it was, even if FOLDER was on it already
   addpath(folder);
+  dlparity_forget_folder__(files);  % an edited .m beside it is read again, not the copy Octave parsed before
   if strcmp(kind, 'script')
     locals = dlparity_define_locals__(files);
     forget = onCleanup(@() dlparity_forget__(locals));  % cleared even if the script fails
@@ -103,6 +104,20 @@ function names = dlparity_define_locals__(files)
         names{end + 1} = tok{1};
       catch
       end
+    end
+  end
+end
+
+function dlparity_forget_folder__(files)
+  % Octave parses a function file once and keeps it while the session lives: within one Python process (one
+  % Octave), a function file or helper edited since its last call would otherwise run its old text, and a
+  % check would pass on code that is gone. Clearing every function of the files' folders makes the next call
+  % read them from disk.
+  for f = 1:numel(files)
+    listing = dir(fullfile(fileparts(files{f}), '*.m'));
+    for k = 1:numel(listing)
+      [~, stem] = fileparts(listing(k).name);
+      clear('-f', stem);
     end
   end
 end
