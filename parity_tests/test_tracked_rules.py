@@ -405,3 +405,60 @@ def test_an_ambiguous_mask_as_an_index_is_refused_and_as_floats_carries_one() ->
     f = track(lambda z: {"m": (z > 0).astype(np.float64)}, {"z": z}, errors={"z": 1e-16})["m"]
     assert f.value.tolist() == [1.0, 1.0] and f.ambiguous == 1
     assert 1.0 <= f.error[0] <= 1 + 1e-12 and f.error[1] == 0.0  # the flip, 1, widened
+
+
+# -- found by a second review with pairs of its own --------------------------------------------------
+
+def test_a_count_of_a_mask_is_a_number_to_compute_with() -> None:
+    """npos = np.sum(x > 0), then x / npos, x * npos, x / (npos - 1): NumPy's 0-d integer as an exact constant (it
+    crashed with "'bool' object has no attribute 'all'")."""
+    x = np.array([[1.5], [-2.0], [3.25], [0.5]])
+
+    def twin(x: Any) -> dict[str, Any]:
+        m = x > 0
+        npos = np.sum(m)
+        return {"npos": npos, "mpos": np.sum(x * m) / npos, "scaled": x * npos, "inv": x / (npos - 1),
+                "n64": x * np.int64(3)}
+
+    out, plain = track(twin, {"x": x}), twin(x)
+    for name, value in plain.items():
+        assert np.array_equal(out[name].value, np.asarray(value, dtype=float)), name
+    assert out["npos"].error == 0 and out["mpos"].error > 0
+
+
+def test_arithmetic_on_masks_treats_them_as_zero_one_with_their_flips() -> None:
+    """1 - mask, mask + mask, mask / 2, mask * mask, np.mean(mask), np.maximum(mask, 0), mask.T, mask[0:1]: the mask
+    as 0.0 / 1.0 with E = 1 where another evaluation may flip it (they were an internal TypeError or a refusal
+    of a conversion the twin never made)."""
+    z = np.array([[1.0, -2.0], [1e-17, 3.0]])
+
+    def twin(z: Any, da: Any) -> dict[str, Any]:
+        return {"dz": da * (1 - (z <= 0)), "frac": np.mean(z <= 0), "s": (z > 0) + (z < 1), "h": (z > 0) / 2,
+                "mm": (z > 0) * (z < 1), "mx": np.maximum(z > 0, 0), "t": (z > 0).T * da, "sl": (z > 0)[0:1] * da[0:1]}
+
+    inputs = {"z": z, "da": np.full((2, 2), 0.5)}
+    out, plain = track(twin, inputs, errors={"z": 1e-16}), twin(**inputs)
+    for name, value in plain.items():
+        assert np.array_equal(out[name].value, np.asarray(value, dtype=float)), name
+    # z[1, 0] = 1e-17 is within its bound of 0: the masks may flip there, by 1 (scaled as each expression scales it)
+    assert out["dz"].error[1, 0] >= 0.5 and out["frac"].error >= 0.25
+    assert out["s"].ambiguous == 2 and out["s"].error[1, 0] == 0  # "or" with (z < 1), certain there: stays 1
+    assert out["dz"].error[0, 0] <= 1e-15 and out["t"].error[0, 1] >= 0.5  # certain there: a rounding's worth
+
+
+def test_a_tracked_whole_number_as_an_exponent() -> None:
+    """Adam's bias correction b1 ** t with the step t an input: an exact whole tracked number is the plain twin's int."""
+    out = track(lambda b1, t: {"c": 1 - b1 ** t}, {"b1": 0.9, "t": 3})["c"]
+    assert float(out.value) == 1 - 0.9 ** 3 and isinstance(out.error, np.ndarray) and out.error > 0
+    assert "exact whole tracked number" in _refusal(lambda: track(lambda b, t: {"c": b ** t}, {"b": 0.9, "t": 2.5},
+                                                                  errors={"t": 1e-3}))
+
+
+def test_storing_into_a_preallocated_array_names_what_happened() -> None:
+    def twin(x: Any) -> dict[str, Any]:
+        y = np.zeros(x.shape)
+        y[0] = x[0]
+        return {"y": y}
+
+    message = _refusal(lambda: track(twin, {"x": np.arange(1.0, 4.0).reshape(3, 1)}))
+    assert "storing a tracked value into a plain array as y[i] = x[i]" in message and ". " not in message

@@ -300,8 +300,8 @@ class Tracked:
 
     __rmod__ = __mod__
 
-    def __rpow__(self, other: Any) -> NoReturn:
-        refuse("a power with a tracked exponent")
+    def __rpow__(self, other: Any) -> Tracked:
+        return power(_wrap(other, "numpy.power"), self)
 
     def _inplace(self, other: Any) -> NoReturn:
         refuse("an in-place operator (+=, -=, *=, /=, @=) on a tracked array",
@@ -371,8 +371,9 @@ class Tracked:
         return x != 0
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> NoReturn:
-        refuse("a conversion to a plain ndarray (np.asarray, np.array, __array__)",
-               "it would drop the bound silently")
+        refuse("a conversion to a plain ndarray (np.asarray, np.array, or storing a tracked value into a plain "
+               "array as y[i] = x[i])", "it would drop the bound silently; build arrays from tracked pieces "
+               "(np.concatenate, np.where) instead")
 
     def __getattr__(self, name: str) -> Any:
         if name == "e":  # only reached while a fresh product's bound is unset: evaluate it now, once
@@ -441,21 +442,79 @@ class TrackedMask:
 
     __rmul__ = __mul__
 
+    def __add__(self, other: Any) -> Tracked:
+        return binary("add", self, other)
+
+    def __radd__(self, other: Any) -> Tracked:
+        return binary("add", other, self)
+
+    def __sub__(self, other: Any) -> Tracked:
+        return binary("subtract", self, other)
+
+    def __rsub__(self, other: Any) -> Tracked:
+        return binary("subtract", other, self)
+
+    def __truediv__(self, other: Any) -> Tracked:
+        return binary("divide", self, other)
+
+    def __rtruediv__(self, other: Any) -> Tracked:
+        return binary("divide", other, self)
+
+    def __neg__(self) -> NoReturn:
+        refuse("the negative of a comparison mask", "NumPy refuses it for booleans; use ~ for 'not'")
+
+    def _moved(self, f: Callable[[Any], Any]) -> TrackedMask:
+        """The mask and its ambiguous entries moved alike (transpose, reshape, slicing): exact."""
+        return TrackedMask(f(self.v), None if self.ambiguous is None else f(self.ambiguous), self.amb)
+
+    @property
+    def T(self) -> TrackedMask:  # noqa: N802 (NumPy's name)
+        return self._moved(lambda a: a.T)
+
+    def transpose(self, *axes: Any) -> TrackedMask:
+        return self._moved(lambda a: a.transpose(*axes))
+
+    def reshape(self, *shape: Any, **kwargs: Any) -> TrackedMask:
+        return self._moved(lambda a: a.reshape(*shape, **kwargs))
+
+    def flatten(self, order: Any = "C") -> TrackedMask:
+        return self._moved(lambda a: a.flatten(order))
+
+    def ravel(self, order: Any = "C") -> TrackedMask:
+        return self._moved(lambda a: a.ravel(order))
+
+    def __getitem__(self, key: Any) -> TrackedMask:
+        key = _plain_key(key) if isinstance(key, (Tracked, TrackedMask, tuple)) else key
+        return self._moved(lambda a: a[key])
+
+    def __len__(self) -> int:
+        return len(self.v)
+
     def __invert__(self) -> TrackedMask:
         return TrackedMask(~self.v, self.ambiguous, self.amb)
 
     def _logical(self, other: Any, op: Callable[[Any, Any], Any]) -> TrackedMask:
-        """``&``, ``|``, ``^`` of two masks: an entry ambiguous in either may flip (a superset, so still true)."""
+        """``&``, ``|``, ``^`` of two masks. An entry is certain where both operands are, and also where one
+        certain operand decides alone (a certain False for ``&``, a certain True for ``|``)."""
+        ov: Any
         if isinstance(other, TrackedMask):
-            v, amb_o, merged = op(self.v, other.v), other.ambiguous, _merge(self.amb, other.amb)
+            ov, amb_o, merged = other.v, other.ambiguous, _merge(self.amb, other.amb)
         elif isinstance(other, (bool, np.bool_)) or (isinstance(other, np.ndarray) and other.dtype == np.bool_):
-            v, amb_o, merged = op(self.v, other), None, self.amb
+            ov, amb_o, merged = other, None, self.amb
         else:
             refuse(f"a logical operation of a mask with a {type(other).__name__}", "combine masks with masks")
-        ambiguous = self.ambiguous if amb_o is None else (amb_o if self.ambiguous is None else self.ambiguous | amb_o)
-        if ambiguous is not None and ambiguous.shape != v.shape:
-            ambiguous = np.broadcast_to(ambiguous, v.shape)
-        return TrackedMask(v, ambiguous, merged)
+        v = op(self.v, ov)
+        if self.ambiguous is None and amb_o is None:
+            return TrackedMask(v, None, merged)
+        sure_a = True if self.ambiguous is None else ~self.ambiguous
+        sure_b = True if amb_o is None else ~amb_o
+        certain = np.logical_and(sure_a, sure_b)
+        if op is operator.and_:  # a certain False decides
+            certain = certain | (sure_a & ~self.v) | (sure_b & ~np.asarray(ov))
+        elif op is operator.or_:  # a certain True decides
+            certain = certain | (sure_a & self.v) | (sure_b & np.asarray(ov))
+        ambiguous = np.broadcast_to(~certain, v.shape)
+        return TrackedMask(v, ambiguous if ambiguous.any() else None, merged)
 
     def __and__(self, other: Any) -> TrackedMask:
         return self._logical(other, operator.and_)
@@ -509,8 +568,11 @@ _ZERO: Tracked = Tracked(np.array(0.0))
 
 
 def _const(x: Any, op: str) -> Tracked:
-    """A plain operand (Python number, NumPy scalar or array): a constant, exact as given."""
+    """A plain operand (Python number, NumPy scalar or array): a constant, exact as given. A comparison mask
+    stands for its 0.0 / 1.0 with E = 1 where another evaluation may flip it (:meth:`TrackedMask.astype`)."""
     kind = type(x)
+    if kind is TrackedMask:
+        return x.astype(np.float64)
     if (kind is int or kind is float) and x == 0 and math.copysign(1.0, x) > 0:  # the 0 of max(0, z), z > 0
         return _ZERO
     if kind is float or (kind is int and -(2**53) <= x <= 2**53):  # as the 0 of max(0, z) and z > 0
@@ -522,7 +584,7 @@ def _const(x: Any, op: str) -> Tracked:
     if dkind not in "biuf":
         refuse(f"{op} with a {arr.dtype} operand", "only real numbers are tracked")
     if (dkind == "f" and arr.dtype.itemsize > 8) or (
-            dkind in "iu" and arr.dtype.itemsize >= 8 and arr.size and not (np.abs(arr.astype(object)) <= 2**53).all()):
+            dkind in "iu" and arr.dtype.itemsize >= 8 and arr.size and not np.all(np.abs(arr.astype(object)) <= 2**53)):
         refuse(f"{op} with a {arr.dtype} operand float64 cannot hold exactly", "it would be rounded as a constant")
     return Tracked(arr.astype(np.float64, copy=False))
 
@@ -1002,7 +1064,7 @@ def _binary_exact_scalars(op: str, a: Any, b: Any) -> Tracked | None:
     return Tracked(np.array(r), None, ka if ka > kb else kb, None, None, amb)
 
 
-def binary(op: str, a: Any, b: Any) -> Tracked:
+def binary(op: str, a: Any, b: Any) -> Tracked:  # noqa: PLR0911 (one path per kind of operand)
     """``a op b`` for op in add, subtract, multiply, divide, with broadcasting; either side may be plain."""
     kind_a, kind_b = type(a), type(b)
     if kind_a is Tracked and kind_b is Tracked and (a.v.ndim or b.v.ndim):  # tracked, one an array: float64 out
@@ -1014,9 +1076,18 @@ def binary(op: str, a: Any, b: Any) -> Tracked:
         return fast
     name = f"numpy.{op}"
     if isinstance(a, TrackedMask) or isinstance(b, TrackedMask):
-        if op != "multiply":
-            refuse(f"{name} with a comparison mask", "only multiplication by a mask is tracked")
-        return _times_mask(a, b)
+        both = isinstance(a, TrackedMask) and isinstance(b, TrackedMask)
+        if both and op in ("add", "multiply"):  # NumPy's bool + bool is "or", bool * bool is "and"
+            return a | b if op == "add" else a & b
+        if both and op == "subtract":
+            refuse("numpy.subtract of two comparison masks", "NumPy refuses boolean subtraction; use ^ or ~")
+        if op == "multiply":
+            return _times_mask(a, b)
+        # 1 - mask, mask / 2, mask + 1: each mask as 0.0 / 1.0 (NumPy's integer 0 / 1, the same values), with
+        # E = 1 where another evaluation may flip it
+        fa = a.astype(np.float64) if isinstance(a, TrackedMask) else a
+        fb = b.astype(np.float64) if isinstance(b, TrackedMask) else b
+        return binary(op, fa, fb)
     if op == "multiply" and (_is_bool(a) or _is_bool(b)):  # a plain boolean mask: exact, certain
         mask = a if _is_bool(a) else b
         other = _wrap(b if mask is a else a, name)
@@ -1107,9 +1178,12 @@ def _matmul(A: Tracked, B: Tracked) -> Tracked:
 
 def power(x: Tracked, p: Any) -> Tracked:
     """``x ** p`` for a plain real exponent p (:func:`rule_power`, :func:`rule_power_real`)."""
+    if type(p) is Tracked and p.v.ndim == 0 and p.e is None and p.acc is None and float(p.v).is_integer():
+        p = int(p.v)  # an exact whole number (as a step count t in b1 ** t): the plain twin's int exponent
     if isinstance(p, (Tracked, TrackedMask)) or np.ndim(p) != 0 or np.asarray(p).dtype.kind not in "iuf" \
             or not math.isfinite(float(p)):
-        refuse(f"numpy.power with exponent {p!r}", "only a plain real number is tracked as an exponent")
+        refuse(f"numpy.power with exponent {p!r}", "only a plain real number or an exact whole tracked number is "
+               "tracked as an exponent")
     # a 0-d value stands for NumPy's scalar (np.sum(x), x[0, 0] give np.float64), whose ** takes libm's pow,
     # not the array loop: computed the scalar's way, as the plain twin does
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a non-finite value is refused below
@@ -1581,6 +1655,8 @@ def _finish_all(out: Any, inputs: Mapping[str, Any]) -> dict[str, TrackedValue]:
                 else:
                     w = _WIDENINGS.get(value.k)
                     error = (w if w is not None else _widening(value.k)) * e
+                    if type(error) is not np.ndarray:  # a 0-d bound times a float is a NumPy scalar
+                        error = np.asarray(error)
                 amb = value.amb
                 done = _tuple_new(TrackedValue, (v, error, ambiguous_count(amb) if amb else 0))
             else:
