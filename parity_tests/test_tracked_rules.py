@@ -462,3 +462,74 @@ def test_storing_into_a_preallocated_array_names_what_happened() -> None:
 
     message = _refusal(lambda: track(twin, {"x": np.arange(1.0, 4.0).reshape(3, 1)}))
     assert "storing a tracked value into a plain array as y[i] = x[i]" in message and ". " not in message
+
+
+# -- found by a second fuzzing review ------------------------------------------------------------------
+
+def test_a_negative_power_of_a_large_value_is_bounded() -> None:
+    """|p| m^(p-1) E with m ~ 1e170: m^(p-1) alone underflows though the term does not (the bound was 5x to 1e12x
+    too small)."""
+    def twin(a: Any, b: Any) -> dict[str, Any]:
+        x = a
+        for _ in range(40):
+            x = x + b  # 2^553 + 2^500 rounds back to 2^553 each time
+        return {"y": x ** -1, "y2": x ** -2}
+
+    out = track(twin, {"a": np.array([2.0**553]), "b": np.array([2.0**500])})
+    exact = Fraction(2**553) + 40 * Fraction(2**500)
+    assert _exact_distance(float(out["y"].value[0]), 1 / exact) <= Fraction(float(out["y"].error[0]))
+    assert _exact_distance(float(out["y2"].value[0]), 1 / exact**2) <= Fraction(float(out["y2"].error[0]))
+
+
+def test_a_scalars_square_is_libms_pow_and_values_stay_numpys() -> None:
+    """np.sum(x) ** 2 is NumPy's scalar pow (not correctly rounded: 1.0035 u|v| off here, past a u|v| bound);
+    np.square is the x * x loop; a 0-d array input's ** 2 is the array loop. Values as plain NumPy's, bounds true."""
+    x0 = 0.5007621047678139
+    square = Fraction(x0) ** 2
+    cases: list[tuple[Callable[..., Any], dict[str, Any], Fraction | None]] = [
+        (lambda x: {"y": x ** 2}, {"x": x0}, square),
+        (lambda x: {"y": np.sum(x) ** 2}, {"x": np.array([x0])}, square),
+        (lambda x: {"y": np.square(x[0])}, {"x": np.array([x0])}, square),
+        (lambda x: {"y": x ** 2}, {"x": np.array(x0)}, square),
+        (lambda x: {"y": x ** 0.5}, {"x": np.array(-0.0)}, None),  # the array loop's sqrt keeps -0.0
+    ]
+    for twin, inputs, exact in cases:
+        out = track(twin, inputs)["y"]
+        plain = twin(**inputs)["y"]
+        assert np.array_equal(np.asarray(out.value), np.asarray(plain)) and np.signbit(out.value) == np.signbit(plain)
+        if exact is not None:
+            assert _exact_distance(float(out.value), exact) <= Fraction(float(out.error)), (float(out.value), out.error)
+
+
+def test_masks_compare_and_combine_as_numpy_does() -> None:
+    x, y = np.array([1.0, -2.0, 3.0]), np.array([1.0, 2.0, -3.0])
+
+    def twin(x: Any, y: Any) -> dict[str, Any]:
+        a, b = x > 0, y > 0
+        return {"eq": np.sum(a == b), "ne": np.sum(a != b), "one": np.sum(a == 1), "gt": np.sum(a > 0),
+                "andp": np.sum(np.array([True, True, False]) & a), "land": np.sum(np.logical_and(a, b)),
+                "acc": np.sum(a) / 3}
+
+    out, plain = track(twin, {"x": x, "y": y}), twin(x, y)
+    for name, value in plain.items():
+        assert float(out[name].value) == float(value), name
+    assert _exact_distance(float(out["acc"].value), Fraction(2, 3)) <= Fraction(float(out["acc"].error))
+    assert out["acc"].error > 0  # the count is tracked: its division is charged
+
+
+def test_a_boolean_input_stays_tracked_and_clip_keeps_numpys_zero() -> None:
+    b = np.array([True, False, True, True])
+    xs = np.array([1.5, 1.25, 1.75, 1.125])
+    out = track(lambda x, b: {"z": x * np.mean(b)}, {"x": xs, "b": b})["z"]
+    for v, e, x in zip(out.value, out.error, xs, strict=True):
+        assert _exact_distance(float(v), Fraction(x) * Fraction(3, 4)) <= Fraction(float(e))
+    clipped = track(lambda x: {"y": np.clip(x * (x > 0), 0.0, 1.0), "h": np.clip(x, None, 1.0)},
+                    {"x": np.array([-2.0, 0.5, 3.0])})
+    assert np.array_equal(np.signbit(clipped["y"].value), [True, False, False])  # NumPy keeps -0.0
+    assert clipped["h"].value.tolist() == [-2.0, 0.5, 1.0]
+
+
+def test_an_infinite_where_bound_is_refused() -> None:
+    message = _refusal(lambda: track(lambda x: {"y": np.where(x * 1.0000001 > x, 1e308, -1e308)},
+                                     {"x": np.array([1.0])}, {"x": 1e-3}))
+    assert "numpy.where" in message and "not finite" in message

@@ -138,6 +138,10 @@ class Tracked:
 
     __slots__ = ("_abs", "acc", "amb", "e", "k", "mag", "v")
     __array_priority__ = 1000.0
+    #: True only for a 0-d ndarray given as an input (:class:`_Input0d`): every other 0-d value stands for the
+    #: NumPy scalar plain NumPy would hold there (np.sum(x), x[0, 0], arithmetic on 0-d arrays all give scalars),
+    #: whose ``**`` takes libm's pow where a 0-d array takes the array loop
+    array_0d = False
 
     def __init__(self, v: Any, e: Array | None = None, k: int = 0, acc: Accumulation | None = None,
                  mag: Magnitude = None, amb: Ambiguity = _NO_AMBIGUITY) -> None:
@@ -413,6 +417,13 @@ class Tracked:
         return reduce_extreme(np.min, self, axis, keepdims, kwargs)
 
 
+class _Input0d(Tracked):
+    """A 0-d ndarray input: ``**`` on it takes NumPy's array loop, as in the plain twin."""
+
+    __slots__ = ()
+    array_0d = True
+
+
 _E_SLOT = Tracked.__dict__["e"]  # the slot itself: reading it through here never evaluates a lazy bound
 _np_sum = np.sum
 _AXIS_KEEPDIMS = frozenset({"axis", "keepdims"})
@@ -502,7 +513,8 @@ class TrackedMask:
         elif isinstance(other, (bool, np.bool_)) or (isinstance(other, np.ndarray) and other.dtype == np.bool_):
             ov, amb_o, merged = other, None, self.amb
         else:
-            refuse(f"a logical operation of a mask with a {type(other).__name__}", "combine masks with masks")
+            what = "tracked number" if isinstance(other, Tracked) else type(other).__name__
+            refuse(f"&, | or ^ of a comparison mask with a {what}", "combine masks with masks or boolean arrays")
         v = op(self.v, ov)
         if self.ambiguous is None and amb_o is None:
             return TrackedMask(v, None, merged)
@@ -515,6 +527,31 @@ class TrackedMask:
             certain = certain | (sure_a & self.v) | (sure_b & np.asarray(ov))
         ambiguous = np.broadcast_to(~certain, v.shape)
         return TrackedMask(v, ambiguous if ambiguous.any() else None, merged)
+
+    def __eq__(self, other: Any) -> TrackedMask:  # type: ignore[override]
+        """mask == mask is "not xor" (certain where both are); against a number, the mask as 0.0 / 1.0."""
+        if isinstance(other, TrackedMask) or _is_bool(other) or isinstance(other, bool):
+            return ~self._logical(other, operator.xor)
+        return compare(np.equal, self.astype(np.float64), other)
+
+    def __ne__(self, other: Any) -> TrackedMask:  # type: ignore[override]
+        if isinstance(other, TrackedMask) or _is_bool(other) or isinstance(other, bool):
+            return self._logical(other, operator.xor)
+        return compare(np.not_equal, self.astype(np.float64), other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __gt__(self, other: Any) -> TrackedMask:
+        return compare(np.greater, self.astype(np.float64), other)
+
+    def __ge__(self, other: Any) -> TrackedMask:
+        return compare(np.greater_equal, self.astype(np.float64), other)
+
+    def __lt__(self, other: Any) -> TrackedMask:
+        return compare(np.less, self.astype(np.float64), other)
+
+    def __le__(self, other: Any) -> TrackedMask:
+        return compare(np.less_equal, self.astype(np.float64), other)
 
     def __and__(self, other: Any) -> TrackedMask:
         return self._logical(other, operator.and_)
@@ -1006,7 +1043,9 @@ def rule_power_real(x: Tracked, p: float, v: Array) -> tuple[Array, int]:
     low = _abs(x) - x.e
     if not (low > 0).all():
         refuse(f"numpy.power with exponent {p!r} of a value whose bound reaches 0", "its derivative is unbounded there")
-    m = low if p < 1 else _abs(x) + x.e
+    if p < 1:  # |p| m^(p-1) E as |p| (E / m) m^p: m^(p-1) alone underflows where the whole does not (m ~ 1e170)
+        return e + abs(p) * (x.e / low) * low ** p, 4 * LIBM_ULP + 12
+    m = _abs(x) + x.e
     return e + abs(p) * m ** (p - 1) * x.e, 4 * LIBM_ULP + 12
 
 
@@ -1186,14 +1225,15 @@ def power(x: Tracked, p: Any) -> Tracked:
                "tracked as an exponent")
     # a 0-d value stands for NumPy's scalar (np.sum(x), x[0, 0] give np.float64), whose ** takes libm's pow,
     # not the array loop: computed the scalar's way, as the plain twin does
+    scalar = x.v.ndim == 0 and not x.array_0d
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a non-finite value is refused below
-        v = np.asarray(x.v[()] ** p) if x.v.ndim == 0 else np.asarray(x.v ** p)
+        v = np.asarray(x.v[()] ** p) if scalar else np.asarray(x.v ** p)
     q = float(p)
     if q == 1:
         return x.copy()
     if q == 0:  # NumPy gives 1 everywhere (0 ** 0 included), exactly
         return Tracked(v, None, x.k, amb=x.amb)
-    if q.is_integer() and q > 1:
+    if q.is_integer() and q > 1 and not (q == 2 and scalar):  # a scalar's ** 2 is libm's pow, not one product
         e, cost = rule_power(x, int(q), v)
     else:
         e, cost = rule_power_real(x, q, v)
@@ -1332,11 +1372,11 @@ def count_mask(mask: TrackedMask, axis: Any = None, keepdims: bool = False,
     entries the count as float64 with E = the ambiguous entries counted along the same axes."""
     if kwargs:
         _reduce_kwargs("numpy.sum of a mask", kwargs)
-    v = np.sum(mask.v, axis=axis, keepdims=keepdims)
-    if mask.ambiguous is None:
-        return v  # exact: the twin gets NumPy's integer count
+    v = np.asarray(np.sum(mask.v, axis=axis, keepdims=keepdims), dtype=np.float64)  # NumPy's count, as float64
+    if mask.ambiguous is None:  # exact, and still tracked: np.sum(m) / 3 must charge its division
+        return Tracked(v, None, 0, amb=mask.amb)
     e = np.sum(mask.ambiguous, axis=axis, keepdims=keepdims).astype(np.float64)
-    return Tracked(np.asarray(v, dtype=np.float64), np.asarray(e), 1, amb=mask.amb)
+    return Tracked(v, np.asarray(e), 1, amb=mask.amb)
 
 
 def where(cond: Any, a: Any, b: Any) -> Tracked:
@@ -1348,9 +1388,10 @@ def where(cond: Any, a: Any, b: Any) -> Tracked:
     v = np.asarray(np.where(mask.v, ta.v, tb.v))
     if v.dtype != np.float64:
         v = v.astype(np.float64)
-    e = rule_where(mask, ta, tb, v)
+    with np.errstate(over="ignore", invalid="ignore"):  # a non-finite bound is refused by _check
+        e = rule_where(mask, ta, tb, v)
     _check_exact_operands("numpy.where", ta, tb)
-    return Tracked(v, e, max(ta.k, tb.k) + 4, amb=_merge(mask.amb, _merge(ta.amb, tb.amb)))
+    return _check("numpy.where", Tracked(v, e, max(ta.k, tb.k) + 4, amb=_merge(mask.amb, _merge(ta.amb, tb.amb))))
 
 
 def rule_where(mask: TrackedMask, a: Tracked, b: Tracked, v: Array) -> Array | None:
@@ -1366,6 +1407,16 @@ def rule_where(mask: TrackedMask, a: Tracked, b: Tracked, v: Array) -> Array | N
     if mask.ambiguous is not None:
         chosen = np.where(mask.ambiguous, np.abs(a.v - b.v) + 2.0 * (ea_ + eb_), chosen)
     return np.broadcast_to(chosen, v.shape).copy() if chosen.shape != v.shape else chosen
+
+
+def clip(x: Any, lo: Any, hi: Any) -> Tracked:
+    """``numpy.clip``: NumPy's own value (it keeps -0.0 where max then min would give +0.0); the bound of
+    ``minimum(maximum(x, lo), hi)``, each step exact and 1-Lipschitz. A side given as None is not clipped."""
+    t = _wrap(x, "numpy.clip")
+    bounded = t if lo is None else extreme(np.maximum, t, lo)
+    bounded = bounded if hi is None else extreme(np.minimum, bounded, hi)
+    v = np.asarray(np.clip(t.v, _value_of(lo), _value_of(hi)))
+    return Tracked(v, bounded.e, bounded.k, amb=bounded.amb)
 
 
 def _joined(func: Any, arrays: Any, kwargs: Mapping[str, Any]) -> Tracked:
@@ -1417,6 +1468,20 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: d
     return rule(ufunc, *inputs)
 
 
+def _as_mask(x: Any, op: str) -> TrackedMask:
+    if isinstance(x, TrackedMask):
+        return x
+    if _is_bool(x) or isinstance(x, bool):
+        return TrackedMask(np.asarray(x), None, _NO_AMBIGUITY)
+    refuse(f"{op} of a tracked number", "logical operations take comparison masks or boolean arrays")
+
+
+def _mask_logic(a: Any, b: Any, op: Callable[[Any, Any], Any]) -> TrackedMask:
+    """``np.logical_and(m, n)``, ``plain_bool & m`` and the like: :meth:`TrackedMask._logical`."""
+    name = {operator.and_: "numpy.logical_and", operator.or_: "numpy.logical_or"}.get(op, "numpy.logical_xor")
+    return _as_mask(a, name)._logical(_as_mask(b, name), op)
+
+
 def _power_ufunc(ufunc: np.ufunc, x: Any, p: Any) -> Tracked:
     if isinstance(p, (Tracked, TrackedMask)) or not isinstance(x, Tracked):
         refuse("numpy.power with a tracked exponent")
@@ -1433,9 +1498,13 @@ _UFUNC_RULES: dict[str, Callable[..., Any]] = {
     "negative": lambda f, x: -_wrap(x, "numpy.negative"),
     "positive": lambda f, x: _wrap(x, "numpy.positive"),
     "absolute": lambda f, x: abs(_wrap(x, "numpy.absolute")),
-    "square": lambda f, x: power(_wrap(x, "numpy.square"), 2),
+    "square": lambda f, x: binary("multiply", _wrap(x, "numpy.square"), _wrap(x, "numpy.square")),  # x * x
     "power": _power_ufunc,
     **{fn: extreme for fn in ("maximum", "minimum", "fmax", "fmin")},
+    **{fn: (lambda f, a, b, op=op: _mask_logic(a, b, op)) for fn, op in (
+        ("bitwise_and", operator.and_), ("logical_and", operator.and_), ("bitwise_or", operator.or_),
+        ("logical_or", operator.or_), ("bitwise_xor", operator.xor), ("logical_xor", operator.xor))},
+    **{fn: (lambda f, a: ~_as_mask(a, f"numpy.{f.__name__}")) for fn in ("invert", "logical_not")},
     **{fn: compare for fn in ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal")},
     **{fn: (lambda f, x: elementary(f.__name__, _wrap(x, f"numpy.{f.__name__}"))) for fn in _ELEMENTARY},
 }
@@ -1481,8 +1550,7 @@ _FUNCTION_RULES: dict[str, _FunctionRule] = {
                                lambda: matmul(*a)),
     **{n: (lambda f, a, k: getattr(_wrap(a[0], f.__name__), f.__name__)) for n in ("shape", "ndim", "size")},
     "where": lambda f, a, k: _if(len(a) == 3 and not k, lambda: where(*a)),
-    # min(max(x, lo), hi): NumPy's clip gives the same value, and each step is exact
-    "clip": lambda f, a, k: _if(len(a) == 3 and not k, lambda: extreme(np.minimum, extreme(np.maximum, a[0], a[1]), a[2])),
+    "clip": lambda f, a, k: _if(len(a) == 3 and not k, lambda: clip(*a)),
     "count_nonzero": lambda f, a, k: _if(isinstance(a[0], TrackedMask), lambda: count_mask(a[0], **_pop_axes(k))),
 }
 
@@ -1508,14 +1576,16 @@ def _input(name: str, value: Any, error: Any) -> Any:
     if error is None:  # the common cases first: a float64 array, a Python int (as 1-based i, batch_size)
         kind = type(value)
         if kind is np.ndarray and value.dtype is _F64:
-            return Tracked(value)
+            return Tracked(value) if value.ndim else _Input0d(value)
         if kind is int and -(2**53) <= value <= 2**53:
             return Tracked(np.array(float(value)))  # exactly what astype(float64) of the int64 gives
     if isinstance(value, (str, bool, np.bool_)) or (isinstance(value, np.ndarray) and value.dtype == np.bool_):
         if error is not None:
             raise TypeError(f"errors[{name!r}] is given for a text or boolean input, which is exact; give errors "
                             "for numeric inputs only.")
-        return value  # text and booleans are exact and round nowhere: the twin gets them as they are
+        if isinstance(value, np.ndarray):  # a certain mask: np.mean(b) or b * x stay tracked
+            return TrackedMask(value, None, _NO_AMBIGUITY)
+        return value  # text and single booleans are exact and round nowhere: the twin gets them as they are
     if isinstance(value, (int, np.integer)) and not (abs(int(value)) <= 2**1023 and float(value) == value):
         raise ValueError(f"input {name!r} is the integer {int(value)}, which float64 cannot hold exactly (beyond "
                          "2^53); the bound tracker takes integers it can hold.")
