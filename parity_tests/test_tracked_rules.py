@@ -533,3 +533,21 @@ def test_an_infinite_where_bound_is_refused() -> None:
     message = _refusal(lambda: track(lambda x: {"y": np.where(x * 1.0000001 > x, 1e308, -1e308)},
                                      {"x": np.array([1.0])}, {"x": 1e-3}))
     assert "numpy.where" in message and "not finite" in message
+
+
+def test_argmin_where_the_choice_is_certain_and_refused_at_a_near_tie() -> None:
+    """k-means' assignment [~, idx] = min(D, [], 2): NumPy's indices where every correct evaluation picks the same
+    entry (the best leads the runner-up by more than twice the bounds), refused at a near tie."""
+    rng = np.random.default_rng(0)
+    X, C = rng.standard_normal((6, 2)), rng.standard_normal((3, 2))
+
+    def kmeans(X: Any, C: Any) -> dict[str, Any]:
+        D = np.sum(X ** 2, axis=1, keepdims=True) - 2 * X @ C.T + np.sum(C ** 2, axis=1, keepdims=True).T
+        return {"idx": np.argmin(D, axis=1) + 1, "far": np.argmax(D)}
+
+    out, plain = track(kmeans, {"X": X, "C": C}), kmeans(X, C)
+    assert out["idx"].value.tolist() == plain["idx"].tolist() and float(out["far"].value) == plain["far"]
+    assert (out["idx"].error == 0).all()
+    message = _refusal(lambda: track(lambda x: {"i": np.argmin(x * 1.0000000000000002)},
+                                     {"x": np.array([1.0, 1.0 + 2**-52, 3.0])}))
+    assert "numpy.argmin of values whose best two are within rounding" in message and ". " not in message

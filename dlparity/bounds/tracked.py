@@ -1409,6 +1409,29 @@ def rule_where(mask: TrackedMask, a: Tracked, b: Tracked, v: Array) -> Array | N
     return np.broadcast_to(chosen, v.shape).copy() if chosen.shape != v.shape else chosen
 
 
+def arg_extreme(func: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """``argmin``/``argmax``: NumPy's plain integer indices, where every correct evaluation picks the same entry:
+    the best value leads the runner-up by more than twice the largest bound along the axis (k-means' assignment
+    ``[~, idx] = min(D, [], 2)``); refused where it may not (a near tie)."""
+    name = f"numpy.{func.__name__}"
+    t = _wrap(x, name)
+    v = np.asarray(t.v)
+    idx = func(v, axis=axis, keepdims=keepdims)
+    if t.e is None and t.acc is None:
+        _check_exact_operands(name, t)
+        return idx
+    bound = t.error  # the product's bound evaluated if still lazy; zeros where exact
+    flat = v.reshape(-1) if axis is None else np.moveaxis(v, axis, -1)
+    e = bound.reshape(-1) if axis is None else np.moveaxis(bound, axis, -1)
+    if flat.shape[-1] > 1:
+        ordered = np.sort(-flat if func is np.argmax else flat, axis=-1)
+        gap = ordered[..., 1] - ordered[..., 0]
+        if not (gap > 2.0 * np.max(e, axis=-1)).all():
+            refuse(f"{name} of values whose best two are within rounding of each other",
+                   "another correct evaluation could pick the other entry")
+    return idx
+
+
 def clip(x: Any, lo: Any, hi: Any) -> Tracked:
     """``numpy.clip``: NumPy's own value (it keeps -0.0 where max then min would give +0.0); the bound of
     ``minimum(maximum(x, lo), hi)``, each step exact and 1-Lipschitz. A side given as None is not clipped."""
@@ -1552,6 +1575,9 @@ _FUNCTION_RULES: dict[str, _FunctionRule] = {
     "where": lambda f, a, k: _if(len(a) == 3 and not k, lambda: where(*a)),
     "clip": lambda f, a, k: _if(len(a) == 3 and not k, lambda: clip(*a)),
     "count_nonzero": lambda f, a, k: _if(isinstance(a[0], TrackedMask), lambda: count_mask(a[0], **_pop_axes(k))),
+    **{n: (lambda f, a, k: _if(len(a) == 1 and set(k) <= {"axis", "keepdims"},
+                               lambda: arg_extreme(f, a[0], k.get("axis"), k.get("keepdims", False))))
+       for n in ("argmin", "argmax")},
 }
 
 
