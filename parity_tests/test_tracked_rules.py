@@ -551,3 +551,22 @@ def test_argmin_where_the_choice_is_certain_and_refused_at_a_near_tie() -> None:
     message = _refusal(lambda: track(lambda x: {"i": np.argmin(x * 1.0000000000000002)},
                                      {"x": np.array([1.0, 1.0 + 2**-52, 3.0])}))
     assert "numpy.argmin of values whose best two are within rounding" in message and ". " not in message
+
+
+def test_a_mask_through_shape_join_like_and_where_stays_a_mask() -> None:
+    """NumPy keeps booleans boolean through tile, flip, concatenate, *_like and where(cond, m, n): a later + is "or".
+    They used to become float 0/1, so m + m gave 2 where NumPy gives True."""
+    a = np.array([1.0, -2.0, 3.0])
+
+    def twin(a: Any) -> dict[str, Any]:
+        m = a > 0
+        return {"tile": np.tile(m, 2) + np.tile(m, 2), "ones": np.ones_like(m) + np.ones_like(m),
+                "full": np.full_like(m, 2) * a, "cat": np.concatenate([m, a > 1]) + np.concatenate([a > 2, m]),
+                "flip": np.flip(m) + m, "bcast": np.broadcast_to(m, (2, 3)) + (a > -5),
+                "where": np.where(m, a > 1, a < -1) + (a > 2), "inv": (~np.flip(m)) * a}
+
+    out, plain = track(twin, {"a": a}), twin(a)
+    for name, value in plain.items():
+        assert np.array_equal(out[name].value, np.asarray(value, dtype=float)), name
+    message = _refusal(lambda: track(lambda x: {"y": np.full_like(x, 2**53 + 1) - 2.0**53}, {"x": np.ones(2)}))
+    assert "the integer 9007199254740993" in message

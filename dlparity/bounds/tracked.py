@@ -1384,6 +1384,8 @@ def where(cond: Any, a: Any, b: Any) -> Tracked:
     if isinstance(cond, Tracked):
         refuse("numpy.where with a tracked array as its condition", "give a comparison (z > 0) or a boolean array")
     mask = cond if isinstance(cond, TrackedMask) else TrackedMask(np.asarray(cond, dtype=bool), None, _NO_AMBIGUITY)
+    if (isinstance(a, TrackedMask) or _is_bool(a)) and (isinstance(b, TrackedMask) or _is_bool(b)):
+        return _where_masks(mask, _as_mask(a, "numpy.where"), _as_mask(b, "numpy.where"))  # type: ignore[return-value]
     ta, tb = _wrap(a, "numpy.where"), _wrap(b, "numpy.where")
     v = np.asarray(np.where(mask.v, ta.v, tb.v))
     if v.dtype != np.float64:
@@ -1392,6 +1394,20 @@ def where(cond: Any, a: Any, b: Any) -> Tracked:
         e = rule_where(mask, ta, tb, v)
     _check_exact_operands("numpy.where", ta, tb)
     return _check("numpy.where", Tracked(v, e, max(ta.k, tb.k) + 4, amb=_merge(mask.amb, _merge(ta.amb, tb.amb))))
+
+
+def _where_masks(cond: TrackedMask, a: TrackedMask, b: TrackedMask) -> TrackedMask:
+    """where(cond, m, n) of two masks is a mask (NumPy keeps it boolean): ambiguous where the chosen mask is, and
+    where the condition is ambiguous and the two could differ."""
+    v = np.where(cond.v, a.v, b.v)
+    no = np.zeros(v.shape, dtype=bool)
+    amb_a = no if a.ambiguous is None else a.ambiguous
+    amb_b = no if b.ambiguous is None else b.ambiguous
+    ambiguous = np.where(cond.v, amb_a, amb_b)
+    if cond.ambiguous is not None:
+        ambiguous = ambiguous | (cond.ambiguous & ((a.v != b.v) | amb_a | amb_b))
+    ambiguous = np.broadcast_to(ambiguous, v.shape)
+    return TrackedMask(v, ambiguous if ambiguous.any() else None, _merge(cond.amb, _merge(a.amb, b.amb)))
 
 
 def rule_where(mask: TrackedMask, a: Tracked, b: Tracked, v: Array) -> Array | None:
@@ -1447,6 +1463,14 @@ def _joined(func: Any, arrays: Any, kwargs: Mapping[str, Any]) -> Tracked:
     name = f"numpy.{func.__name__}"
     if set(kwargs) - {"axis"}:
         refuse(f"{name} with {', '.join(sorted(set(kwargs) - {'axis'}))}=", "out= and dtype= are not tracked")
+    if all(isinstance(a, TrackedMask) or _is_bool(a) for a in arrays):  # booleans joined stay boolean: a mask
+        ms = [_as_mask(a, name) for a in arrays]
+        amb_joined = None if all(m.ambiguous is None for m in ms) else np.asarray(func(
+            [np.zeros(m.v.shape, dtype=bool) if m.ambiguous is None else m.ambiguous for m in ms], **kwargs))
+        merged = _NO_AMBIGUITY
+        for m in ms:
+            merged = _merge(merged, m.amb)
+        return TrackedMask(np.asarray(func([m.v for m in ms], **kwargs)), amb_joined, merged)  # type: ignore[return-value]
     ts = [_wrap(a, name) for a in arrays]
     v = np.asarray(func([t.v for t in ts], **kwargs))
     e = None if all(t.e is None for t in ts) else np.asarray(func([t.error for t in ts], **kwargs))
@@ -1463,6 +1487,11 @@ def _like(func: Any, x: Any, *args: Any, **kwargs: Any) -> Tracked:
         refuse(f"{name} with a tracked fill value", "fill with a plain number")
     if kwargs.get("dtype") is not None and np.dtype(kwargs["dtype"]) != np.float64:
         refuse(f"{name} with dtype={np.dtype(kwargs['dtype'])}", "only float64 is tracked")
+    for fill in (*args, *kwargs.values()):
+        if isinstance(fill, (int, np.integer)) and not isinstance(fill, (bool, np.bool_)):
+            _const(int(fill), name)  # refuses a whole number float64 cannot hold
+    if isinstance(x, TrackedMask) and kwargs.get("dtype") is None:  # NumPy's result is boolean: a certain mask
+        return TrackedMask(np.asarray(func(x.v, *args, **kwargs)), None, _NO_AMBIGUITY)  # type: ignore[return-value]
     shape = x.v.shape if isinstance(x, (Tracked, TrackedMask)) else np.shape(x)
     return Tracked(np.asarray(func(np.empty(shape), *args, **{**kwargs, "dtype": np.float64})))
 
@@ -1533,7 +1562,9 @@ _UFUNC_RULES: dict[str, Callable[..., Any]] = {
 }
 
 
-def _structural(func: Any, x: Any, *args: Any, **kwargs: Any) -> Tracked:
+def _structural(func: Any, x: Any, *args: Any, **kwargs: Any) -> Tracked | TrackedMask:
+    if isinstance(x, TrackedMask):  # a mask stays a mask (NumPy keeps booleans boolean): values and ambiguity move
+        return x._moved(lambda a: np.asarray(func(a, *args, **kwargs)))
     t = _wrap(x, f"numpy.{func.__name__}")
     return t._same(lambda a: np.asarray(func(a, *args, **kwargs)))
 
