@@ -1122,11 +1122,8 @@ def binary(op: str, a: Any, b: Any) -> Tracked:  # noqa: PLR0911 (one path per k
             refuse("numpy.subtract of two comparison masks", "NumPy refuses boolean subtraction; use ^ or ~")
         if op == "multiply":
             return _times_mask(a, b)
-        # 1 - mask, mask / 2, mask + 1: each mask as 0.0 / 1.0 (NumPy's integer 0 / 1, the same values), with
-        # E = 1 where another evaluation may flip it
-        fa = a.astype(np.float64) if isinstance(a, TrackedMask) else a
-        fb = b.astype(np.float64) if isinstance(b, TrackedMask) else b
-        return binary(op, fa, fb)
+        # 1 - mask, mask / 2, mask + 1: below, _wrap takes each mask as 0.0 / 1.0 (NumPy's integer 0 / 1, the same
+        # values) with E = 1 where another evaluation may flip it (_const)
     if op == "multiply" and (_is_bool(a) or _is_bool(b)):  # a plain boolean mask: exact, certain
         mask = a if _is_bool(a) else b
         other = _wrap(b if mask is a else a, name)
