@@ -159,6 +159,22 @@ def test_integer_arithmetic_is_exact_only_below_2_53() -> None:
     assert exact["s"].value == 2.0**53 and exact["s"].error == 0, "2^52 + 2^52 = 2^53 exactly"
 
 
+def test_integer_inputs_keep_every_result_tracked() -> None:
+    """Python int inputs compute with ints in Python ints (exact below 2^53) and with anything else as tracked
+    values: no result leaves the tracker as a plain number, and a rounding is charged where one happens."""
+    def twin(i: Any, n: Any) -> dict[str, Any]:
+        flag = (i > 3) + 2  # a certain comparison, then arithmetic: 3, exact, tracked
+        return {"flag": flag, "third": 1 / (n - i), "neg": -i, "rsub": 10 - i, "half": i * 0.5, "sq": i ** 2,
+                "rows": np.arange(6.0)[range(i - 4, n - 5)].sum() * 1.0, "scaled": flag / 3}
+    out = track(twin, {"i": 5, "n": 8})
+    exact = {"flag": 3.0, "neg": -5.0, "rsub": 5.0, "half": 2.5, "sq": 25.0, "rows": 3.0}
+    for name, value in exact.items():
+        assert out[name].value == value and out[name].error == 0, name
+    assert out["third"].value == 1 / 3 and 0 < out["third"].error <= 2 * tr.U / 3
+    assert out["scaled"].value == 1.0 and out["scaled"].error == 0  # 3 / 3 is exact: no bound, rightly
+    assert track(lambda i: {"t": (i + 1) / 7}, {"i": 5})["t"].error > 0  # i + 1 is no plain int: 6 / 7 rounds
+
+
 def test_a_negative_zero_constant_keeps_its_sign() -> None:
     """max(-0.0, z) and max(0, z) differ only in the sign of zero; the tracked value matches plain NumPy bit for bit."""
     z = np.array([[-1.0, 0.0, 2.0], [-0.0, -3.0, 1.0]])

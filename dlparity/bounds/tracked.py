@@ -74,7 +74,7 @@ LIBM_ULP = 4
 #: The smallest subnormal double, 2^-1074. Where a result underflows, the relative model fl(x) = x(1 + d) fails:
 #: the error can reach 2^-1075 in absolute terms, whatever u|x| says (a product that flushes to 0 gets no bound
 #: at all). :func:`track` runs first with NumPy's underflow flag raising; if anything underflowed it runs again
-#: with every rounding's bound raised by ``(its roundings + 2) * TINY`` (see :func:`_underflow_slack`).
+#: with every rounding's bound raised by ``(its roundings + 2) * TINY`` (see :func:`_result`).
 TINY = 2.0**-1074
 _CAREFUL: contextvars.ContextVar[bool] = contextvars.ContextVar("dlparity_tracked_underflow", default=False)
 
@@ -84,6 +84,7 @@ _mask_ids = itertools.count(1)
 _gamma = functools.cache(gamma)  # gamma_n, computed once per n (a pure function of n)
 #: what ``np.sum`` calls for an ndarray, without its Python wrapper (typed loosely: keepdims is a plain bool here)
 _sum_along: Callable[..., Any] = np.add.reduce
+_max_reduce: Callable[..., Any] = np.maximum.reduce
 
 _ADVICE = "pass rtol=/atol= (or --rtol/--atol) to compare with a chosen tolerance instead"
 
@@ -383,8 +384,10 @@ class Tracked:
         if name == "e":  # only reached while a fresh product's bound is unset: evaluate it now, once
             acc = self.acc
             assert acc is not None
-            e = _underflow_slack(acc.bound(acc.gamma_n()), acc.n + 4)
-            if e.size and not np.maximum.reduce(e, None) < math.inf:  # as _check: NaN compares False too
+            e = acc.bound(acc.gamma_n())
+            if _CAREFUL.get():
+                e = e + (acc.n + 6) * TINY  # as _underflow_slack(e, n + 4)
+            if e.size and not _max_reduce(e, None) < math.inf:  # as _check: NaN compares False too
                 _check("numpy.matmul", Tracked(self.v, e))
             self.e = e
             return e
@@ -422,6 +425,101 @@ class _Input0d(Tracked):
 
     __slots__ = ()
     array_0d = True
+
+
+_BIG = 2**53  # integers up to this add, subtract and multiply exactly in float64 while the result stays within it
+
+
+class _Integer(Tracked):
+    """A Python int input (``|n| <= 2^53``), as MATLAB's 1-based ``i`` and ``batch_size``: exact.
+
+    Its sums, differences, products and powers with Python ints (and with each other) stay Python ints, exact as
+    long as they stay within 2^53 (as float64 arithmetic is there, so the plain twin's value is the same);
+    comparisons with them are certain; it indexes as itself. Anything else (``2 / batch_size``, an array
+    operand, a result beyond 2^53) takes it as an exact tracked 0-d value, rounding tracked.
+    """
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int) -> None:  # the Tracked fields are made on first read (__getattr__): most never are
+        self.n = n
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _TRACKED_FIELDS:
+            Tracked.__init__(self, np.array(float(self.n)))
+            return getattr(self, name)
+        return Tracked.__getattr__(self, name)
+
+    def __add__(self, other: Any) -> Tracked:
+        kind = type(other)
+        if kind is int or kind is _Integer:
+            r = self.n + (other if kind is int else other.n)
+            if -_BIG <= r <= _BIG:
+                return _Integer(r)
+        return Tracked.__add__(self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Tracked:
+        kind = type(other)
+        if kind is int or kind is _Integer:
+            r = self.n - (other if kind is int else other.n)
+            if -_BIG <= r <= _BIG:
+                return _Integer(r)
+        return Tracked.__sub__(self, other)
+
+    def __rsub__(self, other: Any) -> Tracked:
+        if type(other) is int and -_BIG <= other - self.n <= _BIG:
+            return _Integer(other - self.n)
+        return Tracked.__rsub__(self, other)
+
+    def __mul__(self, other: Any) -> Tracked:
+        kind = type(other)
+        if kind is int or kind is _Integer:
+            r = self.n * (other if kind is int else other.n)
+            if -_BIG <= r <= _BIG:
+                return _Integer(r)
+        return Tracked.__mul__(self, other)
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Tracked:
+        return _Integer(-self.n)
+
+    def __pow__(self, p: Any) -> Tracked:
+        if type(p) is int and 0 <= p <= 64 and -_BIG <= self.n**p <= _BIG:  # as Python's int power: exact
+            return _Integer(self.n**p)
+        return Tracked.__pow__(self, p)
+
+    def _compared(self, other: Any, op: Callable[[int, int], bool], ufunc: np.ufunc) -> TrackedMask:
+        kind = type(other)
+        if kind is int or kind is _Integer:  # exact integers: a certain answer
+            return _CERTAIN[op(self.n, other if kind is int else other.n)]
+        return compare(ufunc, self, other)
+
+    def __gt__(self, other: Any) -> TrackedMask:
+        return self._compared(other, operator.gt, np.greater)
+
+    def __ge__(self, other: Any) -> TrackedMask:
+        return self._compared(other, operator.ge, np.greater_equal)
+
+    def __lt__(self, other: Any) -> TrackedMask:
+        return self._compared(other, operator.lt, np.less)
+
+    def __le__(self, other: Any) -> TrackedMask:
+        return self._compared(other, operator.le, np.less_equal)
+
+    def __index__(self) -> int:
+        return self.n
+
+    def __int__(self) -> int:
+        return self.n
+
+    def __bool__(self) -> bool:
+        return self.n != 0
+
+
+_TRACKED_FIELDS = frozenset(Tracked.__slots__)
 
 
 _E_SLOT = Tracked.__dict__["e"]  # the slot itself: reading it through here never evaluates a lazy bound
@@ -598,6 +696,10 @@ class TrackedMask:
         refuse(f"mask.{name}")
 
 
+#: the certain answers of comparing exact integers (a mask is never written but for its cached 0.0 / 1.0)
+_CERTAIN: dict[bool, TrackedMask] = {b: TrackedMask(np.array(b), None, _NO_AMBIGUITY) for b in (False, True)}
+
+
 # -- helpers ----------------------------------------------------------------------------------------
 
 #: the constant +0.0, shared (a Tracked is never written: rules make new arrays)
@@ -657,6 +759,18 @@ def _underflow_slack(e: Array, roundings: int) -> Array:
     roundings that may have underflowed and for those of the bound's evaluation (each up to 2^-1075 off); the
     slack propagates downstream with the bound, scaled as any error. Otherwise ``e`` unchanged."""
     return e + (roundings + 2) * TINY if _CAREFUL.get() else e
+
+
+def _result(op: str, v: Array, e: Array, roundings: int, k: int, amb: Ambiguity, acc: Accumulation | None = None,
+            mag: Magnitude = None) -> Tracked:
+    """A rounded operation's result, ``Tracked(v, e, k, acc, mag, amb)``: ``e`` with the slack of
+    :func:`_underflow_slack`, refused by :func:`_check` if it is not finite (in one call: every rounded
+    operation ends here)."""
+    if _CAREFUL.get():
+        e = e + (roundings + 2) * TINY
+    if e.size and not _max_reduce(e, None) < math.inf:  # NaN compares False too
+        _check(op, Tracked(v, e))
+    return Tracked(v, e, k, acc, mag, amb)
 
 
 def _check_exact_operands(op: str, *operands: Tracked) -> None:
@@ -835,7 +949,9 @@ class Product(Accumulation):
         self.aA = aA
         self.eA = A.e
         self.eB = eB = B.e
-        self.bB = bB if eB is None else np.add(bB, eB, order="C")
+        # C order for BLAS (it runs faster on it than on a transposed view), asked only where it is not already
+        self.bB = bB if eB is None else (np.add(bB, eB) if bB.flags.c_contiguous and eB.flags.c_contiguous
+                                         else np.add(bB, eB, order="C"))
         self._M: Array | None = None
 
     @property
@@ -854,17 +970,20 @@ def rule_matmul(aA: Array, eA: Array | None, bB: Array, eB: Array | None, g: flo
     ``aA`` is :math:`|A|`, ``bB`` is :math:`|B| + E_B`. Grouped by linearity into one product
     when either operand is exact, two otherwise.
     """
+    # an inner dimension of 1 (W3' * delta3): each entry is one product, made elementwise faster than by BLAS
+    product = np.multiply if aA.shape[-1] == 1 and aA.ndim > 1 and bB.ndim > 1 else np.matmul
     if eA is None:
-        right = np.multiply(bB, g, order="C")  # C order: BLAS runs faster on it than on a transposed view
+        # C order: BLAS runs faster on it than on a transposed view
+        right = np.multiply(bB, g) if bB.flags.c_contiguous else np.multiply(bB, g, order="C")
         if eB is not None:
             right += eB
-        return aA @ right
+        return product(aA, right)
     left = aA + eA
     left *= g
     left += eA
-    e = left @ _c_order(bB, aA)
+    e = product(left, _c_order(bB, aA))
     if eB is not None:
-        e += aA @ _c_order(eB, aA)
+        e += product(aA, _c_order(eB, aA))
     return e
 
 
@@ -1069,6 +1188,8 @@ def _exact_scalar(x: Any) -> float | None:
     kind = type(x)
     if kind is Tracked:
         return float(x.v) if x.acc is None and x.e is None and x.v.ndim == 0 else None
+    if kind is _Integer:
+        return float(x.n)
     if kind is float:
         return x
     if kind is int and -(2**53) <= x <= 2**53:
@@ -1139,9 +1260,13 @@ def binary(op: str, a: Any, b: Any) -> Tracked:  # noqa: PLR0911 (one path per k
 
 def _binary_arrays(op: str, ta: Tracked, tb: Tracked, v: Array) -> Tracked:
     """The bound of ``v = ta op tb`` (float64), by :func:`rule_add`, :func:`rule_multiply` or :func:`rule_divide`."""
-    amb = _merge(ta.amb, tb.amb)
+    amb, amb_b = ta.amb, tb.amb
+    if amb_b:
+        amb = amb | amb_b if amb else amb_b
+    ka, kb = ta.k, tb.k
+    ka = ka if ka > kb else kb
     if ta.acc is None and tb.acc is None and ta.e is None and tb.e is None and _exact_scalar_result(op, ta, tb, v):
-        return Tracked(v, None, max(ta.k, tb.k), amb=amb)
+        return Tracked(v, None, ka, None, None, amb)
     mag: Magnitude = None
     if op in ("add", "subtract"):
         e, cost = rule_add(ta, tb, v)
@@ -1153,7 +1278,7 @@ def _binary_arrays(op: str, ta: Tracked, tb: Tracked, v: Array) -> Tracked:
         e, cost = rule_divide(ta, tb, v)
     if e.shape != v.shape:
         e = np.broadcast_to(e, v.shape).copy()
-    return _check(_OP_NAMES[op], Tracked(v, _underflow_slack(e, cost), max(ta.k, tb.k) + cost, mag=mag, amb=amb))
+    return _result(_OP_NAMES[op], v, e, cost, ka + cost, amb, None, mag)
 
 
 def _is_bool(x: Any) -> bool:
@@ -1214,7 +1339,9 @@ def _matmul(A: Tracked, B: Tracked) -> Tracked:
 
 def power(x: Tracked, p: Any) -> Tracked:
     """``x ** p`` for a plain real exponent p (:func:`rule_power`, :func:`rule_power_real`)."""
-    if type(p) is Tracked and p.v.ndim == 0 and p.e is None and p.acc is None and float(p.v).is_integer():
+    if type(p) is _Integer:
+        p = p.n
+    elif type(p) is Tracked and p.v.ndim == 0 and p.e is None and p.acc is None and float(p.v).is_integer():
         p = int(p.v)  # an exact whole number (as a step count t in b1 ** t): the plain twin's int exponent
     if isinstance(p, (Tracked, TrackedMask)) or np.ndim(p) != 0 or np.asarray(p).dtype.kind not in "iuf" \
             or not math.isfinite(float(p)):
@@ -1234,7 +1361,7 @@ def power(x: Tracked, p: Any) -> Tracked:
         e, cost = rule_power(x, int(q), v)
     else:
         e, cost = rule_power_real(x, q, v)
-    return _check("numpy.power", Tracked(v, _underflow_slack(e, cost), x.k + cost, amb=x.amb))
+    return _result("numpy.power", v, e, cost, x.k + cost, x.amb)
 
 
 def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
@@ -1301,7 +1428,7 @@ def elementary(name: str, x: Tracked) -> Tracked:
         e, cost = rule_sqrt(x, v)
     else:
         e, cost = rule_elementary(name, x, v)
-    return _check(f"numpy.{name}", Tracked(v, _underflow_slack(e, cost), x.k + cost, amb=x.amb))
+    return _result(f"numpy.{name}", v, e, cost, x.k + cost, x.amb)
 
 
 def _reduce_kwargs(op: str, kwargs: Mapping[str, Any]) -> None:
@@ -1321,8 +1448,7 @@ def reduce_sum(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mapping
     if type(v) is not np.ndarray:
         v = np.asarray(v)
     acc, cost = rule_sum(t, axis, keepdims)
-    return _check("numpy.sum", Tracked(v, _underflow_slack(acc.bound(_gamma(acc.n)), cost), t.k + cost, acc, None,
-                                       t.amb))
+    return _result("numpy.sum", v, acc.bound(_gamma(acc.n)), cost, t.k + cost, t.amb, acc)
 
 
 def reduce_mean(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mapping[str, Any] | None = None) -> Tracked:
@@ -1334,7 +1460,7 @@ def reduce_mean(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mappin
     e_sum = acc.bound(_gamma(acc.n))
     n = t.v.size // max(v.size, 1) if t.v.size else 0
     e = e_sum / max(n, 1) + U * np.abs(v)
-    return _check("numpy.mean", Tracked(v, _underflow_slack(e, cost + 3), t.k + cost + 3, amb=t.amb))
+    return _result("numpy.mean", v, e, cost + 3, t.k + cost + 3, t.amb)
 
 
 def reduce_extreme(func: Callable[..., Any], x: Any, axis: Any = None, keepdims: bool = False,
@@ -1632,7 +1758,7 @@ def _input(name: str, value: Any, error: Any) -> Any:
         if kind is np.ndarray and value.dtype is _F64:
             return Tracked(value) if value.ndim else _Input0d(value)
         if kind is int and -(2**53) <= value <= 2**53:
-            return Tracked(np.array(float(value)))  # exactly what astype(float64) of the int64 gives
+            return _Integer(value)  # its value is exactly what astype(float64) of the int64 gives
     if isinstance(value, (str, bool, np.bool_)) or (isinstance(value, np.ndarray) and value.dtype == np.bool_):
         if error is not None:
             raise TypeError(f"errors[{name!r}] is given for a text or boolean input, which is exact; give errors "
