@@ -85,6 +85,7 @@ _gamma = functools.cache(gamma)  # gamma_n, computed once per n (a pure function
 #: what ``np.sum`` calls for an ndarray, without its Python wrapper (typed loosely: keepdims is a plain bool here)
 _sum_along: Callable[..., Any] = np.add.reduce
 _max_reduce: Callable[..., Any] = np.maximum.reduce
+_multiply = np.multiply
 
 _ADVICE = "pass rtol=/atol= (or --rtol/--atol) to compare with a chosen tolerance instead"
 
@@ -124,7 +125,7 @@ class Tracked:
         The value, exactly as plain NumPy computes it.
     e : ndarray of float64 of the same shape, or None
         The bound, before the final widening; None means exact (E = 0). A fresh product's is left
-        unset and evaluated on first read (``__getattr__``), so that a bias added next can re-charge it.
+        unset and evaluated on first read (:class:`_Fresh`), so that a bias added next can re-charge it.
     k : int
         Roundings along the longest chain of the bound's own evaluation (for the final widening).
     acc : Accumulation or None
@@ -147,7 +148,7 @@ class Tracked:
     def __init__(self, v: Any, e: Array | None = None, k: int = 0, acc: Accumulation | None = None,
                  mag: Magnitude = None, amb: Ambiguity = _NO_AMBIGUITY) -> None:
         self.v: Array = v if type(v) is np.ndarray else np.asarray(v, dtype=np.float64)
-        if e is not None or acc is None:  # a fresh product's e stays unset until first read (__getattr__)
+        if e is not None or acc is None:  # a fresh product's e stays unset until first read (_Fresh.e)
             self.e: Array | None = e
         self.k = k
         self.acc = acc
@@ -239,7 +240,9 @@ class Tracked:
 
     def __neg__(self) -> Tracked:
         # negation is exact and keeps the magnitudes of the terms: a fresh sum stays fresh
-        return Tracked(-self.v, self._lazy_e(), self.k, acc=self.acc, mag=self.mag, amb=self.amb)
+        e = self._lazy_e()
+        return (Tracked if e is not None or self.acc is None else _Fresh)(-self.v, e, self.k, self.acc, self.mag,
+                                                                           self.amb)
 
     def __pos__(self) -> Tracked:
         return self
@@ -252,7 +255,8 @@ class Tracked:
 
     # -- arithmetic -------------------------------------------------------------------------------
     def __add__(self, other: Any) -> Tracked:
-        if type(other) is Tracked and (self.v.ndim or other.v.ndim):  # the common case, without binary's tests
+        kind = type(other)
+        if (kind is Tracked or kind is _Fresh) and (self.v.ndim or other.v.ndim):  # the common case, without binary's tests
             return _binary_arrays("add", self, other, self.v + other.v)
         return binary("add", self, other)
 
@@ -260,7 +264,8 @@ class Tracked:
         return binary("add", other, self)
 
     def __sub__(self, other: Any) -> Tracked:
-        if type(other) is Tracked and (self.v.ndim or other.v.ndim):
+        kind = type(other)
+        if (kind is Tracked or kind is _Fresh) and (self.v.ndim or other.v.ndim):
             return _binary_arrays("subtract", self, other, self.v - other.v)
         return binary("subtract", self, other)
 
@@ -269,7 +274,7 @@ class Tracked:
 
     def __mul__(self, other: Any) -> Tracked:
         kind = type(other)
-        if kind is Tracked and (self.v.ndim or other.v.ndim):
+        if (kind is Tracked or kind is _Fresh) and (self.v.ndim or other.v.ndim):
             return _binary_arrays("multiply", self, other, self.v * other.v)
         if kind is TrackedMask:  # x .* mask, as (W' d) .* ReLU_deriv(z)
             return _times_mask(self, other, False)
@@ -288,7 +293,8 @@ class Tracked:
         return power(self, p)
 
     def __matmul__(self, other: Any) -> Tracked:
-        if type(other) is Tracked:
+        kind = type(other)
+        if kind is Tracked or kind is _Fresh:
             return _matmul(self, other)
         return matmul(self, other)
 
@@ -380,20 +386,9 @@ class Tracked:
                "array as y[i] = x[i])", "it would drop the bound silently; build arrays from tracked pieces "
                "(np.concatenate, np.where) instead")
 
-    def __getattr__(self, name: str) -> Any:
-        if name == "e":  # only reached while a fresh product's bound is unset: evaluate it now, once
-            acc = self.acc
-            assert acc is not None
-            e = acc.bound(acc.gamma_n())
-            if _CAREFUL.get():
-                e = e + (acc.n + 6) * TINY  # as _underflow_slack(e, n + 4)
-            if e.size and not _max_reduce(e, None) < math.inf:  # as _check: NaN compares False too
-                _check("numpy.matmul", Tracked(self.v, e))
-            self.e = e
-            return e
-        if name.startswith("_"):
-            raise AttributeError(name)
-        refuse(f"ndarray.{name}")
+    # No __getattr__: a class with one reads every attribute through it (CPython cannot specialize the reads),
+    # which costs more than all of this class's own work on small arrays. NumPy's other attributes are refused
+    # by the properties made after the class (_refused_attribute); a fresh product's bound is _Fresh.e.
 
     # -- NumPy dispatch ---------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -402,7 +397,7 @@ class Tracked:
         return array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        if func is _np_sum and len(args) == 1 and type(args[0]) is Tracked and kwargs.keys() <= _AXIS_KEEPDIMS:
+        if func is _np_sum and len(args) == 1 and isinstance(args[0], Tracked) and kwargs.keys() <= _AXIS_KEEPDIMS:
             return reduce_sum(args[0], kwargs.get("axis"), kwargs.get("keepdims", False))  # np.sum(x, axis=1, ...)
         return array_function(func, args, kwargs)
 
@@ -418,6 +413,37 @@ class Tracked:
 
     def min(self, axis: Any = None, keepdims: bool = False, **kwargs: Any) -> Tracked:
         return reduce_extreme(np.min, self, axis, keepdims, kwargs)
+
+
+def _fresh_bound(self: Tracked) -> Array:
+    r"""``e`` of a :class:`_Fresh` product: its bound :math:`\gamma_n M + P`, evaluated on first read and kept."""
+    try:
+        return _E_SLOT.__get__(self, Tracked)
+    except AttributeError:
+        pass
+    acc = self.acc
+    assert acc is not None
+    e = acc.bound(acc.gamma_n())
+    if _CAREFUL.get():
+        e = e + (acc.n + 6) * TINY  # as _underflow_slack(e, n + 4)
+    if e.size and not _max_reduce(e, None) < math.inf:  # as _check: NaN compares False too
+        _check("numpy.matmul", Tracked(self.v, e))
+    _E_SLOT.__set__(self, e)
+    return e
+
+
+class _Fresh(Tracked):
+    """A fresh product ``A @ B`` (or its negation): its bound is left unset until first read, so that a bias added
+    next can re-charge the product as an inner product of n + 1 terms (:func:`rule_add`) instead."""
+
+    __slots__ = ()
+    e = property(_fresh_bound)
+
+
+def _refused_attribute(name: str) -> property:
+    def refused(self: Any) -> NoReturn:
+        refuse(f"{'mask' if isinstance(self, TrackedMask) else 'ndarray'}.{name}")
+    return property(refused)
 
 
 class _Input0d(Tracked):
@@ -448,7 +474,7 @@ class _Integer(Tracked):
         if name in _TRACKED_FIELDS:
             Tracked.__init__(self, np.array(float(self.n)))
             return getattr(self, name)
-        return Tracked.__getattr__(self, name)
+        raise AttributeError(name)
 
     def __add__(self, other: Any) -> Tracked:
         kind = type(other)
@@ -690,11 +716,12 @@ class TrackedMask:
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         return array_function(func, args, kwargs)
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        refuse(f"mask.{name}")
 
+
+for _cls in (Tracked, TrackedMask):  # NumPy's other public attributes: one sentence naming each, not a raw error
+    for _name in dir(np.ndarray):
+        if not _name.startswith("_") and not hasattr(_cls, _name):
+            setattr(_cls, _name, _refused_attribute(_name))
 
 #: the certain answers of comparing exact integers (a mask is never written but for its cached 0.0 / 1.0)
 _CERTAIN: dict[bool, TrackedMask] = {b: TrackedMask(np.array(b), None, _NO_AMBIGUITY) for b in (False, True)}
@@ -878,18 +905,24 @@ def rule_add(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
             e = e + (1.0 + g) * other.e
         return e, fresh.acc.n + 5
     ea, eb = a.e, b.e
-    e = U * np.abs(v)
-    return (e if ea is None else e + ea) if eb is None else (e + eb if ea is None else e + ea + eb), 4
+    e = np.abs(v)  # a fresh array of the result's shape (a scalar for 0-d): added to in place
+    e *= U
+    if ea is not None:
+        e += ea
+    if eb is not None:
+        e += eb
+    return e, 4
 
 
 def rule_multiply(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
     r"""``a * b``: :math:`u|ab| + (|a| + E_a) E_b + E_a |b|` (one rounding, then propagation)."""
     ea, eb = a.e, b.e
-    e = U * np.abs(v)
+    e = np.abs(v)  # a fresh array of the result's shape (a scalar for 0-d): added to in place
+    e *= U
     if eb is not None:
-        e = e + (_abs(a) if ea is None else _abs(a) + ea) * eb
+        e += (_abs(a) if ea is None else _abs(a) + ea) * eb
     if ea is not None:
-        e = e + ea * _abs(b)
+        e += ea * _abs(b)
     return e, 5
 
 
@@ -1227,9 +1260,9 @@ def _binary_exact_scalars(op: str, a: Any, b: Any) -> Tracked | None:
 def binary(op: str, a: Any, b: Any) -> Tracked:  # noqa: PLR0911 (one path per kind of operand)
     """``a op b`` for op in add, subtract, multiply, divide, with broadcasting; either side may be plain."""
     kind_a, kind_b = type(a), type(b)
-    if kind_a is Tracked and kind_b is Tracked and (a.v.ndim or b.v.ndim):  # tracked, one an array: float64 out
+    if (kind_a is Tracked or kind_a is _Fresh) and (kind_b is Tracked or kind_b is _Fresh) and (a.v.ndim or b.v.ndim):  # tracked, one an array: float64 out
         return _binary_arrays(op, a, b, _UFUNCS[op](a.v, b.v))
-    if kind_b is TrackedMask and kind_a is Tracked and op == "multiply":  # x .* mask, as (W' d) .* ReLU_deriv(z)
+    if kind_b is TrackedMask and (kind_a is Tracked or kind_a is _Fresh) and op == "multiply":  # x .* mask, as (W' d) .* ReLU_deriv(z)
         return _times_mask(a, b)
     fast = _binary_exact_scalars(op, a, b)
     if fast is not None:
@@ -1295,7 +1328,7 @@ def _mask_float(mask: TrackedMask) -> Array:
 
 
 def _times_mask(a: Any, b: Any, mask_first: bool | None = None) -> Tracked:
-    if mask_first is False and type(a) is Tracked:  # Tracked.__mul__ with a TrackedMask: x .* mask
+    if mask_first is False and (type(a) is Tracked or type(a) is _Fresh):  # Tracked.__mul__ with a TrackedMask: x .* mask
         m = b._f
         if m is None:
             m = _mask_float(b)
@@ -1331,10 +1364,10 @@ def _matmul(A: Tracked, B: Tracked) -> Tracked:
         v = np.asarray(v)
     # No finiteness test of v here: its bound is gamma_n M + P with M >= |v| entrywise, so an overflowing
     # or NaN value makes the bound non-finite, and every reader of the product reads the bound first
-    # (``__getattr__`` evaluates and checks it, naming numpy.matmul).
+    # (``_Fresh.e`` evaluates and checks it, naming numpy.matmul).
     n = av.shape[-1]
     ka, kb = A.k, B.k
-    return Tracked(v, None, (ka if ka > kb else kb) + n + 4, Product(A, B, n), None, _merge(A.amb, B.amb))
+    return _Fresh(v, None, (ka if ka > kb else kb) + n + 4, Product(A, B, n), None, _merge(A.amb, B.amb))
 
 
 def power(x: Tracked, p: Any) -> Tracked:
@@ -1366,14 +1399,14 @@ def power(x: Tracked, p: Any) -> Tracked:
 
 def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
     """A comparison: exact in value; entries within ``2(E_a + E_b)`` of a tie are ambiguous (counted)."""
-    if type(a) is Tracked and a.v.ndim:  # an array on the left (z > 0): not a pair of single values
+    if isinstance(a, Tracked) and a.v.ndim:  # an array on the left (z > 0): not a pair of single values
         ta = a
-        tb = b if type(b) is Tracked else _wrap(b, f"numpy.{ufunc.__name__}")
+        tb = b if isinstance(b, Tracked) else _wrap(b, f"numpy.{ufunc.__name__}")
     else:
         x, y = _exact_scalar(a), _exact_scalar(b)
         if x is not None and y is not None and ufunc in _PY_COMPARISONS:  # exact single values: a certain answer
-            amb = _merge(a.amb if type(a) is Tracked else _NO_AMBIGUITY,
-                         b.amb if type(b) is Tracked else _NO_AMBIGUITY)
+            amb = _merge(a.amb if isinstance(a, Tracked) else _NO_AMBIGUITY,
+                         b.amb if isinstance(b, Tracked) else _NO_AMBIGUITY)
             return TrackedMask(np.array(_PY_COMPARISONS[ufunc](x, y)), None, amb)
         ta, tb = _wrap(a, f"numpy.{ufunc.__name__}"), _wrap(b, f"numpy.{ufunc.__name__}")
     v = ufunc(ta.v, tb.v)
@@ -1402,8 +1435,8 @@ def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
 
 def extreme(ufunc: np.ufunc, a: Any, b: Any) -> Tracked:
     """``maximum``/``minimum`` (also ``fmax``/``fmin``), bound by :func:`rule_extreme`."""
-    ta = a if type(a) is Tracked else _wrap(a, f"numpy.{ufunc.__name__}")
-    tb = b if type(b) is Tracked else _wrap(b, f"numpy.{ufunc.__name__}")
+    ta = a if isinstance(a, Tracked) else _wrap(a, f"numpy.{ufunc.__name__}")
+    tb = b if isinstance(b, Tracked) else _wrap(b, f"numpy.{ufunc.__name__}")
     v = ufunc(ta.v, tb.v)
     if type(v) is not np.ndarray:
         v = np.asarray(v)
@@ -1443,7 +1476,7 @@ def reduce_sum(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mapping
         _reduce_kwargs("numpy.sum", kwargs)
     if type(x) is TrackedMask:  # counting a comparison's entries
         return count_mask(x, axis, keepdims)
-    t = x if type(x) is Tracked else _wrap(x, "numpy.sum")
+    t = _wrap(x, "numpy.sum")
     v = _sum_along(t.v, axis=axis, keepdims=keepdims)  # what np.sum calls for an ndarray
     if type(v) is not np.ndarray:
         v = np.asarray(v)
@@ -1801,15 +1834,16 @@ def _refuse_non_finite_input(inputs: Mapping[str, Any]) -> None:
         raise ValueError(f"inputs {names} are not finite; first-order bounds need finite inputs.")
 
 
-def _widening(k: int) -> float:
-    r"""The final widening :math:`1 + 2\gamma_k` (§6), computed once per k (kept in ``_WIDENINGS``)."""
+def _widening(k: int) -> Array:
+    r"""The final widening :math:`1 + 2\gamma_k` (§6) as a 0-d array, made once per k (kept in ``_WIDENINGS``):
+    NumPy multiplies by a 0-d array with less work than by a Python float, to the same product."""
     w = _WIDENINGS.get(k)
     if w is None:
-        w = _WIDENINGS[k] = 1.0 + 2.0 * gamma(k)
+        w = _WIDENINGS[k] = np.array(1.0 + 2.0 * gamma(k))
     return w
 
 
-_WIDENINGS: dict[int, float] = {}
+_WIDENINGS: dict[int, Array] = {}
 _tuple_new = tuple.__new__  # a NamedTuple from its fields without the generated __new__'s Python frame
 
 
@@ -1822,7 +1856,7 @@ def finish(value: Any) -> TrackedValue:
     """One returned value as a :class:`TrackedValue`, the final widening ``1 + 2gamma_k`` applied."""
     if isinstance(value, Tracked):
         e = value.e
-        error = np.zeros(value.v.shape) if e is None else _widening(value.k) * e
+        error = np.zeros(value.v.shape) if e is None else np.asarray(_multiply(e, _widening(value.k)))
         return TrackedValue(value.v, error, ambiguous_count(value.amb) if value.amb else 0)
     if isinstance(value, TrackedMask):
         as_float = value.v.astype(np.float64)
@@ -1893,25 +1927,27 @@ def _finish_all(out: Any, inputs: Mapping[str, Any]) -> dict[str, TrackedValue]:
                         "dict of variable name to value.")
     finished: dict[int, TrackedValue] = {}  # one value returned under two names (y_pred = z3) is finished once
     result = {}
+    widenings = _WIDENINGS
     for name, value in out.items():
-        done = finished.get(id(value))
+        key = id(value)
+        done = finished.get(key)
         if done is None:
-            if type(value) is Tracked:  # finish(value), inline for the common case
+            kind = type(value)
+            if kind is Tracked or kind is _Fresh:  # finish(value), inline for the common case
                 v, e = value.v, value.e
                 if e is None:  # exact: input entries moved or combined exactly, finite unless they are not
                     if v.size and not _all_finite(v):
                         _refuse_non_finite_input(inputs)
                     error = np.zeros(v.shape)
                 else:
-                    w = _WIDENINGS.get(value.k)
-                    error = (w if w is not None else _widening(value.k)) * e
-                    if type(error) is not np.ndarray:  # a 0-d bound times a float is a NumPy scalar
+                    w = widenings.get(value.k)
+                    error = _multiply(e, _widening(value.k) if w is None else w)
+                    if type(error) is not np.ndarray:  # a 0-d bound times a 0-d array is a NumPy scalar
                         error = np.asarray(error)
                 amb = value.amb
-                done = _tuple_new(TrackedValue, (v, error, ambiguous_count(amb) if amb else 0))
+                done = finished[key] = _tuple_new(TrackedValue, (v, error, ambiguous_count(amb) if amb else 0))
             else:
-                done = finish(value)
-            finished[id(value)] = done
+                done = finished[key] = finish(value)
         result[name if type(name) is str else str(name)] = done
     return result
 
