@@ -156,13 +156,6 @@ class Tracked:
         self.amb = amb
         self._abs: Array | None = None  # |v|, computed once when a rule first needs it (see _abs)
 
-    def _lazy_e(self) -> Array | None:
-        """The bound if it is already known, without evaluating a fresh product's (None there too)."""
-        try:
-            return _E_SLOT.__get__(self, Tracked)
-        except AttributeError:
-            return None
-
     # -- what an ndarray exposes that the twins read -------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
@@ -239,10 +232,10 @@ class Tracked:
         return self._same(np.copy)
 
     def __neg__(self) -> Tracked:
-        # negation is exact and keeps the magnitudes of the terms: a fresh sum stays fresh
-        e = self._lazy_e()
-        return (Tracked if e is not None or self.acc is None else _Fresh)(-self.v, e, self.k, self.acc, self.mag,
-                                                                           self.amb)
+        # negation is exact and keeps the magnitudes of the terms: a fresh sum stays fresh, a fresh product too
+        if type(self) is _Fresh and self._bound is None:
+            return _Fresh(-self.v, self.k, self.acc, self.amb)
+        return Tracked(-self.v, self.e, self.k, self.acc, self.mag, self.amb)
 
     def __pos__(self) -> Tracked:
         return self
@@ -415,29 +408,30 @@ class Tracked:
         return reduce_extreme(np.min, self, axis, keepdims, kwargs)
 
 
-def _fresh_bound(self: Tracked) -> Array:
-    r"""``e`` of a :class:`_Fresh` product: its bound :math:`\gamma_n M + P`, evaluated on first read and kept."""
-    try:
-        return _E_SLOT.__get__(self, Tracked)
-    except AttributeError:
-        pass
-    acc = self.acc
-    assert acc is not None
-    e = acc.bound(acc.gamma_n())
-    if _CAREFUL.get():
-        e = e + (acc.n + 6) * TINY  # as _underflow_slack(e, n + 4)
-    if e.size and not _max_reduce(e, None) < math.inf:  # as _check: NaN compares False too
-        _check("numpy.matmul", Tracked(self.v, e))
-    _E_SLOT.__set__(self, e)
-    return e
-
-
 class _Fresh(Tracked):
-    """A fresh product ``A @ B`` (or its negation): its bound is left unset until first read, so that a bias added
-    next can re-charge the product as an inner product of n + 1 terms (:func:`rule_add`) instead."""
+    """A fresh product ``A @ B`` (or its negation): its bound is left unevaluated until first read, so that a bias
+    added next can re-charge the product as an inner product of n + 1 terms (:func:`rule_add`) instead."""
 
-    __slots__ = ()
-    e = property(_fresh_bound)
+    __slots__ = ("_bound",)
+
+    def __init__(self, v: Array, k: int, acc: Accumulation | None, amb: Ambiguity) -> None:  # sets every field
+        self.v, self.k, self.acc, self.mag, self.amb, self._abs = v, k, acc, None, amb, None
+        self._bound: Array | None = None
+
+    @property
+    def e(self) -> Array:  # type: ignore[override]  # Tracked's slot, read-only here: it is computed
+        r"""The product's bound :math:`\gamma_n M + P`, evaluated on first read and kept."""
+        e = self._bound
+        if e is None:
+            acc = self.acc
+            assert acc is not None
+            e = acc.bound(acc.gamma_n())
+            if _CAREFUL.get():
+                e = e + (acc.n + 6) * TINY  # as _underflow_slack(e, n + 4)
+            if e.size and not _max_reduce(e, None) < math.inf:  # as _check: NaN compares False too
+                _check("numpy.matmul", Tracked(self.v, e))
+            self._bound = e
+        return e
 
 
 def _refused_attribute(name: str) -> property:
@@ -548,7 +542,6 @@ class _Integer(Tracked):
 _TRACKED_FIELDS = frozenset(Tracked.__slots__)
 
 
-_E_SLOT = Tracked.__dict__["e"]  # the slot itself: reading it through here never evaluates a lazy bound
 _np_sum = np.sum
 _AXIS_KEEPDIMS = frozenset({"axis", "keepdims"})
 
@@ -1367,7 +1360,7 @@ def _matmul(A: Tracked, B: Tracked) -> Tracked:
     # (``_Fresh.e`` evaluates and checks it, naming numpy.matmul).
     n = av.shape[-1]
     ka, kb = A.k, B.k
-    return _Fresh(v, None, (ka if ka > kb else kb) + n + 4, Product(A, B, n), None, _merge(A.amb, B.amb))
+    return _Fresh(v, (ka if ka > kb else kb) + n + 4, Product(A, B, n), _merge(A.amb, B.amb))
 
 
 def power(x: Tracked, p: Any) -> Tracked:
