@@ -846,7 +846,7 @@ def _abs(t: Tracked) -> Array:
 def _abs_diff(a: Tracked, b: Tracked) -> Array:
     """``|a - b|``; against an exact 0-d zero (``z > 0``, ``max(0, z)``) that is ``|a|`` bit for bit, as
     ``a - 0 = a`` and ``0 - b = -b`` exactly."""
-    if b.v.ndim == 0 and b.acc is None and b.e is None and b.v == 0:
+    if b is _ZERO or (b.v.ndim == 0 and b.acc is None and b.e is None and b.v == 0):
         return _abs(a)
     if a.v.ndim == 0 and a.acc is None and a.e is None and a.v == 0:
         return _abs(b)
@@ -1035,7 +1035,9 @@ class Sum(Accumulation):
 
     def bound(self, g: float) -> Array:
         e = g * self._M
-        return e if self.P is None else e + self.P
+        if self.P is not None:
+            e += self.P  # e is fresh (a scalar for a full sum: += makes a new one)
+        return e
 
 
 @functools.cache
@@ -1101,7 +1103,7 @@ def rule_extreme(a: Tracked, b: Tracked, largest: bool) -> Array | None:
         # x's lead over y (x - y for a maximum, y - x for a minimum) equals |a - b| where x is chosen and
         # is <= 0 elsewhere (IEEE subtraction is monotone and x - y = 0 only when x = y), so one comparison
         # is the test "|a - b| > 2E and x chosen"
-        if x.v.ndim == 0 and x.v == 0:  # max(0, z) / min(0, z): 0 - z = -z and z - 0 = z exactly, so the
+        if x is _ZERO or (x.v.ndim == 0 and x.v == 0):  # max(0, z) / min(0, z): 0 - z = -z, z - 0 = z exactly, so the
             # test is z < -2E (a maximum) or z > 2E (a minimum), -2E = -(2E) exactly: one pass fewer
             uncertain = np.greater_equal(y.v, e_other * -2.0) if largest else np.less_equal(y.v, e_other * 2.0)
             # E where not certain, 0 where certain (the mask as 0.0 / 1.0 first: NumPy's float loop, faster
@@ -1394,7 +1396,8 @@ def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
     """A comparison: exact in value; entries within ``2(E_a + E_b)`` of a tie are ambiguous (counted)."""
     if isinstance(a, Tracked) and a.v.ndim:  # an array on the left (z > 0): not a pair of single values
         ta = a
-        tb = b if isinstance(b, Tracked) else _wrap(b, f"numpy.{ufunc.__name__}")
+        tb = b if isinstance(b, Tracked) else (_ZERO if type(b) is int and b == 0 else
+                                               _wrap(b, f"numpy.{ufunc.__name__}"))
     else:
         x, y = _exact_scalar(a), _exact_scalar(b)
         if x is not None and y is not None and ufunc in _PY_COMPARISONS:  # exact single values: a certain answer
@@ -1405,7 +1408,9 @@ def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
     v = ufunc(ta.v, tb.v)
     if type(v) is not np.ndarray:
         v = np.asarray(v)
-    amb = _merge(ta.amb, tb.amb)
+    amb, amb_b = ta.amb, tb.amb
+    if amb_b:
+        amb = amb | amb_b if amb else amb_b
     ea, eb = ta.e, tb.e
     if ea is None and eb is None:
         _check_exact_operands(f"numpy.{ufunc.__name__}", ta, tb)
@@ -1428,7 +1433,8 @@ def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
 
 def extreme(ufunc: np.ufunc, a: Any, b: Any) -> Tracked:
     """``maximum``/``minimum`` (also ``fmax``/``fmin``), bound by :func:`rule_extreme`."""
-    ta = a if isinstance(a, Tracked) else _wrap(a, f"numpy.{ufunc.__name__}")
+    ta = a if isinstance(a, Tracked) else (_ZERO if type(a) is int and a == 0 else  # max(0, z): the common case
+                                           _wrap(a, f"numpy.{ufunc.__name__}"))
     tb = b if isinstance(b, Tracked) else _wrap(b, f"numpy.{ufunc.__name__}")
     v = ufunc(ta.v, tb.v)
     if type(v) is not np.ndarray:
