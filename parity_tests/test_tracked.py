@@ -123,9 +123,10 @@ def test_octave_within_twice_the_tracked_bound(octave_bridge: Any) -> None:
 
 # -- each rule weakened or inflated is caught ------------------------------------------------------
 
-def _matmul_dropping_propagation(aA: Any, eA: Any, bB: Any, eB: Any, g: float) -> Any:
+def _matmul_dropping_propagation(aA: Any, eA: Any, bA: Any, eB: Any, g: float) -> Any:
     """A @ B charged g M + E_A (|B| + E_B) only: the |A| E_B term dropped."""
     left = g * (aA if eA is None else aA + eA)
+    bB = bA if eB is None else bA + eB
     return left @ bB if eA is None else (left + eA) @ bB
 
 

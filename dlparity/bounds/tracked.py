@@ -424,10 +424,10 @@ class _Fresh(Tracked):
         e = self._bound
         if e is None:
             acc = self.acc
-            assert acc is not None
+            assert isinstance(acc, Product)
             e = acc.bound(acc.gamma_n())
             if _CAREFUL.get():
-                e = e + (acc.n + 6) * TINY  # as _underflow_slack(e, n + 4)
+                e = e + (acc.cost + 2) * TINY  # as _underflow_slack(e, acc.cost)
             if e.size and not _max_reduce(e, None) < math.inf:  # as _check: NaN compares False too
                 _check("numpy.matmul", Tracked(self.v, e))
             self._bound = e
@@ -962,54 +962,59 @@ class Product(Accumulation):
     only as needed, and :math:`g M + P` in as few products as the operands allow.
     """
 
-    __slots__ = ("_M", "aA", "bB", "eA", "eB", "n")
+    __slots__ = ("_M", "aA", "bA", "eA", "eB", "n")
 
     def __init__(self, A: Tracked, B: Tracked, n: int) -> None:
         self.n = n
         aA = A._abs
         if aA is None:
             aA = A._abs = np.abs(A.v)
-        bB = B._abs
-        if bB is None:
-            bB = B._abs = np.abs(B.v)
-        self.aA = aA
-        self.eA = A.e
-        self.eB = eB = B.e
-        # C order for BLAS (it runs faster on it than on a transposed view), asked only where it is not already
-        self.bB = bB if eB is None else (np.add(bB, eB) if bB.flags.c_contiguous and eB.flags.c_contiguous
-                                         else np.add(bB, eB, order="C"))
+        bA = B._abs
+        if bA is None:
+            bA = B._abs = np.abs(B.v)
+        self.aA, self.bA, self.eA, self.eB = aA, bA, A.e, B.e
         self._M: Array | None = None
+
+    @property
+    def cost(self) -> int:
+        """Roundings along the bound's longest chain beyond the operands': n, and 4 (5 when both carry errors)."""
+        return self.n + (5 if self.eA is not None and self.eB is not None else 4)
 
     @property
     def M(self) -> Array:  # noqa: N802 (Higham's letter)
         if self._M is None:
-            self._M = (self.aA if self.eA is None else self.aA + self.eA) @ self.bB
+            self._M = (self.aA if self.eA is None else self.aA + self.eA) @ (
+                self.bA if self.eB is None else self.bA + self.eB)
         return self._M
 
     def bound(self, g: float) -> Array:
-        return rule_matmul(self.aA, self.eA, self.bB, self.eB, g)
+        return rule_matmul(self.aA, self.eA, self.bA, self.eB, g)
 
 
-def rule_matmul(aA: Array, eA: Array | None, bB: Array, eB: Array | None, g: float) -> Array:
+def rule_matmul(aA: Array, eA: Array | None, bA: Array, eB: Array | None, g: float) -> Array:
     r"""``A @ B``: :math:`g\,(|A| + E_A)(|B| + E_B) + |A| E_B + E_A (|B| + E_B)`, g = :math:`\gamma_n` (or more).
 
-    ``aA`` is :math:`|A|`, ``bB`` is :math:`|B| + E_B`. Grouped by linearity into one product
-    when either operand is exact, two otherwise.
+    ``aA`` is :math:`|A|`, ``bA`` is :math:`|B|`. Grouped by linearity into one product when either
+    operand is exact: :math:`|A| (g(|B| + E_B) + E_B)` or :math:`(g(|A| + E_A) + E_A) |B|`; two
+    otherwise: with :math:`L = g(|A| + E_A) + E_A`, :math:`L |B| + (L + |A|) E_B`.
     """
     # an inner dimension of 1 (W3' * delta3): each entry is one product, made elementwise faster than by BLAS
-    product = np.multiply if aA.shape[-1] == 1 and aA.ndim > 1 and bB.ndim > 1 else np.matmul
+    product = np.multiply if aA.shape[-1] == 1 and aA.ndim > 1 and bA.ndim > 1 else np.matmul
     if eA is None:
-        # C order: BLAS runs faster on it than on a transposed view
-        right = np.multiply(bB, g) if bB.flags.c_contiguous else np.multiply(bB, g, order="C")
-        if eB is not None:
+        if eB is None:  # C order: BLAS runs faster on it than on a transposed view
+            right = np.multiply(bA, g) if bA.flags.c_contiguous else np.multiply(bA, g, order="C")
+        else:
+            right = np.add(bA, eB) if bA.flags.c_contiguous and eB.flags.c_contiguous else np.add(bA, eB, order="C")
+            right *= g
             right += eB
         return product(aA, right)
     left = aA + eA
     left *= g
     left += eA
-    e = product(left, _c_order(bB, aA))
+    e = product(left, _c_order(bA, aA))
     if eB is not None:
-        e += product(aA, _c_order(eB, aA))
+        left += aA
+        e += product(left, _c_order(eB, aA))
     return e
 
 
@@ -1360,9 +1365,9 @@ def _matmul(A: Tracked, B: Tracked) -> Tracked:
     # No finiteness test of v here: its bound is gamma_n M + P with M >= |v| entrywise, so an overflowing
     # or NaN value makes the bound non-finite, and every reader of the product reads the bound first
     # (``_Fresh.e`` evaluates and checks it, naming numpy.matmul).
-    n = av.shape[-1]
     ka, kb = A.k, B.k
-    return _Fresh(v, (ka if ka > kb else kb) + n + 4, Product(A, B, n), _merge(A.amb, B.amb))
+    product = Product(A, B, av.shape[-1])
+    return _Fresh(v, (ka if ka > kb else kb) + product.cost, product, _merge(A.amb, B.amb))
 
 
 def power(x: Tracked, p: Any) -> Tracked:
