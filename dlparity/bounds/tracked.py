@@ -193,8 +193,12 @@ class Tracked:
         return Tracked(f(self.v), None if e is None else f(e), self.k, amb=self.amb, acc=self.acc if keep_acc else None)
 
     def __getitem__(self, key: Any) -> Tracked:
-        if isinstance(key, (Tracked, TrackedMask)) or (
-                isinstance(key, tuple) and any([isinstance(k, (Tracked, TrackedMask)) for k in key])):
+        if type(key) is tuple:  # X[i - 1:batch_end, :]: slices index as they are (a tracked integer by __index__)
+            for k in key:
+                if isinstance(k, (Tracked, TrackedMask)):
+                    key = _plain_key(key)
+                    break
+        elif isinstance(key, (Tracked, TrackedMask)):
             key = _plain_key(key)
         e = self.e
         return Tracked(self.v[key], None if e is None else e[key], self.k, None, None, self.amb)
@@ -1901,11 +1905,13 @@ def track(func: Callable[..., Any], inputs: Mapping[str, Any], errors: Mapping[s
     plain ``batch_size``, ``2 / batch_size`` is a rounded constant taken as exact. Pass such
     numbers as inputs (this function wraps Python ints and floats) so the division is tracked.
     """
-    errors = errors or {}
-    unknown = set(errors) - set(inputs)
-    if unknown:
-        raise TypeError(f"errors names {sorted(unknown)} that are not inputs; expected some of {sorted(inputs)}.")
-    wrapped = {name: _input(name, value, errors.get(name)) for name, value in inputs.items()}
+    if errors:
+        unknown = set(errors) - set(inputs)
+        if unknown:
+            raise TypeError(f"errors names {sorted(unknown)} that are not inputs; expected some of {sorted(inputs)}.")
+        wrapped = {name: _input(name, value, errors.get(name)) for name, value in inputs.items()}
+    else:
+        wrapped = {name: _input(name, value, None) for name, value in inputs.items()}
     try:
         try:
             with np.errstate(under="raise"):  # the first-order model holds only where nothing underflows
