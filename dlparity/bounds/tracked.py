@@ -39,7 +39,8 @@ comparison ``a > b`` (``>= < <=``)     a mask, exact, with entries *ambiguous* w
 =====================================  ===========================================================
 
 Operations on exact scalars (size 1, E = 0) whose result is exactly representable keep E = 0
-(checked in rational arithmetic): this is what lets ``X[i - 1:batch_end, :]`` and
+(checked in rational arithmetic). Python int inputs compute with ints as Python ints while exact
+(:class:`_Integer`): this is what lets ``X[i - 1:batch_end, :]`` and
 ``min(i + batch_size - 1, X.shape[0])`` index with tracked integers.
 
 Every bound is itself computed in floating point; each result counts the roundings along the
