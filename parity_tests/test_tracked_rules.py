@@ -8,6 +8,8 @@ reached by it to within a factor 2 (tight: a rule 10x too large fails).
 
 from __future__ import annotations
 
+import copy
+import pickle
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -191,6 +193,34 @@ def test_an_overflowing_product_is_refused_naming_matmul() -> None:
     assert "numpy.matmul" in message and "not finite" in message, message
 
 
+def test_a_product_whose_value_overflows_under_a_finite_bound_is_refused() -> None:
+    """The bound of A @ B is scaled by gamma before the product, so it can stay finite where the value overflows
+    (1e160 x 1e160, or a partial sum 1e308 + 1e308 that later terms bring back below 1e308 exactly): a bound that
+    large gets a look at the value, and the product is refused, also read through a comparison or max(0, .)."""
+    one = {"A": np.array([[1e160]]), "B": np.array([[1e160]])}
+    partial = {"A": np.array([[1e308, 1e308, -1e308, -1e308, -1e308]]), "B": np.ones((5, 1))}
+    twins = [(lambda A, B: {"p": A @ B}, one, "numpy.matmul"),
+             (lambda A, B, b: {"p": A @ B + b}, {**one, "b": np.array([[1.0]])}, "numpy.add"),
+             (lambda A, B, b: {"p": A @ B + b}, {"A": np.array([[1e308]]), "B": np.array([[1.0]]),
+                                                 "b": np.array([[1e308]])}, "numpy.add"),
+             (lambda A, B: {"m": ((A @ B) > 0) * 1.0}, partial, "numpy.matmul"),
+             (lambda A, B: {"r": np.maximum(0, A @ B)}, partial, "numpy.matmul")]
+    for twin, inputs, op in twins:
+        with np.errstate(over="ignore", invalid="ignore"):
+            message = _refusal(lambda twin=twin, inputs=inputs: track(twin, inputs))
+        assert op in message and "not finite" in message, message
+
+
+def test_a_fresh_product_copies_and_pickles() -> None:
+    def twin(A: Any, B: Any) -> dict[str, Any]:
+        product = A @ B
+        return {"c": copy.copy(product), "d": copy.deepcopy(-product), "p": pickle.loads(pickle.dumps(product))}
+    out = track(twin, {"A": np.array([[1.5, 2.0]]), "B": np.array([[3.0], [0.1]])})
+    for name in ("c", "p"):
+        assert out[name].value == 1.5 * 3.0 + 2.0 * 0.1 and out[name].error > 0
+    assert out["d"].value == -out["c"].value and out["d"].error == out["c"].error
+
+
 def _refusal(call: Callable[[], Any]) -> str:
     with pytest.raises(UnsupportedOperation) as info:
         call()
@@ -253,11 +283,30 @@ def test_a_non_finite_input_is_named_where_the_twin_computes_with_it() -> None:
         track(lambda X, W: {"z": W @ X[:2, :].T}, {"X": X, "W": nan_weight})
 
 
-def test_an_integer_input_float64_cannot_hold_is_refused() -> None:
-    """2^53 + 1 would reach the twin as 2^53: refused before the twin runs; 2^60 itself is a double and is taken."""
+def test_a_python_int_stays_exact_and_charges_its_conversion_to_float64() -> None:
+    """A Python int input computes with ints exactly at any size, as the plain twin does; where it meets a float it
+    becomes the nearest float64, charged the conversion's error (2^53 + 1 -> 2^53, error 1). A NumPy int64 input
+    float64 cannot hold is refused before the twin runs; 2^60 itself is a double and is taken exactly."""
+    def twin(i: Any, j: Any) -> dict[str, Any]:
+        return {"one": (i * j + 1) - i * j, "sq": i**2 + 1 - i**2, "f": (i * j + 1) * 1.0}
+    out = track(twin, {"i": 2**30, "j": 2**30})
+    assert out["one"].value == 1 and out["one"].error == 0 and out["sq"].value == 1 and out["sq"].error == 0
+    assert out["f"].value == 2.0**60 and out["f"].error >= 1  # the exact 2^60 + 1 is within the bound
+    big = track(lambda i: {"i": i * 1.0, "same": i}, {"i": 2**53 + 1})
+    assert big["i"].value == 2.0**53 and big["i"].error >= 1 and big["same"].error >= 1
     with pytest.raises(ValueError, match=r"input 'i' is the integer 9007199254740993, which float64 cannot hold"):
-        track(lambda i: {"i": i * 1.0}, {"i": 2**53 + 1})
-    assert track(lambda i: {"i": i * 1.0}, {"i": 2**60})["i"].value == 2.0**60
+        track(lambda i: {"i": i * 1.0}, {"i": np.int64(2**53 + 1)})
+    assert track(lambda i: {"i": i * 1.0}, {"i": 2**60})["i"].error == 0
+    with pytest.raises(UnsupportedOperation, match="beyond float64's range"):
+        track(lambda i: {"i": i * 1.0}, {"i": 2**1100})
+
+
+def test_an_integer_input_prints_hashes_and_rounds_as_its_int() -> None:
+    def twin(i: Any) -> dict[str, Any]:
+        assert f"{i}" == "5" and str(i) == "5" and f"{i:03d}" == "005" and round(i) == 5
+        assert {5: "five"}[i] == "five" and i in {4, 5} and i == 5 and (i != 4) and not (i != 5)  # noqa: SIM202
+        return {"i": i}
+    assert track(twin, {"i": 5})["i"].value == 5.0
 
 
 def test_a_subtraction_is_charged_u_times_its_result() -> None:
@@ -357,8 +406,11 @@ def test_float_inputs_other_than_float64_are_refused(name: str, value: Any) -> N
 
 
 def test_an_int_input_beyond_float_range_is_one_sentence() -> None:
-    with pytest.raises(ValueError, match="float64 cannot hold exactly"):
-        track(lambda i: {"i": i * 1.0}, {"i": 10**400})
+    """Exact as an int (its comparisons are), refused in one short sentence where it would become a float64, as
+    plain Python raises OverflowError there."""
+    with pytest.raises(UnsupportedOperation, match="an integer of 1329 bits as a float64") as info:
+        track(lambda i: {"i": i * 1.0 if i > 10**399 else i}, {"i": 10**400})
+    assert len(str(info.value)) < 200
 
 
 @pytest.mark.parametrize(("name", "twin"), [

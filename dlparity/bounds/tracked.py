@@ -149,7 +149,7 @@ class Tracked:
     def __init__(self, v: Any, e: Array | None = None, k: int = 0, acc: Accumulation | None = None,
                  mag: Magnitude = None, amb: Ambiguity = _NO_AMBIGUITY) -> None:
         self.v: Array = v if type(v) is np.ndarray else np.asarray(v, dtype=np.float64)
-        if e is not None or acc is None:  # a fresh product's e stays unset until first read (_Fresh.e)
+        if e is not None or acc is None:  # an unevaluated product is a _Fresh; here an unset e fails loudly on read
             self.e: Array | None = e
         self.k = k
         self.acc = acc
@@ -424,7 +424,7 @@ class _Fresh(Tracked):
         self._bound: Array | None = None
 
     @property
-    def e(self) -> Array:  # type: ignore[override]  # Tracked's slot, read-only here: it is computed
+    def e(self) -> Array:  # Tracked's slot, computed here (the setter is for copy.copy and pickle)
         r"""The product's bound :math:`\gamma_n M + P`, evaluated on first read and kept."""
         e = self._bound
         if e is None:
@@ -433,10 +433,13 @@ class _Fresh(Tracked):
             e = acc.bound(acc.gamma_n())
             if _CAREFUL.get():
                 e = e + (acc.cost + 2) * TINY  # as _underflow_slack(e, acc.cost)
-            if e.size and not _max_reduce(e, None) < math.inf:  # as _check: NaN compares False too
-                _check("numpy.matmul", Tracked(self.v, e))
+            _check_bound("numpy.matmul", self.v, e)
             self._bound = e
         return e
+
+    @e.setter
+    def e(self, e: Array) -> None:  # copy.copy and pickle restore it
+        self._bound = e
 
 
 def _refused_attribute(name: str) -> property:
@@ -452,16 +455,14 @@ class _Input0d(Tracked):
     array_0d = True
 
 
-_BIG = 2**53  # integers up to this add, subtract and multiply exactly in float64 while the result stays within it
-
-
 class _Integer(Tracked):
-    """A Python int input (``|n| <= 2^53``), as MATLAB's 1-based ``i`` and ``batch_size``: exact.
+    """A Python int input, as MATLAB's 1-based ``i`` and ``batch_size``: exact, as it is in the plain twin.
 
-    Its sums, differences, products and powers with Python ints (and with each other) stay Python ints, exact as
-    long as they stay within 2^53 (as float64 arithmetic is there, so the plain twin's value is the same);
-    comparisons with them are certain; it indexes as itself. Anything else (``2 / batch_size``, an array
-    operand, a result beyond 2^53) takes it as an exact tracked 0-d value, rounding tracked.
+    Its sums, differences, products and powers with Python ints (and with each other) stay Python ints, exact
+    whatever their size, as in the plain twin; comparisons with them are certain; it indexes, hashes, prints
+    and rounds as its int. Anything else (``2 / batch_size``, an array operand) takes it as a tracked 0-d
+    float64: the float64 nearest the int, with the conversion's own error as its bound (0 up to 2^53),
+    as the plain twin converts it there.
     """
 
     __slots__ = ("n",)
@@ -471,16 +472,23 @@ class _Integer(Tracked):
 
     def __getattr__(self, name: str) -> Any:
         if name in _TRACKED_FIELDS:
-            Tracked.__init__(self, np.array(float(self.n)))
+            n = self.n
+            try:
+                f = float(n)
+            except OverflowError:
+                refuse(f"an integer of {n.bit_length()} bits as a float64", "it is beyond float64's range")
+            d = abs(int(f) - n)  # the conversion's error, an integer: 0 up to 2^53
+            err = float(d)
+            if err < d:
+                err = math.nextafter(err, math.inf)
+            Tracked.__init__(self, np.array(f), np.array(err) if d else None)
             return getattr(self, name)
         raise AttributeError(name)
 
     def __add__(self, other: Any) -> Tracked:
         kind = type(other)
         if kind is int or kind is _Integer:
-            r = self.n + (other if kind is int else other.n)
-            if -_BIG <= r <= _BIG:
-                return _Integer(r)
+            return _Integer(self.n + (other if kind is int else other.n))
         return Tracked.__add__(self, other)
 
     __radd__ = __add__
@@ -488,22 +496,18 @@ class _Integer(Tracked):
     def __sub__(self, other: Any) -> Tracked:
         kind = type(other)
         if kind is int or kind is _Integer:
-            r = self.n - (other if kind is int else other.n)
-            if -_BIG <= r <= _BIG:
-                return _Integer(r)
+            return _Integer(self.n - (other if kind is int else other.n))
         return Tracked.__sub__(self, other)
 
     def __rsub__(self, other: Any) -> Tracked:
-        if type(other) is int and -_BIG <= other - self.n <= _BIG:
+        if type(other) is int:
             return _Integer(other - self.n)
         return Tracked.__rsub__(self, other)
 
     def __mul__(self, other: Any) -> Tracked:
         kind = type(other)
         if kind is int or kind is _Integer:
-            r = self.n * (other if kind is int else other.n)
-            if -_BIG <= r <= _BIG:
-                return _Integer(r)
+            return _Integer(self.n * (other if kind is int else other.n))
         return Tracked.__mul__(self, other)
 
     __rmul__ = __mul__
@@ -512,7 +516,7 @@ class _Integer(Tracked):
         return _Integer(-self.n)
 
     def __pow__(self, p: Any) -> Tracked:
-        if type(p) is int and 0 <= p <= 64 and -_BIG <= self.n**p <= _BIG:  # as Python's int power: exact
+        if type(p) is int and 0 <= p <= 64:  # as Python's int power: exact
             return _Integer(self.n**p)
         return Tracked.__pow__(self, p)
 
@@ -534,11 +538,29 @@ class _Integer(Tracked):
     def __le__(self, other: Any) -> TrackedMask:
         return self._compared(other, operator.le, np.less_equal)
 
+    def __eq__(self, other: Any) -> TrackedMask:  # type: ignore[override]
+        return self._compared(other, operator.eq, np.equal)
+
+    def __ne__(self, other: Any) -> TrackedMask:  # type: ignore[override]
+        return self._compared(other, operator.ne, np.not_equal)
+
+    def __hash__(self) -> int:  # type: ignore[override]  # as its int's, so that i in {1, 2} and d[i] work as in the plain twin
+        return hash(self.n)
+
     def __index__(self) -> int:
         return self.n
 
     def __int__(self) -> int:
         return self.n
+
+    def __round__(self, ndigits: int | None = None) -> Tracked:
+        return self if ndigits is None or ndigits >= 0 else _Integer(round(self.n, ndigits))
+
+    def __str__(self) -> str:
+        return str(self.n)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.n, spec)
 
     def __bool__(self) -> bool:
         return self.n != 0
@@ -566,6 +588,18 @@ class TrackedMask:
     @property
     def shape(self) -> tuple[int, ...]:
         return self.v.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.v.ndim
+
+    @property
+    def size(self) -> int:
+        return self.v.size
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.v.dtype
 
     def __repr__(self) -> str:
         return f"TrackedMask(value={self.v!r}, ambiguous={self.ambiguous!r})"
@@ -786,15 +820,31 @@ def _underflow_slack(e: Array, roundings: int) -> Array:
     return e + (roundings + 2) * TINY if _CAREFUL.get() else e
 
 
+#: A bound below this everywhere proves the value finite. Every rule's bound is at least u|v| (a product's and a
+#: sum's at least gamma times the magnitudes M >= |v|, the scaling applied before the product) evaluated in
+#: floating point, and a value or partial sum that overflows has |v| or M >= realmax / (1 + gamma_n): its bound
+#: is then >= u realmax / 2. Below it nothing overflowed and the value needs no look; above it, it gets one.
+_VALUE_CHECK_ABOVE = U * float(np.finfo(np.float64).max) / 4
+
+
+def _check_bound(op: str, v: Array, e: Array) -> None:
+    """Refuse (:func:`_check`) when the bound ``e`` is not finite, or when it is large enough that the value
+    ``v`` may have overflowed and ``v`` is not finite: one pass over ``e`` unless the bound is that large."""
+    if e.size:
+        largest = _max_reduce(e, None)
+        if not largest < _VALUE_CHECK_ABOVE and (  # NaN compares False too
+                not largest < math.inf or not _all_finite(np.asarray(v))):
+            _check(op, Tracked(v, np.full(np.shape(v), math.inf)))
+
+
 def _result(op: str, v: Array, e: Array, roundings: int, k: int, amb: Ambiguity, acc: Accumulation | None = None,
             mag: Magnitude = None) -> Tracked:
     """A rounded operation's result, ``Tracked(v, e, k, acc, mag, amb)``: ``e`` with the slack of
-    :func:`_underflow_slack`, refused by :func:`_check` if it is not finite (in one call: every rounded
-    operation ends here)."""
+    :func:`_underflow_slack`, refused by :func:`_check_bound` if it or the value is not finite (in one call:
+    every rounded operation ends here)."""
     if _CAREFUL.get():
         e = e + (roundings + 2) * TINY
-    if e.size and not _max_reduce(e, None) < math.inf:  # NaN compares False too
-        _check(op, Tracked(v, e))
+    _check_bound(op, v, e)
     return Tracked(v, e, k, acc, mag, amb)
 
 
@@ -1227,7 +1277,7 @@ def _exact_scalar(x: Any) -> float | None:
     if kind is Tracked:
         return float(x.v) if x.acc is None and x.e is None and x.v.ndim == 0 else None
     if kind is _Integer:
-        return float(x.n)
+        return float(x.n) if -(2**53) <= x.n <= 2**53 else None
     if kind is float:
         return x
     if kind is int and -(2**53) <= x <= 2**53:
@@ -1367,9 +1417,8 @@ def _matmul(A: Tracked, B: Tracked) -> Tracked:
     v = av @ bv
     if type(v) is not np.ndarray:
         v = np.asarray(v)
-    # No finiteness test of v here: its bound is gamma_n M + P with M >= |v| entrywise, so an overflowing
-    # or NaN value makes the bound non-finite, and every reader of the product reads the bound first
-    # (``_Fresh.e`` evaluates and checks it, naming numpy.matmul).
+    # No finiteness test of v here: every reader of the product reads its bound first, and _Fresh.e checks it
+    # (and v, where the bound is large enough for v to have overflowed: _check_bound), naming numpy.matmul.
     ka, kb = A.k, B.k
     product = Product(A, B, av.shape[-1])
     return _Fresh(v, (ka if ka > kb else kb) + product.cost, product, _merge(A.amb, B.amb))
@@ -1799,8 +1848,8 @@ def _input(name: str, value: Any, error: Any) -> Any:
         kind = type(value)
         if kind is np.ndarray and value.dtype is _F64:
             return Tracked(value) if value.ndim else _Input0d(value)
-        if kind is int and -(2**53) <= value <= 2**53:
-            return _Integer(value)  # its value is exactly what astype(float64) of the int64 gives
+        if kind is int:  # exact as a Python int, as in the plain twin; as a float64 it charges its conversion
+            return _Integer(value)
     if isinstance(value, (str, bool, np.bool_)) or (isinstance(value, np.ndarray) and value.dtype == np.bool_):
         if error is not None:
             raise TypeError(f"errors[{name!r}] is given for a text or boolean input, which is exact; give errors "
@@ -1808,7 +1857,7 @@ def _input(name: str, value: Any, error: Any) -> Any:
         if isinstance(value, np.ndarray):  # a certain mask: np.mean(b) or b * x stay tracked
             return TrackedMask(value, None, _NO_AMBIGUITY)
         return value  # text and single booleans are exact and round nowhere: the twin gets them as they are
-    if isinstance(value, (int, np.integer)) and not (abs(int(value)) <= 2**1023 and float(value) == value):
+    if isinstance(value, (int, np.integer)) and not (abs(int(value)) <= 2**1023 and int(float(value)) == int(value)):
         raise ValueError(f"input {name!r} is the integer {int(value)}, which float64 cannot hold exactly (beyond "
                          "2^53); the bound tracker takes integers it can hold.")
     arr = np.asarray(value)
