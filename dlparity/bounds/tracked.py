@@ -117,7 +117,30 @@ def _merge(a: Ambiguity, b: Ambiguity) -> Ambiguity:
     return a | b
 
 
-class Tracked:
+class _ArrayShape:
+    """What an ndarray tells of its shape, read from the value ``v`` (of a :class:`Tracked` or :class:`TrackedMask`)."""
+
+    __slots__ = ()
+    v: Any
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.v.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.v.ndim
+
+    @property
+    def size(self) -> int:
+        return self.v.size
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.v.dtype
+
+
+class Tracked(_ArrayShape):
     r"""A float64 array with an elementwise bound :math:`E` on its distance from exact arithmetic.
 
     Attributes
@@ -158,22 +181,6 @@ class Tracked:
         self._abs: Array | None = None  # |v|, computed once when a rule first needs it (see _abs)
 
     # -- what an ndarray exposes that the twins read -------------------------------------------
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.v.shape
-
-    @property
-    def ndim(self) -> int:
-        return self.v.ndim
-
-    @property
-    def size(self) -> int:
-        return self.v.size
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        return self.v.dtype
-
     @property
     def error(self) -> Array:
         """The bound before the final widening (zeros where exact)."""
@@ -573,7 +580,7 @@ _np_sum = np.sum
 _AXIS_KEEPDIMS = frozenset({"axis", "keepdims"})
 
 
-class TrackedMask:
+class TrackedMask(_ArrayShape):
     """The boolean result of a comparison: exact in value, with the entries whose decision is ambiguous."""
 
     __slots__ = ("_f", "amb", "ambiguous", "v")
@@ -584,22 +591,6 @@ class TrackedMask:
         self.ambiguous = ambiguous
         self.amb = amb
         self._f: Array | None = None  # the mask as 0.0 / 1.0 (see _mask_float)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.v.shape
-
-    @property
-    def ndim(self) -> int:
-        return self.v.ndim
-
-    @property
-    def size(self) -> int:
-        return self.v.size
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        return self.v.dtype
 
     def __repr__(self) -> str:
         return f"TrackedMask(value={self.v!r}, ambiguous={self.ambiguous!r})"
