@@ -162,8 +162,8 @@ def test_integer_arithmetic_is_exact_only_below_2_53() -> None:
 
 
 def test_integer_inputs_keep_every_result_tracked() -> None:
-    """Python int inputs compute with ints in Python ints (exact below 2^53) and with anything else as tracked
-    values: no result leaves the tracker as a plain number, and a rounding is charged where one happens."""
+    """Python int inputs compute with ints as Python ints and with anything else as tracked values: arithmetic on
+    them stays tracked, and a rounding is charged where one happens."""
     def twin(i: Any, n: Any) -> dict[str, Any]:
         flag = (i > 3) + 2  # a certain comparison, then arithmetic: 3, exact, tracked
         return {"flag": flag, "third": 1 / (n - i), "neg": -i, "rsub": 10 - i, "half": i * 0.5, "sq": i ** 2,
@@ -175,6 +175,27 @@ def test_integer_inputs_keep_every_result_tracked() -> None:
     assert out["third"].value == 1 / 3 and 0 < out["third"].error <= 2 * tr.U / 3
     assert out["scaled"].value == 1.0 and out["scaled"].error == 0  # 3 / 3 is exact: no bound, rightly
     assert track(lambda i: {"t": (i + 1) / 7}, {"i": 5})["t"].error > 0  # i + 1 is no plain int: 6 / 7 rounds
+
+
+def test_integer_inputs_behave_as_the_plain_twins_ints() -> None:
+    """What a Python int does in the plain twin, an int input does in the tracked one, bit for bit: comparisons
+    are Python bools ((i > 3) + (j > 2) is 2, not NumPy's True), // % divmod, bit operations, int powers and
+    abs stay exact ints (no -0.0 where plain Python has 0), int methods are the int's, it indexes a tracked
+    array, and np.tile/np.roll/np.repeat take it as a count."""
+    def twin(i: Any, j: Any, k: Any, x: Any) -> dict[str, Any]:
+        return {"bools": ((i > 3) + (j > 2)) * 1.0, "inv": ~(i > 3) * 1.0, "eq": ((i == j) + (i == 5)) * 1.0,
+                "intops": (i // 2 + i % 3 + divmod(i, 2)[1] + (i & 1) + (i >> 1) + (i << 1) + (i ^ j)) * 1.0,
+                "zero": k * (j ** k) * 1.0, "negabs": -abs(k) * 1.0, "cmp0": ((k > 3) * -4) * 1.0,
+                "pow": 10 ** i * 1.0, "bits": i.bit_length() * 1.0, "index": x[i - 5] + x[k],
+                "tile": np.tile(x, i)[:3], "roll": np.roll(x, j), "rep": np.repeat(x, k + 1), "big": (i * j) ** 13 - 1}
+    inputs = {"i": 5, "j": 5, "k": 0, "x": np.array([1.5, -2.0, 3.25])}
+    out = track(twin, inputs)
+    plain = twin(**inputs)
+    for name, value in plain.items():
+        got = out[name].value
+        assert np.array_equal(np.asarray(got, dtype=float).view(np.int64), np.asarray(value, dtype=float).view(np.int64)), name
+    assert all(out[name].error.max(initial=0) == 0 for name in plain if name != "big"), "exact results carry no bound"
+    assert out["big"].error > 0  # 25^13 - 1 (61 bits) as a float64 is rounded: the conversion is charged
 
 
 def test_a_negative_zero_constant_keeps_its_sign() -> None:

@@ -462,14 +462,38 @@ class _Input0d(Tracked):
     array_0d = True
 
 
+def _int_operand(other: Any) -> int | None:
+    """``other`` as a Python int when it is one (a bool too: False * i is the int 0 in plain Python) or an
+    :class:`_Integer`; else None."""
+    kind = type(other)
+    return other if kind is int else (other.n if kind is _Integer else (int(other) if kind is bool else None))
+
+
+def _int_method(op: Callable[[int, int], Any], general: Callable[[Any, Any], Any] | None,
+                reflected: bool = False) -> Callable[[Any, Any], Any]:
+    """An :class:`_Integer` operator: ``op`` on Python ints (exact, as in the plain twin) when the other operand is
+    an int, else ``general`` (Tracked's rule or refusal)."""
+    def method(self: _Integer, other: Any) -> Any:
+        m = _int_operand(other)
+        if m is not None:
+            r = op(m, self.n) if reflected else op(self.n, m)
+            return _Integer(r) if type(r) is int else r  # a comparison's Python bool, divmod's pair as they are
+        if general is None:
+            return NotImplemented
+        return general(self, other)
+    return method
+
+
 class _Integer(Tracked):
     """A Python int input, as MATLAB's 1-based ``i`` and ``batch_size``: exact, as it is in the plain twin.
 
-    Its sums, differences, products and powers with Python ints (and with each other) stay Python ints, exact
-    whatever their size, as in the plain twin; comparisons with them are certain; it indexes, hashes, prints
-    and rounds as its int. Anything else (``2 / batch_size``, an array operand) takes it as a tracked 0-d
-    float64: the float64 nearest the int, with the conversion's own error as its bound (0 up to 2^53),
-    as the plain twin converts it there.
+    With Python ints (and with each other) it computes as Python ints do, exact whatever the size: ``+ - *``,
+    ``**``, ``// % divmod``, bit operations, ``abs``; its comparisons with ints and floats are Python bools,
+    as in the plain twin; it indexes, hashes, prints, rounds and converts as its int. Anything else
+    (``2 / batch_size``, an array operand) takes it as a tracked 0-d float64: the float64 nearest the int,
+    with the conversion's own error as its bound (0 up to 2^53), as the plain twin converts it there.
+    A plain number made from it (``int(i)``, a comparison, ``len(x[:i])``) computes in plain Python, as
+    every plain number in the twin does: see :func:`track`.
     """
 
     __slots__ = ("n",)
@@ -490,68 +514,73 @@ class _Integer(Tracked):
                 err = math.nextafter(err, math.inf)
             Tracked.__init__(self, np.array(f), np.array(err) if d else None)
             return getattr(self, name)
-        raise AttributeError(name)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if hasattr(self.n, name):  # i.bit_length(), i.numerator: the int's own, as in the plain twin
+            return getattr(self.n, name)
+        refuse(f"int.{name}")
 
-    def __add__(self, other: Any) -> Tracked:
-        kind = type(other)
-        if kind is int or kind is _Integer:
-            return _Integer(self.n + (other if kind is int else other.n))
-        return Tracked.__add__(self, other)
+    __add__ = __radd__ = __iadd__ = _int_method(operator.add, Tracked.__add__)  # type: ignore[assignment]
+    __sub__ = __isub__ = _int_method(operator.sub, Tracked.__sub__)  # type: ignore[assignment]
+    __rsub__ = _int_method(operator.sub, Tracked.__rsub__, reflected=True)
+    __mul__ = __rmul__ = __imul__ = _int_method(operator.mul, Tracked.__mul__)  # type: ignore[assignment]
+    __floordiv__ = __ifloordiv__ = _int_method(operator.floordiv, Tracked.__floordiv__)
+    __rfloordiv__ = _int_method(operator.floordiv, Tracked.__floordiv__, reflected=True)
+    __mod__ = __imod__ = _int_method(operator.mod, Tracked.__mod__)
+    __rmod__ = _int_method(operator.mod, Tracked.__mod__, reflected=True)
+    __divmod__ = _int_method(divmod, None)
+    __rdivmod__ = _int_method(divmod, None, reflected=True)
+    __and__ = __rand__ = _int_method(operator.and_, None)
+    __or__ = __ror__ = _int_method(operator.or_, None)
+    __xor__ = __rxor__ = _int_method(operator.xor, None)
+    __lshift__ = _int_method(operator.lshift, None)
+    __rshift__ = _int_method(operator.rshift, None)
+    __rlshift__ = _int_method(operator.lshift, None, reflected=True)
+    __rrshift__ = _int_method(operator.rshift, None, reflected=True)
+    __eq__ = _int_method(operator.eq, Tracked.__eq__)
+    __ne__ = _int_method(operator.ne, Tracked.__ne__)
 
-    __radd__ = __add__
+    def _compared(self, other: Any, op: Callable[[Any, Any], bool], ufunc: np.ufunc) -> Any:
+        m = _int_operand(other)
+        if m is not None or type(other) is float:  # Python compares an int with an int or a float exactly
+            return op(self.n, other if m is None else m)
+        return compare(ufunc, self, other)
 
-    def __sub__(self, other: Any) -> Tracked:
-        kind = type(other)
-        if kind is int or kind is _Integer:
-            return _Integer(self.n - (other if kind is int else other.n))
-        return Tracked.__sub__(self, other)
+    def __gt__(self, other: Any) -> Any:
+        return self._compared(other, operator.gt, np.greater)
 
-    def __rsub__(self, other: Any) -> Tracked:
-        if type(other) is int:
-            return _Integer(other - self.n)
-        return Tracked.__rsub__(self, other)
+    def __ge__(self, other: Any) -> Any:
+        return self._compared(other, operator.ge, np.greater_equal)
 
-    def __mul__(self, other: Any) -> Tracked:
-        kind = type(other)
-        if kind is int or kind is _Integer:
-            return _Integer(self.n * (other if kind is int else other.n))
-        return Tracked.__mul__(self, other)
+    def __lt__(self, other: Any) -> Any:
+        return self._compared(other, operator.lt, np.less)
 
-    __rmul__ = __mul__
+    def __le__(self, other: Any) -> Any:
+        return self._compared(other, operator.le, np.less_equal)
+
+    def __pow__(self, p: Any) -> Tracked:
+        q = _int_operand(p)
+        if q is not None and 0 <= q <= 4096:  # as Python's int power: exact
+            return _Integer(self.n**q)
+        return Tracked.__pow__(self, p)
+
+    __ipow__ = __pow__  # type: ignore[assignment]
+
+    def __rpow__(self, base: Any) -> Tracked:
+        if type(base) is int and 0 <= self.n <= 4096:
+            return _Integer(base**self.n)
+        return Tracked.__rpow__(self, base)
 
     def __neg__(self) -> Tracked:
         return _Integer(-self.n)
 
-    def __pow__(self, p: Any) -> Tracked:
-        if type(p) is int and 0 <= p <= 64:  # as Python's int power: exact
-            return _Integer(self.n**p)
-        return Tracked.__pow__(self, p)
+    def __abs__(self) -> Tracked:
+        return _Integer(abs(self.n))
 
-    def _compared(self, other: Any, op: Callable[[int, int], bool], ufunc: np.ufunc) -> TrackedMask:
-        kind = type(other)
-        if kind is int or kind is _Integer:  # exact integers: a certain answer
-            return _CERTAIN[op(self.n, other if kind is int else other.n)]
-        return compare(ufunc, self, other)
+    def __invert__(self) -> Tracked:
+        return _Integer(~self.n)
 
-    def __gt__(self, other: Any) -> TrackedMask:
-        return self._compared(other, operator.gt, np.greater)
-
-    def __ge__(self, other: Any) -> TrackedMask:
-        return self._compared(other, operator.ge, np.greater_equal)
-
-    def __lt__(self, other: Any) -> TrackedMask:
-        return self._compared(other, operator.lt, np.less)
-
-    def __le__(self, other: Any) -> TrackedMask:
-        return self._compared(other, operator.le, np.less_equal)
-
-    def __eq__(self, other: Any) -> TrackedMask:  # type: ignore[override]
-        return self._compared(other, operator.eq, np.equal)
-
-    def __ne__(self, other: Any) -> TrackedMask:  # type: ignore[override]
-        return self._compared(other, operator.ne, np.not_equal)
-
-    def __hash__(self) -> int:  # type: ignore[override]  # as its int's, so that i in {1, 2} and d[i] work as in the plain twin
+    def __hash__(self) -> int:  # type: ignore[override]  # as its int's, so that i in {1, 2} and d[i] work
         return hash(self.n)
 
     def __index__(self) -> int:
@@ -559,6 +588,11 @@ class _Integer(Tracked):
 
     def __int__(self) -> int:
         return self.n
+
+    def __trunc__(self) -> int:
+        return self.n
+
+    __floor__ = __ceil__ = __trunc__
 
     def __round__(self, ndigits: int | None = None) -> Tracked:
         return self if ndigits is None or ndigits >= 0 else _Integer(round(self.n, ndigits))
@@ -746,8 +780,6 @@ for _cls in (Tracked, TrackedMask):  # NumPy's other public attributes: one sent
         if not _name.startswith("_") and not hasattr(_cls, _name):
             setattr(_cls, _name, _refused_attribute(_name))
 
-#: the certain answers of comparing exact integers (a mask is never written but for its cached 0.0 / 1.0)
-_CERTAIN: dict[bool, TrackedMask] = {b: TrackedMask(np.array(b), None, _NO_AMBIGUITY) for b in (False, True)}
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -1565,6 +1597,8 @@ def _plain_key(key: Any) -> Any:
                 refuse("indexing with a comparison another correct evaluation could decide otherwise",
                        f"{int(np.count_nonzero(k.ambiguous))} entries are within rounding of the tie")
             return k.v
+        if type(k) is _Integer:  # an int input indexes as itself
+            return k.n
         if isinstance(k, Tracked):
             refuse("indexing with a tracked array", "index with plain integers, slices, arrays or comparison masks")
         return k
@@ -1767,7 +1801,19 @@ _UFUNC_RULES: dict[str, Callable[..., Any]] = {
 }
 
 
+def _plain_argument(name: str, a: Any) -> Any:
+    """An argument of a structural function (a count, a shift, an axis): an int input as its int; any other tracked
+    value refused (NumPy would dispatch back to it)."""
+    if type(a) is _Integer:
+        return a.n
+    if isinstance(a, (Tracked, TrackedMask)):
+        refuse(f"numpy.{name} with a tracked value as an argument", "give counts, shifts and axes as plain ints")
+    return a
+
+
 def _structural(func: Any, x: Any, *args: Any, **kwargs: Any) -> Tracked | TrackedMask:
+    args = tuple(_plain_argument(func.__name__, a) for a in args)
+    kwargs = {k: _plain_argument(func.__name__, a) for k, a in kwargs.items()}
     if isinstance(x, TrackedMask):  # a mask stays a mask (NumPy keeps booleans boolean): values and ambiguity move
         return x._moved(lambda a: np.asarray(func(a, *args, **kwargs)))
     t = _wrap(x, f"numpy.{func.__name__}")
@@ -1835,12 +1881,11 @@ def _input(name: str, value: Any, error: Any) -> Any:
     twin computes with them (every rounding rule's bound is non-finite there, and :func:`track` then
     names the input), so rows the twin never reads cost nothing.
     """
-    if error is None:  # the common cases first: a float64 array, a Python int (as 1-based i, batch_size)
-        kind = type(value)
-        if kind is np.ndarray and value.dtype is _F64:
-            return Tracked(value) if value.ndim else _Input0d(value)
-        if kind is int:  # exact as a Python int, as in the plain twin; as a float64 it charges its conversion
-            return _Integer(value)
+    kind = type(value)  # the common cases first: a float64 array, a Python int (as 1-based i, batch_size)
+    if kind is np.ndarray and error is None and value.dtype is _F64:
+        return Tracked(value) if value.ndim else _Input0d(value)
+    if kind is int and (error is None or np.all(np.asarray(error, dtype=np.float64) == 0)):
+        return _Integer(value)  # exact as a Python int, as in the plain twin; as a float64 it charges its conversion
     if isinstance(value, (str, bool, np.bool_)) or (isinstance(value, np.ndarray) and value.dtype == np.bool_):
         if error is not None:
             raise TypeError(f"errors[{name!r}] is given for a text or boolean input, which is exact; give errors "
@@ -1944,7 +1989,10 @@ def track(func: Callable[..., Any], inputs: Mapping[str, Any], errors: Mapping[s
     -----
     Arithmetic on plain Python numbers inside the twin happens before the tracker sees it: with a
     plain ``batch_size``, ``2 / batch_size`` is a rounded constant taken as exact. Pass such
-    numbers as inputs (this function wraps Python ints and floats) so the division is tracked.
+    numbers as inputs (this function wraps Python ints and floats) so the division is tracked. A
+    plain number the twin makes from a tracked int (``int(i)``, ``len(x[:i])``, ``i > 3``, a
+    shape) is plain as in the plain twin, and so is its own arithmetic: ``1 / int(n)`` is a
+    rounded constant taken as exact, where ``1 / n`` is tracked.
     """
     if errors:
         unknown = set(errors) - set(inputs)
