@@ -9,6 +9,7 @@ reached by it to within a factor 2 (tight: a rule 10x too large fails).
 from __future__ import annotations
 
 import copy
+import math
 import pickle
 from collections.abc import Callable
 from fractions import Fraction
@@ -196,6 +197,28 @@ def test_integer_inputs_behave_as_the_plain_twins_ints() -> None:
         assert np.array_equal(np.asarray(got, dtype=float).view(np.int64), np.asarray(value, dtype=float).view(np.int64)), name
     assert all(out[name].error.max(initial=0) == 0 for name in plain if name != "big"), "exact results carry no bound"
     assert out["big"].error > 0  # 25^13 - 1 (61 bits) as a float64 is rounded: the conversion is charged
+
+
+def test_integer_inputs_divide_repeat_and_convert_as_python_does() -> None:
+    """int / int rounds the exact quotient once, as Python does (bound u|q|, 0 where exact: 2 / 32); a list, tuple
+    or text times an int input repeats; NumPy ints count as ints; a plain int returned is its float64; bitwise
+    operations, divmod with a float, round() of a tracked float are one sentence each."""
+    def twin(i: Any, k: Any, n: Any, x: Any) -> dict[str, Any]:
+        return {"q": i / 7, "q2": (k + 2) / 10 ** n, "c": 2 / (k * 16), "rep": len([0.5] * k) + len((0.5,) * k) * 1.0,
+                "sum": sum([0.1] * (10 * k)), "np": (i + np.int64(1)) * 1.0, "idx": x[np.argmax(x) + k - 2] * 1.0,
+                "floor": math.floor(i), "pow": pow(k, 5, 3) * 1.0, "fl": x * float(k), "pw": np.power(x, k)}
+    inputs = {"i": 2**53 + 1, "k": 2, "n": 23, "x": np.array([0.5, -1.5, 2.25])}
+    out, plain = track(twin, inputs), twin(**inputs)
+    for name, value in plain.items():
+        assert np.array_equal(np.asarray(out[name].value, dtype=float).view(np.int64),
+                              np.asarray(value, dtype=float).view(np.int64)), name
+    for name in ("q", "q2"):
+        assert 0 < out[name].error <= 2 * tr.U * abs(out[name].value), name
+    assert out["c"].error == 0 and out["rep"].error == 0 and out["floor"].error >= 1  # 2^53 + 1 as a float64
+    for call, op in ((lambda: track(lambda x: {"y": x.sum() & 1}, {"x": np.ones(2)}), "bitwise"),
+                     (lambda: track(lambda i: {"y": divmod(i, 2.5)[0]}, {"i": 5}), "divmod"),
+                     (lambda: track(lambda x: {"y": round(x.sum())}, {"x": np.ones(2)}), "round()")):
+        assert op in _refusal(call)
 
 
 def test_a_negative_zero_constant_keeps_its_sign() -> None:

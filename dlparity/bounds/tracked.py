@@ -366,6 +366,15 @@ class Tracked(_ArrayShape):
     def item(self) -> NoReturn:
         refuse(".item() of a tracked value", "the plain number would leave the tracker; keep it tracked")
 
+    def __round__(self, ndigits: int | None = None) -> Any:  # refuses (Any: an int input's rounds)
+        refuse("round() of a tracked value", "the plain number would leave the tracker; keep it tracked")
+
+    def _bitwise(self, other: Any = None) -> Any:  # refuses (Any: an int input's compute)
+        refuse("a bitwise operation (& | ^ << >> ~) on a tracked float", "it has no rounding-error rule")
+
+    __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = _bitwise
+    __lshift__ = __rlshift__ = __rshift__ = __rrshift__ = __invert__ = _bitwise
+
     def __index__(self) -> int:
         x = self._scalar("use as an index")
         if not x.is_integer():
@@ -463,25 +472,45 @@ class _Input0d(Tracked):
 
 
 def _int_operand(other: Any) -> int | None:
-    """``other`` as a Python int when it is one (a bool too: False * i is the int 0 in plain Python) or an
+    """``other`` as a Python int when it is one (a bool too: False * i is the int 0 in plain Python), a NumPy
+    integer scalar (its exact value: the plain twin's int64 arithmetic agrees while it does not overflow) or an
     :class:`_Integer`; else None."""
     kind = type(other)
-    return other if kind is int else (other.n if kind is _Integer else (int(other) if kind is bool else None))
+    if kind is int:
+        return other
+    if kind is _Integer:
+        return other.n
+    return int(other) if kind is bool or isinstance(other, np.integer) else None
 
 
-def _int_method(op: Callable[[int, int], Any], general: Callable[[Any, Any], Any] | None,
+def _refuse_int_operation(name: str) -> Callable[[Any, Any], NoReturn]:
+    def refused(self: Any, other: Any) -> NoReturn:
+        refuse(f"{name} of a tracked int with {type(other).__name__}", "only ints are tracked there")
+    return refused
+
+
+def _int_method(op: Callable[[int, int], Any], general: Callable[[Any, Any], Any],
                 reflected: bool = False) -> Callable[[Any, Any], Any]:
     """An :class:`_Integer` operator: ``op`` on Python ints (exact, as in the plain twin) when the other operand is
-    an int, else ``general`` (Tracked's rule or refusal)."""
+    an int, else ``general`` (Tracked's rule or refusal). A list, tuple or text operand is left to Python
+    (``[0.5] * n`` repeats the list, as in the plain twin)."""
     def method(self: _Integer, other: Any) -> Any:
         m = _int_operand(other)
         if m is not None:
             r = op(m, self.n) if reflected else op(self.n, m)
             return _Integer(r) if type(r) is int else r  # a comparison's Python bool, divmod's pair as they are
-        if general is None:
+        if isinstance(other, (list, tuple, str, bytes)):
             return NotImplemented
         return general(self, other)
     return method
+
+
+def _int_quotient(a: int, b: int) -> Tracked:
+    """``a / b`` of two ints as Python computes it (the exact quotient rounded once), as a tracked 0-d value: bound
+    0 where the quotient is a double, else u|q| (round to nearest)."""
+    q = a / b  # ZeroDivisionError as in the plain twin
+    n, d = q.as_integer_ratio()
+    return Tracked(np.array(q), None if n * b == a * d else np.array(max(U * abs(q), TINY)), 1)  # TINY: subnormal
 
 
 class _Integer(Tracked):
@@ -528,23 +557,39 @@ class _Integer(Tracked):
     __rfloordiv__ = _int_method(operator.floordiv, Tracked.__floordiv__, reflected=True)
     __mod__ = __imod__ = _int_method(operator.mod, Tracked.__mod__)
     __rmod__ = _int_method(operator.mod, Tracked.__mod__, reflected=True)
-    __divmod__ = _int_method(divmod, None)
-    __rdivmod__ = _int_method(divmod, None, reflected=True)
-    __and__ = __rand__ = _int_method(operator.and_, None)
-    __or__ = __ror__ = _int_method(operator.or_, None)
-    __xor__ = __rxor__ = _int_method(operator.xor, None)
-    __lshift__ = _int_method(operator.lshift, None)
-    __rshift__ = _int_method(operator.rshift, None)
-    __rlshift__ = _int_method(operator.lshift, None, reflected=True)
-    __rrshift__ = _int_method(operator.rshift, None, reflected=True)
-    __eq__ = _int_method(operator.eq, Tracked.__eq__)
-    __ne__ = _int_method(operator.ne, Tracked.__ne__)
+    __divmod__ = _int_method(divmod, _refuse_int_operation("divmod"))
+    __rdivmod__ = _int_method(divmod, _refuse_int_operation("divmod"), reflected=True)
+    __and__ = __rand__ = _int_method(operator.and_, _refuse_int_operation("&"))  # type: ignore[assignment]
+    __or__ = __ror__ = _int_method(operator.or_, _refuse_int_operation("|"))  # type: ignore[assignment]
+    __xor__ = __rxor__ = _int_method(operator.xor, _refuse_int_operation("^"))  # type: ignore[assignment]
+    __lshift__ = _int_method(operator.lshift, _refuse_int_operation("<<"))  # type: ignore[assignment]
+    __rshift__ = _int_method(operator.rshift, _refuse_int_operation(">>"))  # type: ignore[assignment]
+    __rlshift__ = _int_method(operator.lshift, _refuse_int_operation("<<"), reflected=True)  # type: ignore[assignment]
+    __rrshift__ = _int_method(operator.rshift, _refuse_int_operation(">>"), reflected=True)  # type: ignore[assignment]
+
+    def __truediv__(self, other: Any) -> Tracked:
+        m = _int_operand(other)
+        return _int_quotient(self.n, m) if m is not None else Tracked.__truediv__(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tracked:
+        m = _int_operand(other)
+        return _int_quotient(m, self.n) if m is not None else Tracked.__rtruediv__(self, other)
 
     def _compared(self, other: Any, op: Callable[[Any, Any], bool], ufunc: np.ufunc) -> Any:
         m = _int_operand(other)
         if m is not None or type(other) is float:  # Python compares an int with an int or a float exactly
             return op(self.n, other if m is None else m)
         return compare(ufunc, self, other)
+
+    def __eq__(self, other: Any) -> Any:
+        if other is None or isinstance(other, (str, bytes, list, tuple, dict)):
+            return NotImplemented  # Python's answer: not equal
+        return self._compared(other, operator.eq, np.equal)
+
+    def __ne__(self, other: Any) -> Any:
+        if other is None or isinstance(other, (str, bytes, list, tuple, dict)):
+            return NotImplemented
+        return self._compared(other, operator.ne, np.not_equal)
 
     def __gt__(self, other: Any) -> Any:
         return self._compared(other, operator.gt, np.greater)
@@ -558,8 +603,13 @@ class _Integer(Tracked):
     def __le__(self, other: Any) -> Any:
         return self._compared(other, operator.le, np.less_equal)
 
-    def __pow__(self, p: Any) -> Tracked:
+    def __pow__(self, p: Any, mod: Any = None) -> Tracked:
         q = _int_operand(p)
+        if mod is not None:  # pow(i, p, m): Python's modular power, exact; ints only
+            m = _int_operand(mod)
+            if q is None or m is None:
+                refuse("pow() with a modulus of a tracked int with a non-int", "only ints are tracked there")
+            return _Integer(pow(self.n, q, m))
         if q is not None and 0 <= q <= 4096:  # as Python's int power: exact
             return _Integer(self.n**q)
         return Tracked.__pow__(self, p)
@@ -577,7 +627,7 @@ class _Integer(Tracked):
     def __abs__(self) -> Tracked:
         return _Integer(abs(self.n))
 
-    def __invert__(self) -> Tracked:
+    def __invert__(self) -> Tracked:  # type: ignore[override]
         return _Integer(~self.n)
 
     def __hash__(self) -> int:  # type: ignore[override]  # as its int's, so that i in {1, 2} and d[i] work
@@ -599,6 +649,16 @@ class _Integer(Tracked):
 
     def __str__(self) -> str:
         return str(self.n)
+
+    def __repr__(self) -> str:
+        return repr(self.n)
+
+    def __float__(self) -> float:  # type: ignore[override]  # exact up to 2^53: a plain float, as int(i) is a plain int
+        f = float(self.n)
+        if int(f) != self.n:
+            refuse(f"float() of the integer {self.n}" if self.n.bit_length() < 200 else "float() of a large integer",
+                   "float64 cannot hold it exactly")
+        return f
 
     def __format__(self, spec: str) -> str:
         return format(self.n, spec)
@@ -1289,6 +1349,10 @@ _PY_OPS: dict[str, Callable[[float, float], float]] = {
     "add": operator.add, "subtract": operator.sub, "multiply": operator.mul, "divide": operator.truediv}
 
 
+_PY_INT_OPS: dict[str, Callable[[int, int], int]] = {"add": operator.add, "subtract": operator.sub,
+                                                    "multiply": operator.mul}
+
+
 _PY_COMPARISONS: dict[np.ufunc, Callable[[float, float], bool]] = {
     np.greater: operator.gt, np.greater_equal: operator.ge, np.less: operator.lt, np.less_equal: operator.le,
     np.equal: operator.eq, np.not_equal: operator.ne}
@@ -1342,6 +1406,10 @@ def binary(op: str, a: Any, b: Any) -> Tracked:  # noqa: PLR0911 (one path per k
         return _binary_arrays(op, a, b, _UFUNCS[op](a.v, b.v))
     if kind_b is TrackedMask and (kind_a is Tracked or kind_a is _Fresh) and op == "multiply":  # x .* mask, as (W' d) .* ReLU_deriv(z)
         return _times_mask(a, b)
+    if kind_a is _Integer or kind_b is _Integer:  # np.int64(j) + i (a NumPy int's operator calls the ufunc): ints
+        m, n = _int_operand(a), _int_operand(b)
+        if m is not None and n is not None:
+            return _int_quotient(m, n) if op == "divide" else _Integer(_PY_INT_OPS[op](m, n))
     fast = _binary_exact_scalars(op, a, b)
     if fast is not None:
         return fast
@@ -1599,6 +1667,8 @@ def _plain_key(key: Any) -> Any:
             return k.v
         if type(k) is _Integer:  # an int input indexes as itself
             return k.n
+        if type(k) is list:  # x[[i, j]]
+            return [plain(j) for j in k]
         if isinstance(k, Tracked):
             refuse("indexing with a tracked array", "index with plain integers, slices, arrays or comparison masks")
         return k
@@ -1774,6 +1844,8 @@ def _mask_logic(a: Any, b: Any, op: Callable[[Any, Any], Any]) -> TrackedMask:
 
 
 def _power_ufunc(ufunc: np.ufunc, x: Any, p: Any) -> Tracked:
+    if type(p) is _Integer:  # np.power(x, i): the int input's value, exact
+        p = p.n
     if isinstance(p, (Tracked, TrackedMask)) or not isinstance(x, Tracked):
         refuse("numpy.power with a tracked exponent")
     return power(x, p)
@@ -1806,6 +1878,8 @@ def _plain_argument(name: str, a: Any) -> Any:
     value refused (NumPy would dispatch back to it)."""
     if type(a) is _Integer:
         return a.n
+    if isinstance(a, (list, tuple)):  # np.tile(x, (i, 1))
+        return type(a)(_plain_argument(name, b) for b in a)
     if isinstance(a, (Tracked, TrackedMask)):
         refuse(f"numpy.{name} with a tracked value as an argument", "give counts, shifts and axes as plain ints")
     return a
@@ -1956,6 +2030,8 @@ def finish(value: Any) -> TrackedValue:
         as_float = value.v.astype(np.float64)
         error = np.zeros_like(as_float) if value.ambiguous is None else value.ambiguous.astype(np.float64)
         return TrackedValue(as_float, error, ambiguous_count(value.amb))
+    if type(value) is int:  # a plain int the twin made (as math.floor(i)): its float64, charged the conversion
+        return finish(_Integer(value))
     arr = np.asarray(value)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"a returned value has dtype {arr.dtype}; the bound tracker returns real values only.")
