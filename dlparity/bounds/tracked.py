@@ -448,7 +448,7 @@ class _Fresh(Tracked):
             assert isinstance(acc, Product)
             e = acc.bound(acc.gamma_n())
             if _CAREFUL.get():
-                e = e + (acc.cost + 2) * TINY  # as _underflow_slack(e, acc.cost)
+                e = e + (acc.cost + 2) * TINY  # the slack of _result, for the product's own roundings
             _check_bound("numpy.matmul", self.v, e)
             self._bound = e
         return e
@@ -518,9 +518,10 @@ class _Integer(Tracked):
 
     With Python ints (and with each other) it computes as Python ints do, exact whatever the size: ``+ - *``,
     ``**``, ``// % divmod``, bit operations, ``abs``; its comparisons with ints and floats are Python bools,
-    as in the plain twin; it indexes, hashes, prints, rounds and converts as its int. Anything else
-    (``2 / batch_size``, an array operand) takes it as a tracked 0-d float64: the float64 nearest the int,
-    with the conversion's own error as its bound (0 up to 2^53), as the plain twin converts it there.
+    as in the plain twin; it indexes, hashes, prints, rounds and converts as its int; ``2 / batch_size`` is
+    Python's quotient, rounded once (:func:`binary`, :func:`_int_quotient`). With a float or an array it is a
+    tracked 0-d float64: the float64 nearest the int, with the conversion's own error as its bound (0 up to
+    2^53), as the plain twin converts it there.
     A plain number made from it (``int(i)``, a comparison, ``len(x[:i])``) computes in plain Python, as
     every plain number in the twin does: see :func:`track`.
     """
@@ -566,14 +567,6 @@ class _Integer(Tracked):
     __rshift__ = _int_method(operator.rshift, _refuse_int_operation(">>"))  # type: ignore[assignment]
     __rlshift__ = _int_method(operator.lshift, _refuse_int_operation("<<"), reflected=True)  # type: ignore[assignment]
     __rrshift__ = _int_method(operator.rshift, _refuse_int_operation(">>"), reflected=True)  # type: ignore[assignment]
-
-    def __truediv__(self, other: Any) -> Tracked:
-        m = _int_operand(other)
-        return _int_quotient(self.n, m) if m is not None else Tracked.__truediv__(self, other)
-
-    def __rtruediv__(self, other: Any) -> Tracked:
-        m = _int_operand(other)
-        return _int_quotient(m, self.n) if m is not None else Tracked.__rtruediv__(self, other)
 
     def _compared(self, other: Any, op: Callable[[Any, Any], bool], ufunc: np.ufunc) -> Any:
         m = _int_operand(other)
@@ -880,27 +873,23 @@ def _all_finite(x: Array) -> bool:
     return math.isfinite(np.add.reduce(x, None)) or bool(np.isfinite(x).all())
 
 
+def _void_after(op: str) -> NoReturn:
+    """Refuse: after ``op`` a value or bound is not finite, and first-order bounds are void past overflow."""
+    raise UnsupportedOperation(
+        f"the bound tracker's first-order bounds are void after {op}: a value or bound is not finite "
+        f"(overflow, division by zero or a domain error); {_ADVICE}.")
+
+
 def _check(op: str, out: Tracked) -> Tracked:
-    """Refuse when a value or bound stops being finite: first-order bounds are void past overflow."""
-    # Every rounding rule charges at least u|v| (a product's M and a sum's magnitudes bound |v|), so an
-    # overflowing or NaN value makes its bound non-finite too: checking the bound is enough.
+    """Refuse (:func:`_void_after`) when the bound of ``out`` (its value, for a single exact value) is not finite."""
     e = out.e
     if e is None:
         if out.v.size != 1:
             return out
         e = out.v
     if e.size and not np.maximum.reduce(e, None) < math.inf:  # NaN compares False too
-        raise UnsupportedOperation(
-            f"the bound tracker's first-order bounds are void after {op}: a value or bound is not finite "
-            f"(overflow, division by zero or a domain error); {_ADVICE}.")
+        _void_after(op)
     return out
-
-
-def _underflow_slack(e: Array, roundings: int) -> Array:
-    """In the run after an underflow: ``e`` plus an absolute ``(roundings + 2) * TINY``, for the value's own
-    roundings that may have underflowed and for those of the bound's evaluation (each up to 2^-1075 off); the
-    slack propagates downstream with the bound, scaled as any error. Otherwise ``e`` unchanged."""
-    return e + (roundings + 2) * TINY if _CAREFUL.get() else e
 
 
 #: A bound below this everywhere proves the value finite. Every rule's bound is at least u|v| (a product's and a
@@ -911,20 +900,24 @@ _VALUE_CHECK_ABOVE = U * float(np.finfo(np.float64).max) / 4
 
 
 def _check_bound(op: str, v: Array, e: Array) -> None:
-    """Refuse (:func:`_check`) when the bound ``e`` is not finite, or when it is large enough that the value
+    """Refuse (:func:`_void_after`) when the bound ``e`` is not finite, or when it is large enough that the value
     ``v`` may have overflowed and ``v`` is not finite: one pass over ``e`` unless the bound is that large."""
     if e.size:
         largest = _max_reduce(e, None)
         if not largest < _VALUE_CHECK_ABOVE and (  # NaN compares False too
                 not largest < math.inf or not _all_finite(np.asarray(v))):
-            _check(op, Tracked(v, np.full(np.shape(v), math.inf)))
+            _void_after(op)
 
 
 def _result(op: str, v: Array, e: Array, roundings: int, k: int, amb: Ambiguity, acc: Accumulation | None = None,
             mag: Magnitude = None) -> Tracked:
-    """A rounded operation's result, ``Tracked(v, e, k, acc, mag, amb)``: ``e`` with the slack of
-    :func:`_underflow_slack`, refused by :func:`_check_bound` if it or the value is not finite (in one call:
-    every rounded operation ends here)."""
+    """A rounded operation's result, ``Tracked(v, e, k, acc, mag, amb)``, refused by :func:`_check_bound` if it or
+    its value is not finite (in one call: every rounded operation ends here).
+
+    In the run after an underflow, ``e`` gets an absolute ``(roundings + 2) * TINY``, for the value's own
+    roundings that may have underflowed and for those of the bound's evaluation (each up to 2^-1075 off); the
+    slack propagates downstream with the bound, scaled as any error.
+    """
     if _CAREFUL.get():
         e = e + (roundings + 2) * TINY
     _check_bound(op, v, e)
@@ -1844,11 +1837,9 @@ def _mask_logic(a: Any, b: Any, op: Callable[[Any, Any], Any]) -> TrackedMask:
 
 
 def _power_ufunc(ufunc: np.ufunc, x: Any, p: Any) -> Tracked:
-    if type(p) is _Integer:  # np.power(x, i): the int input's value, exact
-        p = p.n
-    if isinstance(p, (Tracked, TrackedMask)) or not isinstance(x, Tracked):
+    if not isinstance(x, Tracked):  # a plain base: the tracked value is the exponent
         refuse("numpy.power with a tracked exponent")
-    return power(x, p)
+    return power(x, p)  # np.power(x, p) as x ** p: power() takes the exponents it can and refuses the rest
 
 
 _UFUNC_RULES: dict[str, Callable[..., Any]] = {
