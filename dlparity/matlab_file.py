@@ -13,7 +13,6 @@ are skipped bracket by bracket), ``s.f = ...``, ``[a, b] = ...`` and ``for k = .
 
 from __future__ import annotations
 
-import keyword
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -325,8 +324,3 @@ def read_matlab_files(paths: str | Path | Sequence[str | Path], flag: str = "mat
         last.update(f.last)  # a later script's assignment is the later one
     return MatlabFile(files[0].path, "script", "+".join(f.name for f in files), assigned=assigned,
                       lines=files[0].lines, parts=tuple(f.path for f in files), last=last)
-
-
-def python_keyword_inputs(names: list[str]) -> list[str]:
-    """Input names that Python cannot take as keyword arguments (``lambda``, ``class`` …)."""
-    return [n for n in names if keyword.iskeyword(n)]

@@ -35,7 +35,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dlparity.comparison.compare import QuantityReport, compare_quantity
-from dlparity.matlab_file import MatlabFile, python_keyword_inputs, read_matlab_files
+from dlparity.matlab_file import MatlabFile, read_matlab_files
+from dlparity.names import for_twin, from_twin, python_name
 from dlparity.validation import InputError
 
 Array = NDArray[np.float64]
@@ -348,10 +349,6 @@ def _check_inputs(case: Mapping[str, Any], label: str) -> _Inputs:
     """One case's inputs, checked: names usable on both sides, values numeric, finite, real (or text)."""
     if not isinstance(case, Mapping):
         raise InputError(f"inputs{label} is a {type(case).__name__}; expected a dict of name -> array.")
-    bad_kw = python_keyword_inputs([str(k) for k in case])
-    if bad_kw:
-        raise InputError(f"input {bad_kw[0]!r}{label} is a Python keyword, so the Python twin cannot take it as a keyword "
-                         f"argument; rename it on both sides (e.g. {bad_kw[0] + '_'!r}).")
     py: dict[str, Any] = {}
     oc: dict[str, Any] = {}
     for name, value in case.items():
@@ -362,7 +359,7 @@ def _check_inputs(case: Mapping[str, Any], label: str) -> _Inputs:
             raise InputError(f"input name {name!r}{label} starts with 'dlparity_', which the harness reserves for its "
                              "own Octave variables; rename it.")
         py[name], oc[name] = _check_value(name, value, label)
-    return _Inputs(py, oc)
+    return _Inputs(for_twin(py, label), oc)  # the twin takes MATLAB's lambda as lambda_ (dlparity.names)
 
 
 def _check_value(name: str, value: Any, label: str) -> tuple[Any, Any]:  # noqa: PLR0911, PLR0912 (one branch per kind)
@@ -544,7 +541,7 @@ def _first_divergence(mfile: MatlabFile, func: Callable[..., Any], order: list[s
                       f"[{','.join(map(str, r.worst_index))}], {r.bound_ratio:.3g} times the tolerance")
         st = mfile.last_assignment(name)
         py_file, py_lines = _python_lines(func)
-        py = py_lines.get(name)
+        py = py_lines.get(name) or py_lines.get(python_name(name))  # the twin's lambda_ is MATLAB's lambda
         return Divergence(name, r.case, reason, st.file if st else mfile.path.name, st.line if st else None,
                           st.source if st else None,
                           Path(py_file).name if py_file else None, py[0] if py else None, py[1] if py else None)
@@ -578,7 +575,8 @@ def check_parity(
     inputs : dict of str to array, or a sequence of them
         One case, or many (all go to Octave in one call). Arrays are float64 (integers are
         converted, as MATLAB's doubles), booleans, or strings; 0-d integers reach Python as
-        ``int`` and Octave as a double. Names must be valid MATLAB names and not Python keywords.
+        ``int`` and Octave as a double. Names must be valid MATLAB names; one that is a Python keyword
+        reaches the twin with a trailing underscore (``lambda`` as ``lambda_``, :mod:`dlparity.names`).
     rtol, atol : float, optional
         Chosen tolerance ``atol + rtol * |matlab value|`` instead of the automatic one (2x the
         rounding-error bound tracked through the twin); either may be given alone.
@@ -621,22 +619,23 @@ def check_parity(
 
     # The Python side and its bounds first: their failures are the user's to fix, and Octave need not start.
     t0 = time.perf_counter()
-    python_out = [run_python(func, c.python, label) for c in cases]
+    known = set(mfile.order()) | set(cases[0].octave)  # MATLAB's names: a returned lambda_ is MATLAB's lambda
+    python_out = [from_twin(run_python(func, c.python, label), known, label) for c in cases]
     python_seconds = time.perf_counter() - t0
     tolerances: list[dict[str, Array]] = []
     ambiguous: list[dict[str, int]] = []
     if user is None:
         for c, n in zip(cases, names, strict=True):
             tol, amb = _tracked_tolerances(func, c.python, label, n)
-            tolerances.append(tol)
-            ambiguous.append(amb)
+            tolerances.append(from_twin(tol, known, label))
+            ambiguous.append(from_twin(amb, known, label))
 
     # The MATLAB side: every case in one Octave call.
     octave_out, octave_info = _run_octave(mfile, cases, bridge)
 
     # Compare, in the MATLAB side's statement order.
     order = mfile.order()
-    found = _compare_all(mfile, names, octave_out, python_out, set(cases[0].python), user, tolerances, ambiguous)
+    found = _compare_all(mfile, names, octave_out, python_out, set(cases[0].octave), user, tolerances, ambiguous)
     reports, hints = found.reports, found.hints
     first = _first_divergence(mfile, func, order + [r.name for r in reports if r.name not in order], reports, hints,
                               found.complex)
