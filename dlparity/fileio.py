@@ -90,6 +90,25 @@ def read_npz(flag: str, path: Path | str, max_bytes: int = MAX_NPZ_BYTES) -> dic
     return arrays
 
 
+def read_inputs(flag: str, path: Path | str) -> dict[str, Any]:
+    """The variables of an ``--inputs`` file: an ``.npz`` (:func:`read_npz`) or a ``.mat`` (:func:`dlparity.matfile.read_mat`).
+
+    Raises
+    ------
+    InputError
+        Any other file name, or the file's own reader's one sentence.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix == ".npz":
+        return dict(read_npz(flag, path))
+    if suffix == ".mat":
+        from dlparity.matfile import read_mat  # noqa: PLC0415 (the .mat readers load scipy.io and h5py)
+
+        return read_mat(flag, path)
+    raise InputError(f"{flag} {path} is neither an .npz nor a .mat file; expected a file name ending in .npz "
+                     "(numpy.savez) or .mat (MATLAB's save, scipy.io.savemat).")
+
+
 def exists_sentence(flag: str, path: Path) -> str:
     """What a ``--save``/``--plot`` onto an existing file gets, in the serial case and the concurrent one alike."""
     return f"{flag} {path} already exists; choose another name or pass --overwrite."

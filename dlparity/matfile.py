@@ -380,35 +380,45 @@ def _h5_value(flag: str, path: Path, f: Any, obj: Any, where: str) -> Any:  # no
 
 # -- writing ---------------------------------------------------------------------------------------
 
-def to_matlab(value: Any) -> Any:  # noqa: PLR0911 (one return per kind of value)
-    """A value of :mod:`dlparity.values` as ``scipy.io.savemat`` writes it (None for what MATLAB cannot hold)."""
+class _NotMatlabError(Exception):
+    """A value (or a part of one) that MATLAB cannot hold: the whole variable is left out of the file."""
+
+
+def to_matlab(value: Any) -> Any:
+    """A value of :mod:`dlparity.values` as ``scipy.io.savemat`` writes it, or None where MATLAB cannot hold it."""
+    try:
+        return _to_matlab(value)
+    except _NotMatlabError:
+        return None
+
+
+def _to_matlab(value: Any) -> Any:  # noqa: PLR0911 (one return per kind of value)
     if isinstance(value, StructArray):
         out = np.empty(value.shape, dtype=[(f, object) for f in value.fields])
-        converted = [{k: to_matlab(v) for k, v in item.items()} for item in value]
-        for k, item in enumerate(converted):
+        for k, item in enumerate(value):
             index = np.unravel_index(k, value.shape, order="F")
             for fld in value.fields:
-                out[index][fld] = item[fld]
+                out[index][fld] = _to_matlab(item[fld])
         return out
     if isinstance(value, (Cell, list, tuple)):
         shape = value.shape if isinstance(value, Cell) else (1, len(value))
         out = np.empty(shape, dtype=object)
         for k, item in enumerate(value):
-            out[np.unravel_index(k, shape, order="F")] = to_matlab(item)
+            out[np.unravel_index(k, shape, order="F")] = _to_matlab(item)
         return out
     if isinstance(value, Mapping):
-        return {str(k): to_matlab(v) for k, v in value.items()}
+        return {str(k): _to_matlab(v) for k, v in value.items()}
     if isinstance(value, str):
         return value
     if isinstance(value, (bool, np.bool_)):
         return np.array([[bool(value)]])
     if isinstance(value, int):
         return float(value)  # a Python int reaches Octave as a double
-    if isinstance(value, (float, np.number)):
+    if isinstance(value, (float, np.number)) and np.dtype(type(value)) in MATLAB_CLASSES.values():
         return np.asarray(value).reshape(1, 1)
     if isinstance(value, np.ndarray) and value.dtype in MATLAB_CLASSES.values():
         return value.reshape(1, -1) if value.ndim == 1 else (value.reshape(1, 1) if value.ndim == 0 else value)
-    return None
+    raise _NotMatlabError
 
 
 def write_mat(path: Path | str, variables: Mapping[str, Any], overwrite: bool, flag: str = "--save") -> None:

@@ -111,7 +111,7 @@ def test_row_y_is_one_sentence(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     (["--sizes", "5,0,3"], "--sizes is '5,0,3'"),
     (["--batch", "0"], "--batch is 0; expected a whole number >= 1"),
     (["--samples", "many"], "--samples is 'many'"),
-    (["--save", "out.mat"], "expected a file name ending in .npz"),
+    (["--save", "out.csv"], "expected a file name ending in .npz or .mat"),
     (["--form", "adjoint"], "invalid choice: 'adjoint'"),
 ], ids=["sizes-two", "sizes-zero", "batch-zero", "samples-text", "save-suffix", "form"])
 def test_bad_flags(capsys: pytest.CaptureFixture[str], argv: list[str], fragment: str, no_octave: None) -> None:

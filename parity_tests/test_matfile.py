@@ -10,6 +10,7 @@ the day it can, this test says to use it.
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,9 @@ import numpy as np
 import pytest
 import scipy.io
 from mat73_support import ClassdefObject, FunctionHandle, Sparse, write_mat73
+from test_pair import dlparity, write
 
-from dlparity import InputError
+from dlparity import InputError, check_parity
 from dlparity.matfile import read_mat, write_mat
 from dlparity.values import Cell, StructArray
 
@@ -243,3 +245,71 @@ def test_write_mat_never_overwrites_without_overwrite(tmp_path: Path) -> None:
     assert target.read_bytes() == b"keep"
     write_mat(target, {"x": 1.0}, overwrite=True)
     assert read_mat("--inputs", target) == {"x": 1.0}
+
+
+# -- wired in: check_parity(inputs="case.mat"), --inputs CASE.mat, --save OUT.mat -------------------------------
+
+@pytest.mark.octave
+@pytest.mark.parametrize("form", ["-v7", "-v7.3"])
+def test_check_parity_reads_a_case_mat_holding_lambda(live_octave: Any, tmp_path: Path, form: str) -> None:
+    from test_matlab_names import COST_M, COST_PY, cost_case  # noqa: PLC0415
+
+    matlab, twin = write(tmp_path, "cost.m", COST_M), write(tmp_path, "cost_twin.py", COST_PY)
+    case = cost_case(4)
+    if form == "-v7":  # saved by Octave from its own workspace, as a MATLAB user keeps a case
+        scipy.io.savemat(tmp_path / "draw.mat", case)
+        octave_run(tmp_path, "load('draw.mat'); clear('ans'); save('-v7', 'case.mat', 'theta', 'X', 'y', 'lambda');")
+    else:
+        write_mat73(tmp_path / "case.mat", case)
+    result = check_parity(matlab, f"{twin}:cost", str(tmp_path / "case.mat"), bridge=live_octave)
+    assert result.ok and [r.name for r in result.reports] == ["J", "grad"], result.table()
+    slipped = write(tmp_path, "slipped.py", COST_PY.replace("(lambda_ / m) * theta[1:]", "(lambda_ / m) * theta[:-1]"))
+    result = check_parity(matlab, f"{slipped}:cost", tmp_path / "case.mat", bridge=live_octave)
+    assert not result.ok and result.first_divergence is not None and result.first_divergence.name == "grad"
+
+
+@pytest.mark.octave
+def test_cli_inputs_mat_and_save_mat_for_matlabs_load(live_octave: Any, tmp_path: Path) -> None:
+    from test_matlab_names import COST_M, COST_PY, cost_case  # noqa: PLC0415
+
+    matlab, twin = write(tmp_path, "cost.m", COST_M), write(tmp_path, "cost_twin.py", COST_PY)
+    scipy.io.savemat(tmp_path / "case.mat", cost_case(5))
+    out = tmp_path / "out.mat"
+    base = ["compare", "--matlab", str(matlab), "--python", f"{twin}:cost", "--inputs", str(tmp_path / "case.mat")]
+    run = dlparity(*base, "--save", str(out))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"saved inputs and outputs to {out}" in run.stdout
+    octave_run(tmp_path, r"""
+      load('out.mat');
+      assert(isequal(size(X), [12 4]) && lambda == 0.75 && isequal(size(theta), [4 1]));
+      assert(isscalar(octave.J) && isscalar(numpy.J) && abs(octave.J - numpy.J) < 1e-12);
+      assert(isequal(size(octave.grad), [4 1]) && isequal(size(numpy.grad), [4 1]));
+      assert(max(abs(octave.grad - numpy.grad)) < 1e-12 && ~isfield(numpy, 'lambda_'));
+    """)
+    again = dlparity(*base, "--save", str(out))
+    assert again.returncode == 2 and "already exists; choose another name or pass --overwrite" in again.stderr
+    named = tmp_path / "named.mat"
+    scipy.io.savemat(named, {**cost_case(5), "numpy": 1.0})
+    clash = dlparity(*base[:-1], str(named), "--save", str(tmp_path / "clash.mat"))
+    assert clash.returncode == 2 and "an input is named numpy" in clash.stderr, clash.stderr
+    wrong = dlparity(*base[:-1], str(tmp_path / "case.txt"))
+    assert wrong.returncode == 2 and "expected a file name ending in .npz or .mat" in wrong.stderr
+    bad = tmp_path / "bad.mat"
+    bad.write_bytes(b"not a mat file at all" * 10)
+    refused = dlparity(*base[:-1], str(bad))
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "is not a MAT-file" in refused.stderr
+
+
+@pytest.mark.octave
+def test_section1_compare_saves_a_mat_and_reads_it_back(live_octave: Any, tmp_path: Path) -> None:
+
+    out = tmp_path / "s1.mat"
+    run = dlparity("compare", "--seed", "2", "--save", str(out))
+    assert run.returncode == 0, run.stdout + run.stderr
+    saved = read_mat("--inputs", out)
+    assert set(saved["octave"]) == {"backprop", "manual"} and "dW1" in saved["octave"]["backprop"]
+    np.testing.assert_allclose(saved["numpy"]["backprop"]["dW1"], saved["octave"]["backprop"]["dW1"], rtol=1e-10,
+                               atol=1e-14)  # the comparison above passed under its tighter bound; this is the file
+    replay = dlparity("compare", "--inputs", str(out), "--json")
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert json.loads(replay.stdout)["ok"] is True

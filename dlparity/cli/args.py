@@ -13,9 +13,11 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from dlparity.blocks import FORMS, Form
 from dlparity.cases import Case, draw_case
-from dlparity.fileio import exists_sentence, read_npz
+from dlparity.fileio import exists_sentence, read_inputs
 from dlparity.validation import DECIMAL_TEXT, MAX_WHOLE, WHOLE_TEXT, InputError, check_block_inputs
 
 INPUT_KEYS = ("X", "y", "W1", "b1", "W2", "b2", "W3", "b3")
@@ -92,12 +94,14 @@ def int_list(flag: str, count: int, names: str) -> Callable[[str], tuple[int, ..
     return parse
 
 
-def path_with_suffix(flag: str, suffix: str) -> Callable[[str], Path]:
-    """A file name that must end in ``suffix`` (``.npz``, ``.png``)."""
+def path_with_suffix(flag: str, *suffixes: str) -> Callable[[str], Path]:
+    """A file name that must end in one of ``suffixes`` (``.npz``, ``.mat``, ``.png``)."""
+    expected = " or ".join(suffixes)
+
     def parse(text: str) -> Path:
         path = Path(text)
-        if path.suffix.lower() != suffix:
-            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected a file name ending in {suffix}.")
+        if path.suffix.lower() not in suffixes:
+            raise argparse.ArgumentTypeError(f"{flag} is {text!r}; expected a file name ending in {expected}.")
         return path
     return parse
 
@@ -156,10 +160,11 @@ def case_from_args(args: argparse.Namespace) -> Case:
 
 
 def load_case(path: Path, args: argparse.Namespace) -> Case:
-    """Inputs from an ``.npz`` (as ``compare --save`` writes): X y W1 b1 W2 b2 W3 b3, and i, batch_size."""
+    """Inputs from an ``.npz`` or ``.mat`` (as ``compare --save`` writes): X y W1 b1 W2 b2 W3 b3, and i, batch_size."""
     if not path.is_file():
-        raise InputError(f"--inputs {path} does not exist; expected an .npz file with {' '.join(INPUT_KEYS)}.")
-    stored = read_npz("--inputs", path)  # corrupt, truncated or oversized archives: one sentence
+        raise InputError(f"--inputs {path} does not exist; expected an .npz or .mat file with {' '.join(INPUT_KEYS)}.")
+    # corrupt, truncated or oversized files: one sentence; a .mat's 1x1 values are numbers, arrays here
+    stored = {k: np.asarray(v) for k, v in read_inputs("--inputs", path).items()}
     missing = [k for k in INPUT_KEYS if k not in stored]
     if missing:
         raise InputError(f"--inputs {path} lacks {', '.join(missing)}; expected the arrays {' '.join(INPUT_KEYS)}.")

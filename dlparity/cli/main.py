@@ -59,10 +59,12 @@ def add_compare_parser(sub: Any) -> None:
                                    "inputs; print every intermediate and gradient side by side with its "
                                    "rounding-error tolerance. Exit 0 when all match, 1 otherwise.")
     add_case_arguments(p)
-    p.add_argument("--inputs", type=path_with_suffix("--inputs", ".npz"), metavar="PATH.npz",
-                   help="compare on these inputs (X y W1 b1 W2 b2 W3 b3 [i batch_size]) instead of drawing them")
-    p.add_argument("--save", type=path_with_suffix("--save", ".npz"), metavar="PATH.npz",
-                   help="save inputs and both sides' outputs (keys octave/<form>/<name>, numpy/<form>/<name>)")
+    p.add_argument("--inputs", type=path_with_suffix("--inputs", ".npz", ".mat"), metavar="PATH.npz|PATH.mat",
+                   help="compare on these inputs (X y W1 b1 W2 b2 W3 b3 [i batch_size]; for a --matlab/--python pair, "
+                        "its inputs by name) instead of drawing them; a .mat may be v4 to v7.3")
+    p.add_argument("--save", type=path_with_suffix("--save", ".npz", ".mat"), metavar="PATH.npz|PATH.mat",
+                   help="save inputs and both sides' outputs (keys octave/<form>/<name>, numpy/<form>/<name>; in a .mat, "
+                        "the structs octave and numpy, for MATLAB's load)")
     p.add_argument("--overwrite", action="store_true", help="let --save replace an existing file")
     add_pair_arguments(p)
 
@@ -78,6 +80,18 @@ def save_result(path: Path, result: CaseResult, overwrite: bool) -> None:
         for form, outputs in values.items():
             for name, value in outputs.items():
                 arrays[f"{side}/{form}/{name}"] = value
+    if path.suffix.lower() == ".mat":  # octave/backprop/dW1 as the struct field octave.backprop.dW1
+        from dlparity.matfile import write_mat  # noqa: PLC0415
+
+        nested: dict[str, Any] = {}
+        for key, value in arrays.items():
+            *outer, leaf = key.split("/")
+            level = nested
+            for part in outer:
+                level = level.setdefault(part, {})
+            level[leaf] = value
+        write_mat(path, nested, overwrite=overwrite, flag="--save")
+        return
     write_atomic(path, lambda f: np.savez(f, **arrays), overwrite=overwrite, flag="--save")
 
 

@@ -1,4 +1,4 @@
-"""``dlparity compare --matlab FILE.m --python MODULE:FUNCTION --inputs CASE.npz``: any MATLAB/NumPy pair.
+"""``dlparity compare --matlab FILE.m --python MODULE:FUNCTION --inputs CASE.npz|CASE.mat``: any MATLAB/NumPy pair.
 
 The same table, ``--json`` fields and exit statuses as the section 1 mode (0 match, 1 mismatch,
 2 bad input, 3 Octave missing or failing); the work is :func:`dlparity.comparison.pair.check_parity`.
@@ -16,9 +16,13 @@ import numpy as np
 
 from dlparity.cli.args import EXIT_MISMATCH, EXIT_OK, check_output_path
 from dlparity.comparison.pair import ParityResult, check_parity
-from dlparity.fileio import OutputError, read_npz, write_atomic
+from dlparity.fileio import OutputError, read_inputs, write_atomic
+from dlparity.matfile import write_mat
 from dlparity.store import REFERENCE_FOLDER, octave_for_comparison
 from dlparity.validation import InputError
+
+#: The variables of a ``--save OUT.mat`` that hold each side's results (the inputs keep their own names).
+MAT_RESULTS = ("octave", "numpy")
 
 #: Flags of the section 1 mode that mean nothing for a pair.
 SECTION1_ONLY = ("seed", "sizes", "samples", "batch", "start", "form")
@@ -60,8 +64,8 @@ def check_pair_args(args: argparse.Namespace, defaults: argparse.Namespace) -> N
     if not args.python:
         raise InputError("--matlab needs --python MODULE:FUNCTION, the NumPy twin of the pair.")
     if args.inputs is None:
-        raise InputError("--matlab/--python need --inputs CASE.npz, the arrays both sides are run on "
-                         "(one per input name; numpy.savez('case.npz', X=X, W=W, ...)).")
+        raise InputError("--matlab/--python need --inputs CASE.npz or CASE.mat, the values both sides are run on "
+                         "(one per input name; numpy.savez('case.npz', X=X, W=W, ...) or MATLAB's save('case.mat')).")
     given = [f"--{name}" for name in SECTION1_ONLY if getattr(args, name, None) != getattr(defaults, name, None)]
     if given:
         raise InputError(f"{', '.join(given)} belong to the document's blocks, not to a --matlab/--python pair; "
@@ -72,7 +76,12 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
     check_pair_args(args, defaults)
 
     check_output_path("--save", args.save, args.overwrite)
-    inputs = read_npz("--inputs", args.inputs)
+    inputs = read_inputs("--inputs", args.inputs)
+    saves_mat = args.save is not None and args.save.suffix.lower() == ".mat"
+    taken = [n for n in MAT_RESULTS if n in inputs] if saves_mat else []
+    if taken:
+        raise InputError(f"--save {args.save} keeps the results in the variables octave and numpy, but an input is "
+                         f"named {taken[0]}; save to an .npz instead, or rename the input.")
     matlab = Path(args.matlab)
     # Bad input is refused before Octave starts: the bridge is chosen lazily, on the first Octave call.
     bridge = LazyOctave([matlab.parent / REFERENCE_FOLDER])
@@ -81,8 +90,12 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
     not_written = None
     if args.save is not None:
         try:  # a name taken meanwhile: InputError, as serially; a failed write: the results are still shown
-            write_atomic(args.save, lambda f: np.savez(f, **_saved_arrays(inputs, result)), overwrite=args.overwrite,
-                         flag="--save")
+            if saves_mat:  # for MATLAB's load: the inputs by name, and the structs octave and numpy of the results
+                write_mat(args.save, {**inputs, "octave": result.values[0]["octave"], "numpy": result.values[0]["numpy"]},
+                          overwrite=args.overwrite, flag="--save")
+            else:
+                write_atomic(args.save, lambda f: np.savez(f, **_saved_arrays(inputs, result)),
+                             overwrite=args.overwrite, flag="--save")
         except OutputError as exc:
             not_written = exc
     if args.json:

@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dlparity.comparison.compare import QuantityReport, compare_quantity
+from dlparity.fileio import read_inputs
 from dlparity.matlab_file import MatlabFile, read_matlab_files
 from dlparity.names import for_twin, from_twin, python_name
 from dlparity.validation import InputError
@@ -553,7 +554,7 @@ def _first_divergence(mfile: MatlabFile, func: Callable[..., Any], order: list[s
 def check_parity(
     matlab: str | Path | Sequence[str | Path],
     python: Callable[..., Mapping[str, Any]] | str,
-    inputs: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    inputs: Mapping[str, Any] | Sequence[Mapping[str, Any]] | str | Path,
     *,
     rtol: float | None = None,
     atol: float | None = None,
@@ -572,7 +573,9 @@ def check_parity(
     python : callable or str
         The twin, called as ``python(**inputs)``, returning a dict name -> array; or
         ``"MODULE:FUNCTION"`` (MODULE importable or a path to a ``.py`` file).
-    inputs : dict of str to array, or a sequence of them
+    inputs : dict of str to array, a sequence of them, or a file name
+        A file name ending in ``.npz`` or ``.mat`` (v4 to v7.3, :mod:`dlparity.matfile`) is read as one
+        case: its variables are the inputs.
         One case, or many (all go to Octave in one call). Arrays are float64 (integers are
         converted, as MATLAB's doubles), booleans, or strings; 0-d integers reach Python as
         ``int`` and Octave as a double. Names must be valid MATLAB names; one that is a Python keyword
@@ -601,6 +604,8 @@ def check_parity(
         Octave is missing, or failed outside the user's code.
     """
     mfile = read_matlab_files(matlab, "matlab")
+    if isinstance(inputs, (str, Path)):  # a case file (.npz, .mat)
+        inputs = read_inputs("inputs", inputs)
     func = load_callable(python) if isinstance(python, str) else python
     if not callable(func):
         raise InputError(f"python is a {type(func).__name__}; expected a function (or 'MODULE:FUNCTION').")
