@@ -6,9 +6,16 @@ a **script** (run in a workspace holding the inputs; every variable it assigns c
 outputs come back), the **statement order** in which variables are first assigned (the order of
 the report), and the **line** of each assignment (quoted when that variable is the first to
 diverge). This is a reader of MATLAB's statement structure, not a parser of its expressions:
-comments (``%``, ``#``, block comments), strings, ``...`` continuations, and several statements
-on one line are handled; ``x = ...``, ``x(k) = ...`` (also ``x(x >= 0.5) = ...``: index expressions
-are skipped bracket by bracket), ``s.f = ...``, ``[a, b] = ...`` and ``for k = ...`` count as assignments.
+comments (``%``, ``#``, block comments ``%{ ... %}`` and ``#{ ... #}``, nested), strings (``'it''s'``,
+Octave's ``"a\"b"``), ``...`` continuations (the rest of such a line is a comment; a function
+signature may be spread over several lines), and several statements on one line are handled;
+``x = ...``, ``x(k) = ...`` (also ``x(x >= 0.5) = ...`` and ``x(end-1, :) = ...``: index expressions
+are skipped bracket by bracket, so ``end`` inside them is an index, never a block's end), ``s.f = ...``,
+``[a, b] = ...``, ``for k = ...`` and Octave's ``x += ...`` (``-=``, ``*=``, ``/=``, ``^=``) count as
+assignments; Octave's ``!=``, ``!``, ``endfunction``, ``endif``, ``endwhile`` and ``endfor`` are read
+as MATLAB's ``~=``, ``~`` and ``end``. A function file's first function is its entry (its body ends
+where the next ``function`` line starts: its subfunctions are not its body); a script's local
+functions, at its end, are not part of its workspace.
 """
 
 from __future__ import annotations
@@ -104,61 +111,73 @@ class MatlabFile:
         return self.last.get(name, self.assigned.get(name))
 
 
-def _strip_comment(line: str) -> str:
-    """The code part of one line: drops ``%``/``#`` comments outside strings.
+def _opens_string(ch: str, prev: str) -> bool:
+    """A ``"`` always opens a string; a ``'`` does unless it follows a name, a closing bracket, a digit, a dot
+    or another transpose (then it is MATLAB's transpose)."""
+    return ch == '"' or (ch == "'" and not (prev.isalnum() or prev in "_)]}.'"))
 
-    A quote is a string delimiter unless it follows a name, a closing bracket, a digit, a dot or
-    another transpose (then it is MATLAB's transpose ``'``).
+
+def _string_end(line: str, k: int) -> int:
+    """Index just past the string whose opening quote is at ``k`` (the line's end if it is never closed).
+
+    A doubled quote is the quote itself (MATLAB and Octave); inside ``"..."`` a backslash escapes the next
+    character (Octave's ``"a\"b"``).
     """
-    out = []
-    quote = ""
-    prev = ""
-    k = 0
+    quote, j = line[k], k + 1
+    while j < len(line):
+        if quote == '"' and line[j] == "\\":
+            j += 2
+            continue
+        if line[j] == quote:
+            if j + 1 < len(line) and line[j + 1] == quote:
+                j += 2
+                continue
+            return j + 1
+        j += 1
+    return len(line)
+
+
+def _code_of(line: str) -> tuple[str, bool]:
+    """(the code part of one line, whether it continues on the next).
+
+    A ``%`` or ``#`` outside strings starts a comment; ``...`` outside strings continues the statement
+    on the next line, and the rest of its line is a comment (MATLAB's rule).
+    """
+    prev, k = "", 0
     while k < len(line):
         ch = line[k]
-        if quote:
-            out.append(ch)
-            if ch == quote:
-                if k + 1 < len(line) and line[k + 1] == quote:  # doubled quote inside a string
-                    out.append(line[k + 1])
-                    k += 1
-                else:
-                    quote = ""
-        elif ch in "%#":
-            break
-        elif ch == '"' or (ch == "'" and not (prev.isalnum() or prev in "_)]}.'")):
-            quote = ch
-            out.append(ch)
-        else:
-            out.append(ch)
+        if _opens_string(ch, prev):
+            k = _string_end(line, k)
+            prev = ch
+            continue
+        if ch in "%#":
+            return line[:k], False
+        if line.startswith("...", k):
+            return line[:k], True
         if not ch.isspace():
             prev = ch
         k += 1
-    return "".join(out)
+    return line, False
 
 
 def _outside_strings(code: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
-    """(index, character, bracket depth after it) for each character of ``code`` from ``start`` outside strings.
-
-    A quote opens a string unless it follows a name, a closing bracket, a digit, a dot or another
-    transpose (then it is MATLAB's transpose ``'``), as in :func:`_strip_comment`.
-    """
-    depth, quote, prev = 0, "", ""
-    for k in range(start, len(code)):
+    """(index, character, bracket depth after it) for each character of ``code`` from ``start`` outside strings
+    (strings recognised as in :func:`_code_of`)."""
+    depth, prev, k = 0, "", start
+    while k < len(code):
         ch = code[k]
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch == '"' or (ch == "'" and not (prev.isalnum() or prev in "_)]}.'")):
-            quote = ch
-        else:
-            if ch in "([{":
-                depth += 1
-            elif ch in ")]}":
-                depth = max(depth - 1, 0)
-            yield k, ch, depth
+        if _opens_string(ch, prev):
+            k = _string_end(code, k)
+            prev = ch
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(depth - 1, 0)
+        yield k, ch, depth
         if not ch.isspace():
             prev = ch
+        k += 1
 
 
 def _split_statements(code: str) -> list[str]:
@@ -173,27 +192,34 @@ def _split_statements(code: str) -> list[str]:
 
 
 def statements(lines: list[str]) -> list[Statement]:
-    """Every statement of ``lines`` with its first line number (block comments and continuations handled)."""
+    """Every statement of ``lines`` with its first line number.
+
+    Block comments are lines holding only ``%{`` (or ``#{``) up to a line holding only ``%}`` (``#}``),
+    nested as MATLAB nests them; ``...`` joins a line to the next (a function signature may be spread
+    over several lines so); ``;`` and ``,`` outside brackets separate statements on one line.
+    """
     out: list[Statement] = []
-    pending, first, in_block = "", 0, False
+    pending, first, depth = "", 0, 0
     for number, raw in enumerate(lines, start=1):
         stripped = raw.strip()
         if stripped in ("%{", "#{"):
-            in_block = True
+            depth += 1
             continue
-        if in_block:
+        if depth:
             if stripped in ("%}", "#}"):
-                in_block = False
+                depth -= 1
             continue
-        code = _strip_comment(raw)
+        code, continues = _code_of(raw)
         if not pending:
             first = number
-        if code.rstrip().endswith("..."):
-            pending += code.rstrip()[:-3] + " "
+        if continues:
+            pending += code + " "
             continue
         code = pending + code
         pending = ""
         out.extend(Statement(first, part) for part in _split_statements(code))
+    if pending.strip():  # a last line ending in '...'
+        out.extend(Statement(first, part) for part in _split_statements(pending))
     return out
 
 
@@ -229,6 +255,8 @@ def _single_target(text: str) -> str | None:
             k = field.end()
             continue
         break
+    if k < n and text[k] in "+-*/^" and text.startswith("=", k + 1):  # Octave's x += 1, x(k) -= 1, x *= 2 ...
+        return match.group("name")
     if k < n and text[k] == "=" and not text.startswith("=", k + 1):
         return match.group("name")
     return None
