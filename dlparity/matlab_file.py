@@ -277,7 +277,65 @@ def assigned_names(text: str) -> list[str]:
     return []
 
 
-def read_matlab_file(path: str | Path, flag: str = "matlab") -> MatlabFile:  # noqa: PLR0912 (one check per fault)
+_OPENERS = {"if", "for", "parfor", "while", "switch", "try", "do", "unwind_protect"}
+_CLOSERS = {"end", "endif", "endfor", "endparfor", "endwhile", "endswitch", "end_try_catch", "until",
+            "end_unwind_protect", "endfunction"}
+
+
+def _block_word(text: str) -> str:
+    """The statement's first word when it opens or closes a block (``if``, ``end``, ``function`` ...), else ''.
+
+    Only a statement's first word counts: ``end`` inside an index (``x(end)``, ``y(end-1, :) = 0``)
+    never does.
+    """
+    if _FUNCTION.match(text):
+        return "function"
+    word = re.match(r"[A-Za-z_]\w*", text)
+    if word is None:
+        return ""
+    w = word.group(0)
+    if w in _OPENERS or w in _CLOSERS:
+        rest = text[word.end():].lstrip()
+        if rest.startswith("=") and not rest.startswith("=="):  # 'do = 1' is an assignment in MATLAB
+            return ""
+        return w
+    return ""
+
+
+def entry_body(found: list[Statement]) -> list[Statement]:
+    """The statements of a function file's first function (``found[0]`` is its ``function`` line).
+
+    Its body ends at the ``end`` (``endfunction``) that closes it, or, in a file whose functions
+    have no closing ``end``, where the next ``function`` line starts. Control blocks are counted so
+    their ``end`` does not close the function; a nested function (which needs the closing ``end``
+    style) is skipped with its body, and the entry's statements after it still count.
+    """
+    words = [_block_word(st.text) for st in found]
+    opened = sum(w in _OPENERS or w == "function" for w in words)
+    closed = sum(w in _CLOSERS for w in words)
+    terminated = closed >= opened  # every function closed by an 'end' (MATLAB: all of a file's, or none)
+    body: list[Statement] = []
+    depth, nested = 0, 0  # control blocks open in the entry; depth of a nested function being skipped
+    for st, w in zip(found[1:], words[1:], strict=True):
+        if nested:
+            nested += 1 if (w in _OPENERS or w == "function") else (-1 if w in _CLOSERS else 0)
+            continue
+        if w == "function":
+            if not terminated:
+                break  # the next function starts: the entry is over
+            nested = 1
+            continue
+        if w in _CLOSERS:
+            if depth == 0:
+                break  # the entry's own end
+            depth -= 1
+        elif w in _OPENERS:
+            depth += 1
+        body.append(st)
+    return body
+
+
+def read_matlab_file(path: str | Path, flag: str = "matlab") -> MatlabFile:
     """Read ``path`` as a script or a function file; one-sentence :class:`InputError` if it cannot be.
 
     Raises
@@ -320,9 +378,7 @@ def read_matlab_file(path: str | Path, flag: str = "matlab") -> MatlabFile:  # n
     arguments = tuple(n for n in re.split(r"[\s,]+", (head.group("args") or "").strip()) if n)
     body: dict[str, Statement] = {}
     last_in_body: dict[str, Statement] = {}
-    for st in found[1:]:
-        if _FUNCTION.match(st.text):
-            break  # the next (local) function starts: the main function's body is over
+    for st in entry_body(found):
         for name in assigned_names(st.text):
             body.setdefault(name, st)
             last_in_body[name] = st

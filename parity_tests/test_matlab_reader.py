@@ -200,3 +200,60 @@ def test_the_octave_dialect_script_runs_against_its_twin(live_octave: Any, tmp_p
     twin_slip = write(tmp_path, "twin_slip.py", OCTAVE_PY.replace("x[k - 1, 0]", "x[k, 0]"))
     result = check_parity(script, f"{twin_slip}:octave_style", case, bridge=live_octave)
     assert not result.ok and result.first_divergence is not None and result.first_divergence.name == "total"
+
+
+# A function whose blocks close with 'end' (if, for, its own), 'end' used as an index, a nested function
+# the entry calls, statements of the entry after it, and a subfunction after the entry's end.
+NESTED_M = """\
+function [y, z] = outer(x)
+  scale = 3;
+  y = x(end) * 2;
+  if y > 0
+    for k = 1:2
+      y = y + k;
+    end
+  end
+  z = helper(x);
+  function r = helper(v)
+    r = v * scale;
+  end
+  y = y + z(end);
+end
+
+function unused = sub(a)
+  unused = a;
+end
+"""
+
+
+def test_blocks_nested_functions_and_end_as_an_index(tmp_path: Path) -> None:
+    m = read_matlab_file(write(tmp_path, "outer.m", NESTED_M))
+    assert (m.name, m.outputs, m.order()) == ("outer", ("y", "z"), ["y", "z"])
+    assert list(m.assigned) == ["scale", "y", "k", "z"]  # not the nested r, not the subfunction's unused
+    assert m.last_assignment("y").line == 13  # type: ignore[union-attr]  # after the nested function
+
+
+def test_a_file_without_closing_ends_stops_at_the_next_function(tmp_path: Path) -> None:
+    m = read_matlab_file(write(tmp_path, "f.m", "function y = f(x)\nif x(end) > 0\n  y = x;\nelse\n  y = -x;\nend\n"
+                                                "y = y * 2;\n\nfunction r = g(v)\nr = v;\ny = 0;\n"))
+    assert list(m.assigned) == ["y"] and m.last_assignment("y").line == 7  # type: ignore[union-attr]
+
+
+@pytest.mark.octave
+def test_a_slip_after_a_nested_function_is_quoted_at_its_line(live_octave: Any, tmp_path: Path) -> None:
+    def twin(x: Any) -> dict[str, Any]:
+        scale = 3
+        y = x[-1, -1] * 2
+        y = y + 1 + 2  # MATLAB's for k = 1:2 (y > 0 here)
+        z = x * scale
+        y = y + z[-1, -1]
+        return {"y": y, "z": z}
+
+    x = np.array([[1.0, 2.0]])
+    result = check_parity(write(tmp_path, "outer.m", NESTED_M), twin, {"x": x}, bridge=live_octave)
+    assert result.ok and [r.name for r in result.reports] == ["y", "z"], result.table()
+    (tmp_path / "slip").mkdir()
+    slipped = write(tmp_path / "slip", "outer.m", NESTED_M.replace("y = y + z(end);", "y = y + z(1);"))
+    result = check_parity(slipped, twin, {"x": x}, bridge=live_octave)
+    assert not result.ok and result.first_divergence is not None
+    assert (result.first_divergence.name, result.first_divergence.matlab_line) == ("y", 13)
