@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 import pytest
 import scipy.io
+from conftest import assert_one_sentence
+from conftest import dlparity_process as dlparity
 from mat73_support import ClassdefObject, FunctionHandle, Sparse, write_mat73
-from test_pair import dlparity, write
+from test_pair import write
 
 from dlparity import InputError, check_parity
 from dlparity.matfile import read_mat, write_mat
@@ -118,9 +120,8 @@ def test_scipy_savemat_struct_holding_a_cell(tmp_path: Path) -> None:
 # -- refusals: one sentence, naming the variable --------------------------------------------------------
 
 def one_sentence(exc: pytest.ExceptionInfo[InputError]) -> str:
-    text = str(exc.value)
-    assert "\n" not in text and text.endswith("."), text
-    return text
+    assert_one_sentence(str(exc.value))
+    return str(exc.value)
 
 
 def _function_handle_v5(path: Path) -> Path:

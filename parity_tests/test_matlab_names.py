@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_pair import dlparity, write
+from conftest import dlparity_process as dlparity
+from test_pair import write
 
 from dlparity import InputError, check_parity
 from dlparity.names import for_twin, from_twin, matlab_name, python_name
