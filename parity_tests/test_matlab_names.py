@@ -152,3 +152,13 @@ def test_lambda_from_the_command_line(live_octave: Any, cost_pair: tuple[Path, P
     run = dlparity("compare", "--matlab", str(matlab), "--python", f"{slipped}:cost", "--inputs", str(case))
     assert run.returncode == 1, run.stdout + run.stderr
     assert "first diverging variable: grad" in run.stdout
+
+
+def test_a_twin_taking_lambda_under_another_name_is_told_the_rule(cost_pair: tuple[Path, Path], tmp_path: Path) -> None:
+    from test_pair import NoOctave  # noqa: PLC0415
+
+    twin = write(tmp_path, "lam_twin.py", COST_PY.replace("lambda_", "lam"))
+    with pytest.raises(InputError) as err:
+        check_parity(cost_pair[0], f"{twin}:cost", cost_case(0), bridge=NoOctave())
+    assert str(err.value).endswith("its parameters are theta, X, y, lam; MATLAB's 'lambda' reaches it as 'lambda_', "
+                                   "since a Python keyword cannot be a parameter.")

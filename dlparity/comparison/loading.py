@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from dlparity.matlab_file import MatlabFile, read_matlab_files
+from dlparity.names import matlab_name
 from dlparity.validation import InputError
 
 
@@ -115,8 +116,11 @@ def check_signature(func: Callable[..., Any], names: list[str], label: str) -> N
         sig.bind(**dict.fromkeys(names))
     except TypeError as exc:
         params = ", ".join(sig.parameters) or "none"
+        renamed = [n for n in names if n != matlab_name(n, []) and n not in sig.parameters]
+        why = (f"; MATLAB's {matlab_name(renamed[0], [])!r} reaches it as {renamed[0]!r}, since a Python keyword cannot "
+               "be a parameter" if renamed else "")
         raise InputError(f"python function {label} cannot take the inputs {', '.join(names) or '(none)'} as keyword "
-                         f"arguments ({exc}); its parameters are {params}.") from None
+                         f"arguments ({exc}); its parameters are {params}{why}.") from None
 
 
 def run_python(func: Callable[..., Any], inputs: Mapping[str, Any], label: str) -> dict[str, Any]:
