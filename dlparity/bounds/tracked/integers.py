@@ -184,13 +184,16 @@ class _Integer(Tracked):
     def __round__(self, ndigits: int | None = None) -> Tracked:
         return self if ndigits is None or ndigits >= 0 else _Integer(round(self.n, ndigits))
 
+    def plain(self) -> Any:
+        return self.n
+
     def __str__(self) -> str:
         return str(self.n)
 
     def __repr__(self) -> str:
         return repr(self.n)
 
-    def __float__(self) -> float:  # type: ignore[override]  # exact up to 2^53: a plain float, as int(i) is a plain int
+    def __float__(self) -> float:  # exact up to 2^53: a plain float, as int(i) is a plain int
         f = float(self.n)
         if int(f) != self.n:
             refuse(f"float() of the integer {self.n}" if self.n.bit_length() < 200 else "float() of a large integer",

@@ -14,7 +14,10 @@ import functools
 import itertools
 import math
 import operator
+import os
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeAlias, cast
 
 import numpy as np
@@ -51,13 +54,73 @@ _ADVICE = "pass rtol=/atol= (or --rtol/--atol) to compare with a chosen toleranc
 
 
 class UnsupportedOperation(TypeError):  # noqa: N818 (the name other modules code against)
-    """An operation the bound tracker has no rule for (the message is one sentence naming it)."""
+    """An operation the bound tracker has no rule for (the message is one sentence naming it, ``op`` names it alone).
+
+    Inside :func:`~dlparity.bounds.tracked.track` the operation's result becomes :class:`Untracked` instead (see
+    :func:`~dlparity.bounds.tracked.dispatch.dispatch`); outside, and for :class:`BoundVoid`, it is raised.
+    """
+
+    def __init__(self, message: str, op: str = "") -> None:
+        super().__init__(message)
+        self.op = op
+
+
+class BoundVoid(UnsupportedOperation):
+    """A value or bound stopped being finite (overflow, division by zero, an input's inf or NaN): the first-order
+    analysis is void, for this variable and for any the twin computes after it, so the whole run is refused."""
 
 
 def refuse(op: str, why: str = "") -> NoReturn:
     """Raise :class:`UnsupportedOperation` naming ``op`` (and why, when there is more to say)."""
     reason = f" ({why})" if why else ""
-    raise UnsupportedOperation(f"the bound tracker has no rule for {op}{reason}; {_ADVICE}.")
+    raise UnsupportedOperation(f"the bound tracker has no rule for {op}{reason}; {_ADVICE}.", op)
+
+
+class Untracked(NamedTuple):
+    """One returned variable the tracker could not bound: NumPy's value, and why (``"numpy.linalg.solve at
+    twin.py:14"``: the first operation without a rule it depends on, or a conversion that let a value escape)."""
+
+    value: Any
+    reason: str
+
+
+class _Run:
+    """The state of one :func:`~dlparity.bounds.tracked.track` run: the first escape, if a value left the tracker."""
+
+    __slots__ = ("escaped",)
+
+    def __init__(self) -> None:
+        self.escaped: str | None = None
+
+
+#: the run in progress (None outside track(): operations without a rule are then refused, as unit tests expect)
+_RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("dlparity_tracked_run", default=None)
+
+_OUTSIDE = (str(Path(__file__).resolve().parents[2]) + os.sep, str(Path(np.__file__).resolve().parent) + os.sep)
+
+
+def where_in_twin() -> str:
+    """``file.py:line`` of the first frame outside dlparity's tracker and NumPy (the twin's line), or ``?``."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not name.startswith(_OUTSIDE) and "scipy" + os.sep not in name and not name.startswith("<frozen"):
+            return f"{os.path.basename(name)}:{frame.f_lineno}"
+        frame = frame.f_back  # type: ignore[assignment]
+    return "?"
+
+
+def escape(op: str, plain: Callable[[], Any], why: str = "") -> Any:
+    """A conversion that lets a value leave the tracker as a plain Python or NumPy value (``float(x)``,
+    ``np.asarray(x)``, ``.item()``, ``out=``): what the twin then computes with it cannot be followed, so in a run
+    every output becomes :class:`Untracked` naming this (the first such) conversion, and the twin gets the plain
+    value; outside a run it is refused."""
+    run = _RUN.get()
+    if run is None:
+        refuse(op, why)
+    if run.escaped is None:
+        run.escaped = f"{op} at {where_in_twin()}"
+    return plain()
 
 
 class TrackedValue(NamedTuple):
@@ -155,6 +218,10 @@ class Tracked(_ArrayShape):
     def __repr__(self) -> str:
         return f"Tracked(value={self.v!r}, bound={self.error!r})"
 
+    def plain(self) -> Any:
+        """The value as plain NumPy holds it (an int input: its Python int)."""
+        return self.v
+
     # -- exact structural operations: E moves with the value -----------------------------------
     def _same(self, f: Callable[[Array], Any], keep_acc: bool = False) -> Tracked:
         e = self.e
@@ -239,15 +306,17 @@ class Tracked(_ArrayShape):
             refuse(f"{op} of a value with a nonzero rounding-error bound", "the plain number would drop its bound")
         return float(self.v.reshape(-1)[0])
 
-    def __float__(self) -> NoReturn:  # NumPy calls it too, to store a value into a plain array
-        refuse("float() of a tracked value (also storing it into a plain array)",
-               "the plain float would leave the tracker and its later arithmetic would go unbounded; keep it tracked")
+    def __float__(self) -> float:  # NumPy calls it too, to store a value into a plain array
+        return escape("float() of a tracked value (also storing it into a plain array)", lambda: float(self.v),
+                      "the plain float would leave the tracker and its later arithmetic would go unbounded; keep it tracked")
 
-    def item(self) -> NoReturn:
-        refuse(".item() of a tracked value", "the plain number would leave the tracker; keep it tracked")
+    def item(self, *args: Any) -> Any:
+        return escape(".item() of a tracked value", lambda: self.v.item(*args),
+                      "the plain number would leave the tracker; keep it tracked")
 
-    def __round__(self, ndigits: int | None = None) -> Any:  # refuses (Any: an int input's rounds)
-        refuse("round() of a tracked value", "the plain number would leave the tracker; keep it tracked")
+    def __round__(self, ndigits: int | None = None) -> Any:  # (Any: an int input's rounds)
+        return escape("round() of a tracked value", lambda: round(float(self.v), ndigits) if ndigits is not None
+                      else round(float(self.v)), "the plain number would leave the tracker; keep it tracked")
 
     def _bitwise(self, other: Any = None) -> Any:  # refuses (Any: an int input's compute)
         refuse("a bitwise operation (& | ^ << >> ~) on a tracked float", "it has no rounding-error rule")
@@ -271,14 +340,16 @@ class Tracked(_ArrayShape):
         if self.v.size != 1:
             refuse(f"bool() of an array of shape {self.v.shape}")
         x, e = float(self.v.reshape(-1)[0]), 0.0 if self.e is None else float(self.e.reshape(-1)[0])
-        if e > 0 and abs(x) <= 2 * e:
-            refuse("bool() of a value within rounding of 0", f"{x!r} with bound {e!r}")
+        if e > 0 and abs(x) <= 2 * e:  # another correct evaluation may take the other branch
+            return escape("bool() of a value within rounding of 0", lambda: x != 0,
+                          f"{x!r} with bound {e!r}")
         return x != 0
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> NoReturn:
-        refuse("a conversion to a plain ndarray (np.asarray, np.array, or storing a tracked value into a plain "
-               "array as y[i] = x[i])", "it would drop the bound silently; build arrays from tracked pieces "
-               "(np.concatenate, np.where) instead")
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Array:
+        return escape(
+            "a conversion to a plain ndarray (np.asarray, np.array, or storing a tracked value into a plain array "
+            "as y[i] = x[i])", lambda: self.v if dtype is None else self.v.astype(dtype),
+            "it would drop the bound silently; build arrays from tracked pieces (np.concatenate, np.where) instead")
 
     # No __getattr__: a class with one reads every attribute through it (CPython cannot specialize the reads),
     # which costs more than all of this class's own work on small arrays. NumPy's other attributes are refused
@@ -341,8 +412,13 @@ class _Fresh(Tracked):
 
 
 def _refused_attribute(name: str) -> property:
-    def refused(self: Any) -> NoReturn:
-        refuse(f"{'mask' if isinstance(self, TrackedMask) else 'ndarray'}.{name}")
+    """NumPy's attribute ``name``, which has no rule: refused outside a run; in a run NumPy's own attribute of the
+    plain value, its results untracked (``x.cumsum()``: "ndarray.cumsum at twin.py:9")."""
+    def refused(self: Any) -> Any:
+        op = f"{'mask' if isinstance(self, TrackedMask) else 'ndarray'}.{name}"
+        if _RUN.get() is None:
+            refuse(op)
+        return untracked(getattr(self.v, name), f"{op} at {where_in_twin()}")
     return property(refused)
 
 
@@ -368,6 +444,10 @@ class TrackedMask(_ArrayShape):
 
     def __repr__(self) -> str:
         return f"TrackedMask(value={self.v!r}, ambiguous={self.ambiguous!r})"
+
+    def plain(self) -> Any:
+        """The value as plain NumPy holds it."""
+        return self.v
 
 
     if TYPE_CHECKING:  # attached by .dispatch: each calls dispatch(NumPy's name of the operation, operands)
@@ -469,11 +549,101 @@ class TrackedMask(_ArrayShape):
         if self.v.size != 1:
             refuse(f"bool() of a mask of shape {self.v.shape}")
         if self.ambiguous is not None and bool(self.ambiguous.reshape(-1)[0]):
-            refuse("bool() of a comparison that another correct evaluation could decide the other way")
+            return escape("bool() of a comparison that another correct evaluation could decide the other way",
+                          lambda: bool(self.v.reshape(-1)[0]))
         return bool(self.v.reshape(-1)[0])
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> NoReturn:
-        refuse("a conversion of a tracked mask to a plain ndarray", "it would drop which entries are ambiguous")
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        return escape("a conversion of a tracked mask to a plain ndarray",
+                      lambda: self.v if dtype is None else self.v.astype(dtype), "it would drop which entries are ambiguous")
+
+
+class UntrackedArray(_ArrayShape):
+    """A value the tracker cannot bound, inside a run: NumPy's plain value ``v`` and why (``reason``, the first cause).
+
+    Every operation with it gives NumPy's plain result, untracked with the same reason (:func:`.dispatch.dispatch`);
+    NumPy's attributes and methods are the plain value's, their results untracked too. A conversion to a plain
+    number or array is an :func:`escape`.
+    """
+
+    __slots__ = ("reason", "v")
+    __array_priority__ = 1000.0
+
+    def __init__(self, v: Any, reason: str) -> None:
+        self.v = v
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"UntrackedArray(value={self.v!r}, reason={self.reason!r})"
+
+    def plain(self) -> Any:
+        """The value as plain NumPy holds it."""
+        return self.v
+
+    def __len__(self) -> int:
+        return len(self.v)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[j] for j in range(len(self)))
+
+    def __getattr__(self, name: str) -> Any:  # NumPy's other attributes (.T, .cumsum, .real): the plain value's
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return untracked(getattr(self.v, name), self.reason)
+
+    def _escape(self, plain: Callable[[], Any]) -> Any:
+        run = _RUN.get()
+        if run is not None and run.escaped is None:
+            run.escaped = self.reason
+        return plain()
+
+    def __float__(self) -> float:
+        return self._escape(lambda: float(self.v))
+
+    def __int__(self) -> int:
+        return self._escape(lambda: int(self.v))
+
+    def __index__(self) -> int:
+        return self._escape(self.v.__index__)
+
+    def __bool__(self) -> bool:
+        return self._escape(lambda: bool(self.v))
+
+    def item(self, *args: Any) -> Any:
+        return self._escape(lambda: np.asarray(self.v).item(*args))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        return self._escape(lambda: np.asarray(self.v, dtype=dtype))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    if TYPE_CHECKING:  # attached by .dispatch, as Tracked's
+        def __getitem__(self, key: Any) -> Any: ...
+
+
+def untracked(value: Any, reason: str) -> Any:
+    """``value`` (a plain result) as untracked with ``reason``: arrays and numbers (booleans and ints too: a
+    comparison or an argmax of untracked values may differ as well), each entry of a tuple or list; a method of
+    the plain value as one whose results are untracked; anything else (text, None, a shape) as it is."""
+    if isinstance(value, (np.ndarray, np.generic, int, float, complex)):  # bool is an int
+        return UntrackedArray(value, reason)
+    if isinstance(value, (tuple, list)):  # np.linalg.eigh's pair, np.shape's tuple
+        return type(value)(untracked(x, reason) for x in value) if not hasattr(value, "_fields") else \
+            type(value)(*(untracked(x, reason) for x in value))
+    if callable(value) and not isinstance(value, type):
+        return lambda *args, **kwargs: untracked(value(*_plain(args), **_plain(kwargs)), reason)
+    return value
+
+
+def _plain(x: Any) -> Any:
+    """``x`` with every tracked value replaced by its plain value (in tuples, lists and dicts, as arguments are)."""
+    if isinstance(x, (Tracked, TrackedMask, UntrackedArray)):
+        return x.plain()
+    if type(x) in (tuple, list):
+        return type(x)(_plain(y) for y in x)
+    if type(x) is dict:
+        return {k: _plain(y) for k, y in x.items()}
+    return x
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -516,7 +686,7 @@ def _all_finite(x: Array) -> bool:
 
 def _void_after(op: str) -> NoReturn:
     """Refuse: after ``op`` a value or bound is not finite, and first-order bounds are void past overflow."""
-    raise UnsupportedOperation(
+    raise BoundVoid(
         f"the bound tracker's first-order bounds are void after {op}: a value or bound is not finite "
         f"(overflow, division by zero or a domain error); {_ADVICE}.")
 
@@ -570,7 +740,7 @@ def _check_exact_operands(op: str, *operands: Tracked) -> None:
     a rounding rule would show it as a non-finite bound, these would not."""
     for t in operands:
         if t.e is None and t.acc is None and t.v.size and not _all_finite(t.v):
-            raise UnsupportedOperation(
+            raise BoundVoid(
                 f"the bound tracker's first-order bounds are void at {op}: an operand is not finite; {_ADVICE}.")
 
 
