@@ -304,3 +304,67 @@ def test_column_major_reshapes_move_the_bound_with_the_value() -> None:
                 "flat": exact.flatten("F"), "ravel": exact.ravel("F"), "back": exact}[name]
         check_true(name, out[name], gold)
         check_tight(name, out[name])
+
+
+# -- a course-style port, as issue 17 found it ----------------------------------------------------------
+
+def sigmoid(z: Any) -> Any:
+    return 1.0 / (1.0 + np.exp(-z))
+
+def nn_cost(nn_params: Any, input_layer_size: Any, hidden_layer_size: Any, num_labels: Any, X: Any, y: Any,
+            lam: Any, slip: float = 1.0) -> dict[str, Any]:
+    """A two-layer classifier's cost and gradient ported the usual way: order="F" reshapes, y.astype(int) labels,
+    += in a per-example loop, np.zeros preallocation and slice assignment (``slip`` scales one regularisation)."""
+    Theta1 = np.reshape(nn_params[:hidden_layer_size * (input_layer_size + 1)],
+                        (hidden_layer_size, input_layer_size + 1), order="F")
+    Theta2 = np.reshape(nn_params[hidden_layer_size * (input_layer_size + 1):],
+                        (num_labels, hidden_layer_size + 1), order="F")
+    m = X.shape[0]
+    labels = y.astype(int)
+    Y = np.eye(num_labels)[labels - 1]
+    a1 = np.concatenate([np.ones((m, 1)), X], axis=1)
+    z2 = a1 @ Theta1.T
+    a2 = np.concatenate([np.ones((m, 1)), sigmoid(z2)], axis=1)
+    h = sigmoid(a2 @ Theta2.T)
+    J = np.sum(-Y * np.log(h) - (1 - Y) * np.log(1 - h)) / m
+    J = J + lam / (2 * m) * (np.sum(Theta1[:, 1:] ** 2) + np.sum(Theta2[:, 1:] ** 2))
+    D1 = np.zeros(Theta1.shape)
+    D2 = np.zeros(Theta2.shape)
+    for t in range(m):
+        a1t = a1[t:t + 1, :].T
+        a2t = a2[t:t + 1, :].T
+        ht = h[t:t + 1, :].T
+        d3 = ht - Y[t:t + 1, :].T
+        d2 = (Theta2.T @ d3)[1:, :] * (a2t[1:, :] * (1 - a2t[1:, :]))
+        D2 += d3 @ a2t.T
+        D1 += d2 @ a1t.T
+    G1 = D1 / m
+    G2 = D2 / m
+    G1[:, 1:] = G1[:, 1:] + slip * lam / m * Theta1[:, 1:]
+    G2[:, 1:] = G2[:, 1:] + lam / m * Theta2[:, 1:]
+    grad = np.concatenate([G1.ravel(order="F"), G2.ravel(order="F")])
+    return {"J": J, "grad": grad, "G1": G1, "G2": G2}
+
+
+def _course_inputs(seed: int) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    n_in, n_h, K, m = (int(v) for v in rng.integers(2, 7, size=4))
+    return {"nn_params": rng.standard_normal(n_h * (n_in + 1) + K * (n_h + 1)) * 0.5, "input_layer_size": n_in,
+            "hidden_layer_size": n_h, "num_labels": K, "X": rng.standard_normal((m, n_in)),
+            "y": rng.integers(1, K + 1, size=m).astype(float), "lam": 1.0}
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_course_style_port_is_derived_throughout_and_a_slip_is_caught_where_it_is(seed: int) -> None:
+    """Every output has a derived bound (no Untracked), NumPy's values bit for bit; a regularisation slipped by
+    1 % in G1 is flagged at G1 (and grad, which holds it) against 2 x the bound, and not at J or G2."""
+    inputs = _course_inputs(seed)
+    out, plain = track(nn_cost, inputs), nn_cost(**inputs)
+    slipped = nn_cost(**inputs, slip=1.01)
+    for name, tv in out.items():
+        assert isinstance(tv, TrackedValue), f"{name}: {tv}"
+        assert np.array_equal(tv.value, plain[name]), name
+        report = compare_quantity(f"seed {seed}", "course", name, tv.value, np.asarray(slipped[name]),
+                                  2.0 * tv.error, tv.ambiguous, gold_label="numpy", mine_label="slipped")
+        assert report.ok is (name in ("J", "G2")), f"{name}: {report.message()}"
+        check_tight(name, tv)
