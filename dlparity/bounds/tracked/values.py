@@ -288,16 +288,6 @@ class Tracked(_ArrayShape):
         return Tracked(a, self.e, self.k, mag=self.mag, amb=self.amb)
 
     # -- refused arithmetic (the arithmetic with rules is attached by .dispatch) -------------------
-    def __floordiv__(self, other: Any) -> NoReturn:
-        refuse("// (floor division)")
-
-    __rfloordiv__ = __floordiv__
-
-    def __mod__(self, other: Any) -> NoReturn:
-        refuse("% (modulo)")
-
-    __rmod__ = __mod__
-
     __hash__ = None  # type: ignore[assignment]
 
     # -- conversions: only when exact ----------------------------------------------------------------
@@ -325,12 +315,6 @@ class Tracked(_ArrayShape):
             return self._integer("round()", np.rint)
         return escape("round() of a tracked value", lambda: round(cast("Any", self.v[()] if self.v.ndim == 0 else self.v), ndigits),
                       "the plain number would leave the tracker; keep it tracked")
-
-    def _bitwise(self, other: Any = None) -> Any:  # refuses (Any: an int input's compute)
-        refuse("a bitwise operation (& | ^ << >> ~) on a tracked float", "it has no rounding-error rule")
-
-    __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = _bitwise
-    __lshift__ = __rlshift__ = __rshift__ = __rrshift__ = __invert__ = _bitwise
 
     def __index__(self) -> int:
         x = self._scalar("use as an index")
@@ -393,6 +377,10 @@ class Tracked(_ArrayShape):
         def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any: ...
         def __matmul__(self, other: Any) -> Any: ...
         def __rmatmul__(self, other: Any) -> Any: ...
+        def __floordiv__(self, other: Any) -> Any: ...
+        def __rfloordiv__(self, other: Any) -> Any: ...
+        def __mod__(self, other: Any) -> Any: ...
+        def __rmod__(self, other: Any) -> Any: ...
         def __pow__(self, other: Any) -> Any: ...
         def __rpow__(self, other: Any) -> Any: ...
         def mean(self, *args: Any, **kwargs: Any) -> Any: ...
