@@ -631,7 +631,9 @@ def untracked(value: Any, reason: str) -> Any:
     """``value`` (a plain result) as untracked with ``reason``: arrays and numbers (booleans and ints too: a
     comparison or an argmax of untracked values may differ as well), each entry of a tuple or list; a method of
     the plain value as one whose results are untracked; anything else (text, None, a shape) as it is."""
-    if isinstance(value, (np.ndarray, np.generic, int, float, complex)):  # bool is an int
+    if isinstance(value, (int, float, complex)):  # a Python number: as NumPy's scalar, which has a shape
+        return UntrackedArray(np.asarray(value)[()], reason)
+    if isinstance(value, (np.ndarray, np.generic)):
         return UntrackedArray(value, reason)
     if isinstance(value, (tuple, list)):  # np.linalg.eigh's pair, np.shape's tuple
         return type(value)(untracked(x, reason) for x in value) if not hasattr(value, "_fields") else \
