@@ -38,7 +38,9 @@ from typing import Any
 
 import numpy as np
 
+from dlparity import wire
 from dlparity.bridge import OctaveUnavailable
+from dlparity.values import Cell, Opaque, StructArray
 
 #: The package's own store: shipped inside the wheel beside the code.
 PACKAGE_STORE = Path(__file__).resolve().parent / "reference"
@@ -59,9 +61,22 @@ class StaleReference(OctaveUnavailable):
 
 # -- keys: what was sent to Octave, as bytes ------------------------------------------------------------------
 
-def _feed(h: Any, value: Any) -> None:
-    """Hash ``value`` canonically: type, then content (arrays by dtype, shape and C-order bytes)."""
-    if isinstance(value, np.ndarray) and value.dtype != object:
+def _feed(h: Any, value: Any) -> None:  # noqa: PLR0912 (one branch per kind)
+    """Hash ``value`` canonically: type, then content (arrays by dtype, shape and C-order bytes; a cell, a struct
+    array and a NumPy scalar of a class other than double by their shape, fields and class too)."""
+    if isinstance(value, np.generic) and value.dtype not in (np.float64, np.bool_):
+        value = np.asarray(value)
+    if isinstance(value, StructArray):
+        h.update(f"T{value.shape}{value.fields}".encode())
+        for item in value:
+            _feed(h, item)
+    elif isinstance(value, Cell):
+        h.update(f"C{value.shape}".encode())
+        for v in value:
+            _feed(h, v)
+    elif isinstance(value, Opaque):
+        h.update(f"O{value.matlab_class}".encode())
+    elif isinstance(value, np.ndarray) and value.dtype != object:
         arr = np.ascontiguousarray(value)
         h.update(f"A{arr.dtype.str}{arr.shape}".encode())
         h.update(arr.tobytes())
@@ -100,7 +115,17 @@ def sha256_file(path: Path) -> str:
 
 # -- trees of results <-> arrays + JSON -------------------------------------------------------------------------
 
-def _encode(value: Any, arrays: dict[str, Any], prefix: str) -> Any:  # noqa: PLR0911 (one return per kind)
+def _encode(value: Any, arrays: dict[str, Any], prefix: str) -> Any:  # noqa: PLR0911, PLR0912 (one return per kind)
+    """A result as JSON plus arrays: every type :mod:`dlparity.values` names keeps its type, shape and class."""
+    if isinstance(value, np.generic) and value.dtype not in (np.float64, np.bool_):
+        return {"g": _encode(np.asarray(value), arrays, prefix)}  # a NumPy scalar of its class (float32, int32)
+    if isinstance(value, StructArray):
+        return {"T": list(value.shape), "f": list(value.fields),
+                "i": [_encode(dict(v), arrays, prefix) for v in value]}
+    if isinstance(value, Cell):
+        return {"C": list(value.shape), "i": [_encode(v, arrays, prefix) for v in value]}
+    if isinstance(value, Opaque):
+        return {"o": value.matlab_class}
     if isinstance(value, np.ndarray) and value.dtype != object:
         arr = np.ascontiguousarray(value)
         digest = key_of(arr)  # identical arrays (the two forms' x, y_true, ... in one case) are stored once
@@ -129,6 +154,14 @@ def _encode(value: Any, arrays: dict[str, Any], prefix: str) -> Any:  # noqa: PL
 def _decode(tree: Any, arrays: Mapping[str, np.ndarray]) -> Any:  # noqa: PLR0911 (one return per kind)
     if tree is None:
         return None
+    if "g" in tree:
+        return _decode(tree["g"], arrays)[()]
+    if "T" in tree:
+        return StructArray([_decode(v, arrays) for v in tree["i"]], tree["T"], tree["f"])
+    if "C" in tree:
+        return Cell([_decode(v, arrays) for v in tree["i"]], tree["C"])
+    if "o" in tree:
+        return Opaque(tree["o"])
     if "a" in tree:
         return np.array(arrays[tree["a"]])
     if "d" in tree:
@@ -292,12 +325,14 @@ class RecordingBridge:
     def call(self, func: str, *args: Any, **kwargs: Any) -> Any:
         out = self.live.call(func, *args, **kwargs)
         if func == "dlparity_run_mfile":
-            kind, files, payload, outnames = args
+            kind, files, sent, outnames = args
+            payload = wire.decode(sent)  # the cases as MATLAB received them, the key's content
             paths = [Path(f) for f in ([files] if isinstance(files, str) else files)]
             folder_m = [p for f in paths for p in f.parent.glob("*.m")]  # the helpers beside it too
-            items = list(np.ravel(out)) if isinstance(out, np.ndarray) else [out]
+            reply = wire.decode(str(out))
+            items = reply.get("results", []) if isinstance(reply, Mapping) else []
             temporary = any(_inside(p, Path(tempfile.gettempdir())) and not _inside(p, self.base) for p in paths)
-            failed = len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]
+            failed = not isinstance(reply, Mapping) or "error" in reply
             if not (failed or temporary):  # a file in a temporary folder of its own (a planted bug) does not outlive its test
                 shas = self._shas(folder_m)
                 for case, item in zip(payload, items, strict=True):
@@ -433,14 +468,14 @@ class StoredBridge:
         from dlparity.validation import check_block_inputs  # noqa: PLC0415
 
         inp = check_block_inputs(case["X"], case["y"], case["W1"], case["b1"], case["W2"], case["b2"], case["W3"],
-                                 case["b3"], int(case["i"]), int(case["batch_size"]))
+                                 case["b3"], _whole(case["i"]), _whole(case["batch_size"]))
         what = f"the {form} block on {inp.describe()}"
-        if int(case.get("batch_end", inp.batch_end)) != inp.batch_end:
+        if _whole(case.get("batch_end", inp.batch_end)) != inp.batch_end:
             raise NotRecorded(f"GNU Octave is not available ({self.why}) and {what} was recorded with "
                               f"batch_end = min(i + batch_size - 1, N), not {case['batch_end']}; install GNU Octave.")
         values = self._find(block_key(form, inp), what, "the store holds the test suite's cases, recorded with "
                                                          "'dlparity record section1'")
-        return {"values": dict(values), "logical": {}, "skipped": {}}
+        return dict(values)
 
     def call(self, func: str, *args: Any, **kwargs: Any) -> Any:
         if func == "addpath":
@@ -448,28 +483,34 @@ class StoredBridge:
         if func == "OCTAVE_VERSION":
             return self.version
         if func == "dlparity_run_mfile":
-            kind, files, payload, outnames = args
+            kind, files, sent, outnames = args
+            payload = wire.decode(sent)
             paths = [Path(f) for f in ([files] if isinstance(files, str) else files)]
-            cell = np.empty(len(payload), dtype=object)
+            results: list[Any] = []
             block = _document_block(kind, paths)
             for k, case in enumerate(payload):
                 if block is not None:  # the document's own scripts: the recorded run_block.m results answer
-                    cell[k] = self._block_as_script(block, case)
+                    results.append(self._block_as_script(block, case))
                     continue
                 def key(base: Path, case: Any = case) -> str:
                     return pair_key(kind, paths, case, outnames, base)
 
-                cell[k] = self._find(key,
-                                     f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
-                                     "or record it beside its test with 'pytest --dlparity-record' where Octave is "
-                                     "installed")
-            return cell.reshape(1, -1)
+                results.append(self._find(key,
+                                          f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
+                                          "or record it beside its test with 'pytest --dlparity-record' where "
+                                          "Octave is installed"))
+            return wire.encode({"results": results})  # as Octave's dlparity_run_mfile answers
         if func == "train_sgd":
             return self._find(key_of("train_sgd", list(args)), "this training run",
                               "the store holds the short synthetic runs of 'dlparity selfcheck', recorded with "
                               "'dlparity record training'")
         raise NotRecorded(f"GNU Octave is not available ({self.why}) and a stored result cannot answer the Octave "
                           f"call {func}; install Octave.")
+
+
+def _whole(value: Any) -> int:
+    """A whole number sent to Octave (a 1x1 array once decoded from the wire) as an int."""
+    return int(np.asarray(value).reshape(-1)[0])
 
 
 def package_store(why: str = "") -> StoredBridge:

@@ -111,6 +111,24 @@ class StructArray(list):
         return (StructArray, (list(self), self.shape, self.fields))
 
 
+class Opaque:
+    """A MATLAB value that has no Python counterpart here (a function handle, a sparse matrix, an object):
+    it comes back as its class only, and is listed as not compared."""
+
+    __slots__ = ("matlab_class",)
+
+    def __init__(self, matlab_class: str) -> None:
+        self.matlab_class = matlab_class
+
+    def __repr__(self) -> str:
+        return f"Opaque({self.matlab_class!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Opaque) and other.matlab_class == self.matlab_class
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 #: MATLAB class name -> NumPy dtype, and back (``double`` is float64, ``single`` float32, ``logical`` bool).
 MATLAB_CLASSES: dict[str, np.dtype[Any]] = {
     "double": np.dtype(np.float64), "single": np.dtype(np.float32), "logical": np.dtype(np.bool_),

@@ -34,9 +34,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from dlparity.comparison.compare import QuantityReport, compare_quantity
-from dlparity.matlab_file import MatlabFile, python_keyword_inputs, read_matlab_files
+from dlparity import wire
+from dlparity.comparison.compare import QuantityReport
+from dlparity.comparison.leaves import Difference, Leaves, compare_variable
+from dlparity.matlab_file import (
+    MatlabFile,
+    Statement,
+    assigned_names,
+    python_keyword_inputs,
+    read_matlab_files,
+    statements,
+)
 from dlparity.validation import InputError
+from dlparity.values import Cell, StructArray, matlab_path
 
 Array = NDArray[np.float64]
 
@@ -55,7 +65,8 @@ class MatlabError(InputError):
 
 @dataclass(frozen=True)
 class Divergence:
-    """The first variable, in the MATLAB side's statement order, whose two sides differ."""
+    """The first leaf (``nn.dW{1}``; a plain variable is its own leaf), in the MATLAB side's statement order,
+    whose two sides differ; the lines quoted are the last to assign that field, else the variable."""
 
     name: str
     case: str
@@ -72,7 +83,8 @@ class Divergence:
              else f"  MATLAB {self.matlab_file}: (no assignment to {self.name} found)")
         p = (f"  Python {self.python_file}:{self.python_line}  {self.python_text}" if self.python_line is not None
              else f"  Python {self.python_file or '(source not available)'}: (no assignment to {self.name} found)")
-        return "\n".join([f"first diverging variable: {self.name} in case {self.case} ({self.reason})", m, p,
+        what = "variable" if self.name.isidentifier() else "leaf"
+        return "\n".join([f"first diverging {what}: {self.name} in case {self.case} ({self.reason})", m, p,
                           "  (later differences usually follow from this one: fix it first)"])
 
     def to_json(self) -> dict[str, Any]:
@@ -117,11 +129,17 @@ class ParityResult:
     #: Per case, what each side returned: ``values[k]["octave"]``, ``values[k]["numpy"]`` (name -> value).
     values: list[dict[str, dict[str, Any]]] = field(default_factory=list)
     complex_values: dict[str, str] = field(default_factory=dict)
+    #: Leaves whose two sides differ in structure, class or text (each a MISMATCH), in MATLAB's order.
+    differences: list[Difference] = field(default_factory=list)
+    #: Text leaves compared (equal or in ``differences``).
+    texts_compared: int = 0
 
     @property
     def ok(self) -> bool:
-        """Every shared variable of every case within tolerance, and at least one variable compared."""
-        return bool(self.reports) and all(r.ok for r in self.reports)
+        """Every shared leaf of every case within tolerance, of the same class and structure, and something
+        compared."""
+        return (bool(self.reports) or self.texts_compared > 0) and all(r.ok for r in self.reports) \
+            and not self.differences
 
     def by_variable(self) -> list[QuantityReport]:
         """The worst report of each variable over the cases, in statement order."""
@@ -146,7 +164,7 @@ class ParityResult:
             head = ("case", *head)
         rows = [head]
         for r in self.by_variable():
-            where = self.matlab.where(r.name)
+            where = self.matlab.where(_root(r.name))
             shape = "x".join(map(str, r.gold_shape)) if r.shape == r.gold_shape else (
                 f"{'x'.join(map(str, r.gold_shape))}≠{'x'.join(map(str, r.shape)) or '()'}")
             row = (r.name, str(where.line) if where else "", shape, _fmt(r.gold_sample, ".10g"),
@@ -178,20 +196,32 @@ class ParityResult:
                        + ", ".join(f"{k} ({v})" for k, v in self.complex_values.items()))
         for name, hint in self.shape_hints.items():
             out.append(f"shape of {name}: {hint}")
+        out.extend(self._difference_lines())
         if self.first_divergence is not None:
             out.append(self.first_divergence.describe())
-        bad = sum(not r.ok for r in self.by_variable())
-        total = len(self.by_variable())
-        if not self.reports:
+        leaves = {r.name for r in self.reports} | {d.path for d in self.differences}
+        bad = {_root(p) for p in {r.name for r in self.reports if not r.ok} | {d.path for d in self.differences}}
+        total = len({_root(p) for p in leaves}) + (0 if leaves else min(self.texts_compared, 1))
+        nested = f" ({len(leaves) + self.texts_compared} leaves)" if len(leaves) + self.texts_compared != total else ""
+        if not self.reports and not self.texts_compared:
             out.append("nothing compared: the two sides share no numeric variable")
         elif bad:
-            out.append(f"{bad} of {total} variables MISMATCH")
+            out.append(f"{len(bad)} of {total} variables MISMATCH{nested}")
         else:
-            out.append(f"all {total} variables match over {n} case{'s' if n != 1 else ''} "
+            out.append(f"all {total} variables match{nested} over {n} case{'s' if n != 1 else ''} "
                        f"(largest |Δ|/tolerance {self.largest_ratio():.2g})")
         return "\n".join(out)
 
     __str__ = table
+
+    def _difference_lines(self) -> list[str]:
+        """One line per structure, class or text difference (once, not once per case)."""
+        out: list[str] = []
+        for d in self.differences:
+            line = f"{d.kind} of {d.path}: {d.reason}"
+            if line not in out:
+                out.append(line)
+        return out
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` fields of ``dlparity compare``, plus what only this mode has."""
@@ -210,7 +240,7 @@ class ParityResult:
                  "max_rel_diff": _num(r.max_rel_diff), "max_ulp": r.max_ulp, "tolerance": _num(r.tolerance),
                  "bound_ratio": _num(r.bound_ratio), "mask_ambiguous": r.ambiguous,
                  "octave_sample": _num(r.gold_sample), "numpy_sample": _num(r.mine_sample),
-                 "line": (self.matlab.where(r.name).line if self.matlab.where(r.name) else None),  # type: ignore[union-attr]
+                 "line": (self.matlab.where(_root(r.name)).line if self.matlab.where(_root(r.name)) else None),  # type: ignore[union-attr]
                  "ok": r.ok}
                 for r in self.reports
             ],
@@ -218,8 +248,15 @@ class ParityResult:
             "python_only": self.python_only,
             "not_compared": self.not_compared,
             "complex": self.complex_values,
+            "differences": [d.to_json() for d in self.differences],
             "first_divergence": None if self.first_divergence is None else self.first_divergence.to_json(),
         }
+
+
+def _root(path: str) -> str:
+    """The top-level variable of a leaf's path: ``nn`` of ``nn.W{1}``."""
+    match = re.match(r"\w+", path)
+    return match.group(0) if match else path
 
 
 def _ratio(r: QuantityReport) -> float:
@@ -365,46 +402,88 @@ def _check_inputs(case: Mapping[str, Any], label: str) -> _Inputs:
     return _Inputs(py, oc)
 
 
-def _check_value(name: str, value: Any, label: str) -> tuple[Any, Any]:  # noqa: PLR0911, PLR0912 (one branch per kind)
-    """(what Python gets, what Octave gets) for one input value."""
+def _check_value(name: str, value: Any, label: str) -> tuple[Any, Any]:
+    """(what Python gets, what Octave gets) for one input value; ``name`` is its MATLAB path (``nn.W{2}``).
+
+    Structs (dicts), cells (lists, :class:`~dlparity.values.Cell`) and struct arrays
+    (:class:`~dlparity.values.StructArray`) are checked leaf by leaf, to any depth.
+    """
+    if isinstance(value, StructArray):
+        for f in value.fields:
+            _check_field_name(name, f, label)
+        pairs = [{f: _check_value(matlab_path(name, [("elem", k), ("field", f)]), item[f], label) for f in value.fields}
+                 for k, item in enumerate(value)]
+        return (StructArray([{f: p[0] for f, p in e.items()} for e in pairs], value.shape, value.fields),
+                StructArray([{f: p[1] for f, p in e.items()} for e in pairs], value.shape, value.fields))
+    if isinstance(value, Mapping):
+        py_d: dict[str, Any] = {}
+        oc_d: dict[str, Any] = {}
+        for f, v in value.items():
+            _check_field_name(name, f, label)
+            py_d[f], oc_d[f] = _check_value(matlab_path(name, [("field", f)]), v, label)
+        return py_d, oc_d
+    if isinstance(value, list):
+        shape = value.shape if isinstance(value, Cell) else None
+        items = [_check_value(matlab_path(name, [("cell", k)]), v, label) for k, v in enumerate(value)]
+        if shape is None:
+            return [p for p, _ in items], [o for _, o in items]
+        return Cell([p for p, _ in items], shape), Cell([o for _, o in items], shape)
+    return _check_leaf(name, value, label)
+
+
+def _check_leaf(name: str, value: Any, label: str) -> tuple[Any, Any]:  # noqa: PLR0911, PLR0912 (one branch per kind)
+    """(what Python gets, what Octave gets) for one value that is neither a struct nor a cell."""
+    if isinstance(value, tuple):
+        raise InputError(f"input {name}{label} is a tuple; expected a list (a MATLAB cell array) or a NumPy array.")
     if isinstance(value, str):
         return value, value
     if isinstance(value, (bool, np.bool_)):
         return bool(value), bool(value)
+    if isinstance(value, np.integer) and value.dtype != np.int64:  # an explicit class: MATLAB gets that class
+        return value, value
     if isinstance(value, (int, np.integer)):
         whole = int(value)
         if abs(whole) > 2**53:
             raise InputError(f"input {name}{label} is the integer {whole}, beyond 2**53, which a MATLAB double cannot "
                              f"hold exactly; expected integers of magnitude at most 2**53 = {2**53}.")
         return whole, float(whole)
+    if isinstance(value, np.floating) and value.dtype == np.float32:
+        if not np.isfinite(value):
+            raise InputError(f"input {name}{label} is {value}; expected a finite number (the bounds assume no NaN or Inf).")
+        return value, value
     if isinstance(value, (float, np.floating)):
         real = float(value)
         if not math.isfinite(real):
             raise InputError(f"input {name}{label} is {real}; expected a finite number (the bounds assume no NaN or Inf).")
         return real, real
+    if isinstance(value, (complex, np.complexfloating)):
+        raise InputError(f"input {name}{label} is complex; expected real numbers (only real values are compared).")
     if not isinstance(value, np.ndarray):
-        raise InputError(f"input {name}{label} is a {type(value).__name__}; expected a NumPy array, a number or a string.")
+        raise InputError(f"input {name}{label} is a {type(value).__name__}; expected a NumPy array, a number, a string, "
+                         "a dict (struct), a list (cell array) or a dlparity.values.StructArray.")
     kind = value.dtype.kind
     if kind == "b":
         return value.copy(), value.copy()
+    if kind in "iu" and value.dtype != np.int64:  # int8 ... uint64 but NumPy's default int: that MATLAB class
+        return value.copy(), value.copy()
     if kind in "iu":
-        # checked as integers: as float64, 2**53 + 1 rounds to 2**53 and would pass (and np.abs of int64's
-        # minimum overflows); integers narrower than 64 bits all fit in a double
-        if value.dtype.itemsize >= 8:
-            limit = np.array(2**53, dtype=value.dtype)
-            beyond = value > limit if kind == "u" else (value > limit) | (value < -limit)
-            if beyond.any():
-                where = tuple(int(k) for k in np.argwhere(beyond)[0])
-                at = f" at index {where}" if value.ndim else ""
-                raise InputError(f"input {name}{label} holds the integer {int(value[where])}{at}, beyond 2**53, which "
-                                 f"a MATLAB double cannot hold exactly; expected integers of magnitude at most 2**53 = "
-                                 f"{2**53}.")
+        # NumPy's default integer (np.array([1, 2])) is taken as MATLAB's double, as a MATLAB literal is; checked as
+        # integers: as float64, 2**53 + 1 rounds to 2**53 and would pass (and np.abs of int64's minimum overflows)
+        limit = np.array(2**53, dtype=value.dtype)
+        beyond = (value > limit) | (value < -limit)
+        if beyond.any():
+            where = tuple(int(k) for k in np.argwhere(beyond)[0])
+            at = f" at index {where}" if value.ndim else ""
+            raise InputError(f"input {name}{label} holds the integer {int(value[where])}{at}, beyond 2**53, which "
+                             f"a MATLAB double cannot hold exactly; expected integers of magnitude at most 2**53 = "
+                             f"{2**53}.")
         if value.ndim == 0:
             return int(value), float(value)
         arr = value.astype(np.float64)
         return arr, arr.copy()
     if kind == "f":
-        arr = np.array(value, dtype=np.float64)  # a copy: nothing the user gave is touched
+        # float32 is MATLAB's single; any other float (float16, longdouble) is taken as a double
+        arr = np.array(value, dtype=np.float32 if value.dtype == np.float32 else np.float64)  # a copy
         if not np.all(np.isfinite(arr)):
             where = np.argwhere(~np.isfinite(arr))[0]
             raise InputError(f"input {name}{label} holds {arr[tuple(where)]} at index {tuple(int(k) for k in where)}; "
@@ -416,65 +495,18 @@ def _check_value(name: str, value: Any, label: str) -> tuple[Any, Any]:  # noqa:
     raise InputError(f"input {name}{label} is {article} {what} array (dtype {value.dtype}); expected real numbers or booleans.")
 
 
+def _check_field_name(name: str, field_name: Any, label: str) -> None:
+    if not isinstance(field_name, str) or not _MATLAB_NAME.fullmatch(field_name):
+        raise InputError(f"input {name}{label} has a field named {field_name!r}, which is not a valid MATLAB field name "
+                         "(a letter, then up to 62 letters, digits or underscores).")
+
+
 # -- comparing -----------------------------------------------------------------------------------
-
-def _as_compared(value: Any) -> NDArray[Any] | str:
-    """A returned value as a float64 array (complex ones kept complex, to be refused), or why it cannot be compared."""
-    if isinstance(value, (bool, np.bool_, int, float, np.integer, np.floating)):
-        return np.asarray(value, dtype=np.float64)
-    if isinstance(value, (complex, np.complexfloating)):
-        return np.asarray(value)
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind in "biuf":
-            return np.asarray(value, dtype=np.float64)
-        if value.dtype.kind == "c":
-            return value
-        return f"dtype {value.dtype}"
-    return type(value).__name__
-
-
-def _complex_reason(matlab: NDArray[Any], python: NDArray[Any]) -> str | None:
-    """Which side is complex (None when both are real): such a variable is a MISMATCH, never compared.
-
-    Casting to float64 would keep the real parts only, and a twin wrong in the imaginary part (or
-    real where MATLAB's ``sqrt`` of a negative went complex) would pass; the tolerance, a bound for
-    real arithmetic, has nothing to say about complex values either.
-    """
-    m, p = np.iscomplexobj(matlab), np.iscomplexobj(python)
-    if m and p:
-        return "complex on both sides"
-    if m:
-        return "complex on the MATLAB side; the NumPy side is real"
-    if p:
-        return "complex on the NumPy side; the MATLAB side is real"
-    return None
-
-
-def shape_hint(name: str, matlab: tuple[int, ...], python: tuple[int, ...]) -> str:
-    """How to make the NumPy twin's shape the MATLAB one (MATLAB has no 1-D arrays)."""
-    mt = "x".join(map(str, matlab))
-    py = str(python)
-    if len(python) == 1 and len(matlab) == 2 and matlab[0] == 1 and matlab[1] == python[0]:
-        return (f"MATLAB gives a 1x{python[0]} row, NumPy a 1-D {py}: keep it 2-D in the twin, e.g. "
-                f"{name}.reshape(1, -1) or sum(..., axis=0, keepdims=True).")
-    if len(python) == 1 and len(matlab) == 2 and matlab[1] == 1 and matlab[0] == python[0]:
-        return (f"MATLAB gives a {python[0]}x1 column, NumPy a 1-D {py}: keep it 2-D in the twin, e.g. "
-                f"{name}.reshape(-1, 1) or sum(..., axis=1, keepdims=True).")
-    if len(matlab) == 2 and tuple(reversed(matlab)) == python:
-        return f"MATLAB gives {mt}, NumPy {py}: the transpose (a dropped or extra ' / .T)."
-    return f"MATLAB gives {mt}, NumPy {py}."
-
-
-def _same_shape(matlab: NDArray[Any], python: NDArray[Any]) -> NDArray[Any]:
-    """A Python scalar (0-d) stands for MATLAB's 1x1; anything else keeps its shape."""
-    if python.ndim == 0 and matlab.shape == (1, 1):
-        return python.reshape(1, 1)
-    return python
-
 
 def _python_lines(func: Callable[..., Any]) -> tuple[str | None, dict[str, tuple[int, str]]]:  # noqa: PLR0912
     """(source file, name -> (line, text) of its last assignment in the callable's source), as the MATLAB side's
-    divergence quotes its last."""
+    divergence quotes its last. A store into a dict's key is an assignment to the variable and to its field:
+    ``nn["dW"][i] = ...`` (or ``nn["dW"].append(...)``) is found under ``nn`` and ``nn.dW``."""
     target = inspect.unwrap(func)
     try:
         filename = inspect.getsourcefile(target)
@@ -492,6 +524,8 @@ def _python_lines(func: Callable[..., Any]) -> tuple[str | None, dict[str, tuple
     def names_of(node: ast.AST) -> list[str]:
         if isinstance(node, ast.Name):
             return [node.id]
+        if isinstance(node, (ast.Subscript, ast.Attribute)):
+            return _stored_fields(node)
         if isinstance(node, (ast.Tuple, ast.List)):
             return [n for elt in node.elts for n in names_of(elt)]
         if isinstance(node, ast.Starred):
@@ -504,6 +538,9 @@ def _python_lines(func: Callable[..., Any]) -> tuple[str | None, dict[str, tuple
             targets = list(node.targets)
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.comprehension)):
             targets = [node.target]
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in ("append", "extend", "insert") and isinstance(node.func.value, ast.Subscript)):
+            targets = [node.func.value]
         for t in targets:
             for n in names_of(t):
                 line = start + getattr(node, "lineno", 1) - (1 if start > 0 else 0)
@@ -519,33 +556,84 @@ def _python_lines(func: Callable[..., Any]) -> tuple[str | None, dict[str, tuple
     return filename, found
 
 
+def _stored_fields(node: ast.AST) -> list[str]:
+    """``nn["dW"][i]`` as ["nn", "nn.dW"]: the variable, then each field its string keys name."""
+    keys: list[str | None] = []
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        if isinstance(node, ast.Subscript):
+            index = node.slice
+            keys.append(index.value if isinstance(index, ast.Constant) and isinstance(index.value, str) else None)
+        else:
+            keys.append(None)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return []
+    out = [node.id]
+    for key in reversed(keys):
+        if key is None:
+            break
+        out.append(f"{out[-1]}.{key}")
+    return out
+
+
+def _matlab_field_line(mfile: MatlabFile, chain: str) -> Statement | None:
+    """The last statement of the file's main body storing into ``chain`` (``nn.dW``: ``nn.dW{i} = ...``)."""
+    if len(mfile.files) != 1 or "." not in chain:
+        return None
+    pattern = re.compile(r"\s*" + r"\s*\.\s*".join(map(re.escape, chain.split("."))) + r"(?!\w)")
+    functions = [n for n, line in enumerate(mfile.lines, start=1) if re.match(r"\s*function(?!\w)", line)]
+    end = functions[1] if len(functions) > 1 else len(mfile.lines) + 1
+    last = None
+    for st in statements(list(mfile.lines)):
+        if st.line < end and pattern.match(st.text) and chain.split(".", maxsplit=1)[0] in assigned_names(st.text):
+            last = st
+    if last is None:
+        return None
+    return Statement(last.line, last.text, mfile.path.name, mfile.lines[last.line - 1].strip())
+
+
 def _dedent(text: str) -> str:
     import textwrap  # noqa: PLC0415
 
     return textwrap.dedent(text)
 
 
-def _first_divergence(mfile: MatlabFile, func: Callable[..., Any], order: list[str],
-                      reports: list[QuantityReport], hints: dict[str, str],
-                      complex_reasons: Mapping[tuple[str, str], str]) -> Divergence | None:
-    failing = {r.name: r for r in reversed(reports) if not r.ok}  # the first case that fails, per name
-    for name in order:
-        r = failing.get(name)
-        if r is None:
+def _first_divergence(mfile: MatlabFile, func: Callable[..., Any], leaves: Leaves) -> Divergence | None:
+    """The first leaf in MATLAB's order (variables in statement order, then paths within each) that differs,
+    from the first case where it does; quoted at the last lines assigning its field (``nn.dW``), else its
+    variable (``nn``)."""
+    failing: dict[str, QuantityReport] = {}
+    for report in leaves.reports:
+        if not report.ok:
+            failing.setdefault(report.name, report)
+    differing: dict[str, Difference] = {}
+    for difference in leaves.differences:
+        differing.setdefault(difference.path, difference)
+    for path in leaves.paths:
+        r: QuantityReport | None = failing.get(path)
+        d: Difference | None = differing.get(path)
+        if r is None and d is None:
             continue
-        if (name, r.case) in complex_reasons:
-            reason = complex_reasons[(name, r.case)] + ", and only real values are compared"
+        if r is None:
+            assert d is not None
+            case, reason = d.case, f"{d.kind}: {d.reason}"
+        elif (path, r.case) in leaves.complex:
+            case, reason = r.case, leaves.complex[(path, r.case)] + ", and only real values are compared"
         elif r.shape != r.gold_shape:
-            reason = hints.get(name, "shapes differ")
+            case, reason = r.case, leaves.hints.get(path, "shapes differ")
         elif not (np.isfinite(r.gold_sample) and np.isfinite(r.mine_sample)):
-            reason = f"octave {r.gold_sample!r} vs numpy {r.mine_sample!r}"
+            case, reason = r.case, f"octave {r.gold_sample!r} vs numpy {r.mine_sample!r}"
         else:
-            reason = (f"|Δ| {abs(r.gold_sample - r.mine_sample):.3g} > tolerance {r.tolerance:.3g} at "
-                      f"[{','.join(map(str, r.worst_index))}], {r.bound_ratio:.3g} times the tolerance")
-        st = mfile.last_assignment(name)
+            case, reason = r.case, (f"|Δ| {abs(r.gold_sample - r.mine_sample):.3g} > tolerance {r.tolerance:.3g} at "
+                                    f"[{','.join(map(str, r.worst_index))}], {r.bound_ratio:.3g} times the tolerance")
+        fields = re.match(r"\w+(?:\.\w+)*", path)
+        chains = fields.group(0).split(".") if fields else [path]
+        prefixes = [".".join(chains[:k]) for k in range(len(chains), 0, -1)]  # nn.dW, then nn
+        st = next((x for x in (_matlab_field_line(mfile, c) for c in prefixes[:-1]) if x is not None), None) \
+            or mfile.last_assignment(prefixes[-1])
         py_file, py_lines = _python_lines(func)
-        py = py_lines.get(name)
-        return Divergence(name, r.case, reason, st.file if st else mfile.path.name, st.line if st else None,
+        py = next((py_lines[c] for c in prefixes if c in py_lines), None)
+        return Divergence(path, case, reason, st.file if st else mfile.path.name, st.line if st else None,
                           st.source if st else None,
                           Path(py_file).name if py_file else None, py[0] if py else None, py[1] if py else None)
     return None
@@ -623,8 +711,8 @@ def check_parity(
     t0 = time.perf_counter()
     python_out = [run_python(func, c.python, label) for c in cases]
     python_seconds = time.perf_counter() - t0
-    tolerances: list[dict[str, Array]] = []
-    ambiguous: list[dict[str, int]] = []
+    tolerances: list[dict[str, Any]] = []
+    ambiguous: list[dict[str, Any]] = []
     if user is None:
         for c, n in zip(cases, names, strict=True):
             tol, amb = _tracked_tolerances(func, c.python, label, n)
@@ -635,20 +723,18 @@ def check_parity(
     octave_out, octave_info = _run_octave(mfile, cases, bridge)
 
     # Compare, in the MATLAB side's statement order.
-    order = mfile.order()
     found = _compare_all(mfile, names, octave_out, python_out, set(cases[0].python), user, tolerances, ambiguous)
-    reports, hints = found.reports, found.hints
-    first = _first_divergence(mfile, func, order + [r.name for r in reports if r.name not in order], reports, hints,
-                              found.complex)
+    leaves = found.leaves
+    first = _first_divergence(mfile, func, leaves)
     description = (f"chosen by the user: atol {user['atol']:g} + rtol {user['rtol']:g} x |octave value|" if user else
                    "automatic: 2 x the rounding-error bound tracked through the NumPy twin (docs/error-bounds.md)")
     complex_values: dict[str, str] = {}
-    for (name, _), why in found.complex.items():
+    for (name, _), why in leaves.complex.items():
         complex_values.setdefault(name, why)  # the first case's
-    result = ParityResult(mfile, label, names, reports, found.matlab_only, found.python_only, found.not_compared,
-                          description, user, first, octave_info, python_seconds, hints,
-                          [{"octave": m, "numpy": p} for (m, _), p in zip(octave_out, python_out, strict=True)],
-                          complex_values)
+    result = ParityResult(mfile, label, names, leaves.reports, found.matlab_only, found.python_only,
+                          leaves.not_compared, description, user, first, octave_info, python_seconds, leaves.hints,
+                          [{"octave": m, "numpy": p} for m, p in zip(octave_out, python_out, strict=True)],
+                          complex_values, leaves.differences, leaves.texts)
     for observer in list(OBSERVERS):
         observer(result)
     return result
@@ -656,58 +742,36 @@ def check_parity(
 
 @dataclass
 class _Found:
-    reports: list[QuantityReport] = field(default_factory=list)
+    leaves: Leaves = field(default_factory=Leaves)
     matlab_only: list[str] = field(default_factory=list)
     python_only: list[str] = field(default_factory=list)
-    not_compared: dict[str, str] = field(default_factory=dict)
-    hints: dict[str, str] = field(default_factory=dict)
-    complex: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, case) -> which side is complex
 
     def note(self, names: list[str], name: str) -> None:
         if name not in names:
             names.append(name)
 
 
-def _compare_all(mfile: MatlabFile, labels: list[str], octave_out: list[tuple[dict[str, Any], dict[str, str]]],
+def _compare_all(mfile: MatlabFile, labels: list[str], octave_out: list[dict[str, Any]],
                  python_out: list[dict[str, Any]], input_names: set[str], user: dict[str, float] | None,
-                 tolerances: list[dict[str, Array]], ambiguous: list[dict[str, int]],
+                 tolerances: list[dict[str, Any]], ambiguous: list[dict[str, Any]],
                  ) -> _Found:
-    """Every shared name of every case, shapes first, then values; what is not shared is listed; complex refused."""
+    """Every shared variable of every case, leaf by leaf (:mod:`dlparity.comparison.leaves`); what is not shared
+    is listed."""
     f = _Found()
     order = mfile.order()
-    for k, (m_vals, m_skipped) in enumerate(octave_out):
+    for k, m_vals in enumerate(octave_out):
         p_vals = python_out[k]
-        m_names = [n for n in order if n in m_vals or n in m_skipped]
-        m_names += [n for n in sorted(set(m_vals) | set(m_skipped)) if n not in m_names and n not in input_names]
+        m_names = [n for n in order if n in m_vals]
+        m_names += [n for n in sorted(m_vals) if n not in m_names and n not in input_names]
         for n in m_names:
             if n not in p_vals:
                 f.note(f.matlab_only, n)
                 continue
-            mine = _as_compared(p_vals[n])
-            if n in m_skipped or isinstance(mine, str):
-                f.not_compared[n] = f"MATLAB {m_skipped[n]}" if n in m_skipped else f"Python {mine}"
-                continue
-            gold = np.asarray(m_vals[n])
-            mine = _same_shape(gold, mine)
-            why = _complex_reason(gold, mine)
-            if why is not None:
-                f.complex[(n, labels[k])] = why
-                f.reports.append(QuantityReport(labels[k], mfile.name, n, mine.shape, gold.shape, "octave", "numpy",
-                                                math.nan, math.nan, math.nan, math.nan, 0, math.nan, math.inf,
-                                                ambiguous[k].get(n, 0) if ambiguous else 0, ok=False))
-                continue
-            gold = gold.astype(np.float64)
-            if mine.shape != gold.shape:
-                f.hints[n] = shape_hint(n, gold.shape, mine.shape)
-                tol = np.zeros(gold.shape)
-            elif user is not None:
-                tol = user["atol"] + user["rtol"] * np.abs(gold)
-            else:
-                tol = 2.0 * np.broadcast_to(tolerances[k].get(n, np.zeros(gold.shape)).reshape(mine.shape), gold.shape)
-            f.reports.append(compare_quantity(labels[k], mfile.name, n, gold, mine, np.asarray(tol, dtype=np.float64),
-                                              ambiguous[k].get(n, 0) if ambiguous else 0))
+            compare_variable(f.leaves, labels[k], mfile.name, n, m_vals[n], p_vals[n],
+                             tolerances[k].get(n) if tolerances else None,
+                             ambiguous[k].get(n) if ambiguous else None, user)
         for n in p_vals:
-            if n not in m_vals and n not in m_skipped and n not in input_names:
+            if n not in m_vals and n not in input_names:
                 f.note(f.python_only, n)
     return f
 
@@ -762,7 +826,7 @@ def _check_matlab_side(mfile: MatlabFile, cases: list[_Inputs]) -> None:
 
 
 def _tracked_tolerances(func: Callable[..., Any], inputs: dict[str, Any], label: str,
-                        case: str) -> tuple[dict[str, Array], dict[str, int]]:
+                        case: str) -> tuple[dict[str, Any], dict[str, Any]]:
     from dlparity.bounds.tracked import UnsupportedOperation, track  # noqa: PLC0415
 
     try:
@@ -775,12 +839,12 @@ def _tracked_tolerances(func: Callable[..., Any], inputs: dict[str, Any], label:
     except Exception as exc:
         raise InputError(f"python function {label} raised {_one_line(exc)} while its rounding-error bounds were "
                          "tracked.") from None
-    return ({n: np.asarray(v.error, dtype=np.float64) for n, v in tracked.items()},
-            {n: int(v.ambiguous) for n, v in tracked.items()})
+    return dict(tracked), dict(tracked)  # nests of TrackedValue leaves: leaves.py reads .error and .ambiguous
 
 
-def _run_octave(mfile: MatlabFile, cases: list[_Inputs], bridge: Any) -> tuple[list[tuple[dict[str, Any], dict[str, str]]], dict[str, Any]]:
-    """Run every case in one Octave call; (values, skipped) per case and what to say about Octave."""
+def _run_octave(mfile: MatlabFile, cases: list[_Inputs], bridge: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Run every case in one Octave call; each case's values (name -> value, as :mod:`dlparity.values` maps them)
+    and what to say about Octave. Values travel as :mod:`dlparity.wire` text both ways."""
     if bridge is None:
         from dlparity.bridge import get_bridge  # noqa: PLC0415
 
@@ -790,23 +854,22 @@ def _run_octave(mfile: MatlabFile, cases: list[_Inputs], bridge: Any) -> tuple[l
     bridge.call("addpath", MFILES.as_posix(), nout=0)
     t0 = time.perf_counter()
     files = [p.as_posix() for p in mfile.files]
-    outs = bridge.call("dlparity_run_mfile", mfile.kind, files[0] if len(files) == 1 else files, payload,
-                       list(mfile.outputs))
+    reply = bridge.call("dlparity_run_mfile", mfile.kind, files[0] if len(files) == 1 else files,
+                        wire.encode(payload), list(mfile.outputs))
     seconds = time.perf_counter() - t0
-    items = _cells(outs)
-    if len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]:
-        raise MatlabError(_matlab_message(mfile, str(items[0]["error"]), list(cases[0].octave)))
-    if len(items) != len(cases):
-        from dlparity.bridge import OctaveError  # noqa: PLC0415
+    from dlparity.bridge import OctaveError  # noqa: PLC0415
 
+    try:
+        answer = wire.decode(str(reply))
+    except (ValueError, KeyError, IndexError) as exc:
+        raise OctaveError(f"Octave's reply to {mfile.path.name} could not be read ({exc}).") from None
+    if isinstance(answer, Mapping) and "error" in answer:
+        raise MatlabError(_matlab_message(mfile, str(answer["error"]), list(cases[0].octave)))
+    items = answer.get("results") if isinstance(answer, Mapping) else None
+    items = items if isinstance(items, list) else []
+    if len(items) != len(cases):
         raise OctaveError(f"Octave returned {len(items)} results for {len(cases)} cases of {mfile.path.name}.")
-    results = []
-    for item in items:
-        values = _fields(item.get("values"))
-        logical = set(_fields(item.get("logical")))
-        skipped = {k: str(v) for k, v in _fields(item.get("skipped")).items()}
-        values = {k: (np.asarray(v) != 0 if k in logical else v) for k, v in values.items()}
-        results.append((values, skipped))
+    results = [dict(item) if isinstance(item, Mapping) else {} for item in items]
     if getattr(bridge, "source", "live") == "stored":
         info = {**bridge.describe(), "seconds": round(seconds, 4)}
     else:
@@ -826,21 +889,6 @@ def octave_version(bridge: Any) -> str:
         with contextlib.suppress(AttributeError):
             bridge._dlparity_version = cached
     return str(cached)
-
-
-def _cells(value: Any) -> list[Any]:
-    if isinstance(value, np.ndarray) and value.dtype == object:
-        return list(np.ravel(value))
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
-
-
-def _fields(value: Any) -> dict[str, Any]:
-    """An Octave struct as a dict; an empty struct may arrive as an empty cell or None."""
-    if isinstance(value, Mapping):
-        return dict(value)
-    return {}
 
 
 def _matlab_message(mfile: MatlabFile, message: str, inputs: list[str]) -> str:
