@@ -359,3 +359,72 @@ def shape_hint(name: str, matlab: tuple[int, ...], python: tuple[int, ...]) -> s
     if len(matlab) == 2 and tuple(reversed(matlab)) == python:
         return f"MATLAB gives {mt}, NumPy {py}: the transpose (a dropped or extra ' / .T)."
     return f"MATLAB gives {mt}, NumPy {py}."
+
+
+# -- the automatic tolerance through nests ---------------------------------------------------------------------
+
+def _is_container(value: Any) -> bool:
+    return isinstance(value, (Mapping, list))
+
+
+def flatten(value: Any, steps: tuple[Step, ...] = ()) -> list[tuple[tuple[Step, ...], Any]]:
+    """Every leaf of a nest with the steps that reach it (``("field", name)`` into a dict, ``("cell", k)``
+    0-based into a list, :class:`Cell` or :class:`StructArray`), in order."""
+    if isinstance(value, Mapping):
+        return [leaf for k, v in value.items() for leaf in flatten(v, (*steps, ("field", k)))]
+    if isinstance(value, list):
+        return [leaf for k, v in enumerate(value) for leaf in flatten(v, (*steps, ("cell", k)))]
+    return [(steps, value)]
+
+
+def rebuild(value: Any, leaves: Mapping[tuple[Step, ...], Any], steps: tuple[Step, ...] = ()) -> Any:
+    """``value``'s nest with the leaves ``leaves`` names replaced (containers rebuilt as plain dicts and lists)."""
+    if isinstance(value, Mapping):
+        return {k: rebuild(v, leaves, (*steps, ("field", k))) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rebuild(v, leaves, (*steps, ("cell", k))) for k, v in enumerate(value)]
+    return leaves.get(steps, value)
+
+
+def _trackable(value: Any) -> bool:
+    if isinstance(value, (bool, int, float)):
+        return True
+    return isinstance(value, np.ndarray) and value.dtype in (np.float64, np.bool_)
+
+
+def track_nested(track: Any, func: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """``track(func, inputs)`` for inputs and outputs nested in dicts and lists: each float64 (or boolean, or
+    Python number) leaf is tracked, the rest reach the twin as they are (exact); the result is the twin's
+    output nest with a ``TrackedValue`` at each numeric leaf.
+
+    A stand-in until the tracker itself walks nests (issue 17): it flattens the nest into one keyword argument
+    per leaf for ``track`` and rebuilds it around the tracked leaves inside the twin.
+    """
+    leaves = [(("field", name), *steps) for name, v in inputs.items() for steps, _ in flatten(v)]
+    values = dict(inputs)
+    flat_in: dict[str, Any] = {}
+    keys: dict[tuple[Step, ...], str] = {}
+    for path in leaves:
+        leaf = values[path[0][1]]
+        for step in path[1:]:
+            leaf = leaf[step[1]]
+        if _trackable(leaf):
+            keys[path] = f"leaf{len(keys)}"
+            flat_in[keys[path]] = leaf
+    shape_out: list[Any] = []
+    position: list[tuple[Step, ...]] = []
+
+    def flat_twin(**tracked: Any) -> dict[str, Any]:
+        nest = rebuild(dict(inputs), {path: tracked[key] for path, key in keys.items()})
+        out = func(**nest)
+        shape_out[:] = [out]
+        position.clear()
+        flat: dict[str, Any] = {}
+        for steps, leaf in flatten(dict(out)):
+            if not isinstance(leaf, (str, Opaque)) and leaf is not None:  # text needs no bound
+                flat[f"out{len(flat)}"] = leaf
+                position.append(steps)
+        return flat
+
+    result = track(flat_twin, flat_in)
+    return rebuild(dict(shape_out[0]), {steps: result[f"out{k}"] for k, steps in enumerate(position)})

@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 
 from dlparity import wire
 from dlparity.comparison.compare import QuantityReport
-from dlparity.comparison.leaves import Difference, Leaves, compare_variable
+from dlparity.comparison.leaves import Difference, Leaves, compare_variable, track_nested
 from dlparity.matlab_file import (
     MatlabFile,
     Statement,
@@ -831,7 +831,7 @@ def _tracked_tolerances(func: Callable[..., Any], inputs: dict[str, Any], label:
 
     try:
         with np.errstate(all="ignore"):  # a value or bound that stops being finite is refused in one sentence
-            tracked = track(func, inputs)
+            tracked = track_nested(track, func, inputs)
     except UnsupportedOperation as exc:
         raise InputError(f"the automatic tolerance is unavailable for {label}: {exc}") from None  # it says rtol=/atol=
     except InputError:
