@@ -78,13 +78,18 @@ def _dims(shape: tuple[int, ...]) -> str:
 
 
 def _put(value: Any, lines: list[str], blob: list[bytes]) -> None:  # noqa: PLR0912 (one branch per kind)
-    if isinstance(value, StructArray):
+    if isinstance(value, Opaque):  # a stored result replayed as Octave gave it (Octave is never sent one)
+        lines.append(f"O {value.matlab_class}")
+    elif isinstance(value, StructArray):
         lines.append(f"S {_dims(value.shape)} {len(value.fields)} {' '.join(value.fields)}".rstrip())
         for item in value:
             for name in value.fields:
                 _put(item[name], lines, blob)
     elif isinstance(value, Mapping):
         names = [str(k) for k in value]
+        for name in names:
+            if not name.isidentifier() or not name.isascii():
+                raise TypeError(f"{name!r} is not a MATLAB field name")
         lines.append(f"S 2 1 1 {len(names)} {' '.join(names)}".rstrip())
         for v in value.values():
             _put(v, lines, blob)

@@ -164,7 +164,7 @@ class ParityResult:
             head = ("case", *head)
         rows = [head]
         for r in self.by_variable():
-            where = self.matlab.where(_root(r.name))
+            where = _where(self.matlab, r.name)
             shape = "x".join(map(str, r.gold_shape)) if r.shape == r.gold_shape else (
                 f"{'x'.join(map(str, r.gold_shape))}≠{'x'.join(map(str, r.shape)) or '()'}")
             row = (r.name, str(where.line) if where else "", shape, _fmt(r.gold_sample, ".10g"),
@@ -240,7 +240,7 @@ class ParityResult:
                  "max_rel_diff": _num(r.max_rel_diff), "max_ulp": r.max_ulp, "tolerance": _num(r.tolerance),
                  "bound_ratio": _num(r.bound_ratio), "mask_ambiguous": r.ambiguous,
                  "octave_sample": _num(r.gold_sample), "numpy_sample": _num(r.mine_sample),
-                 "line": (self.matlab.where(_root(r.name)).line if self.matlab.where(_root(r.name)) else None),  # type: ignore[union-attr]
+                 "line": (_where(self.matlab, r.name).line if _where(self.matlab, r.name) else None),  # type: ignore[union-attr]
                  "ok": r.ok}
                 for r in self.reports
             ],
@@ -576,20 +576,33 @@ def _stored_fields(node: ast.AST) -> list[str]:
     return out
 
 
-def _matlab_field_line(mfile: MatlabFile, chain: str) -> Statement | None:
-    """The last statement of the file's main body storing into ``chain`` (``nn.dW``: ``nn.dW{i} = ...``)."""
+def _where(mfile: MatlabFile, path: str) -> Statement | None:
+    """The statement that first assigns a leaf's field (``nn.dW{1}``: the first ``nn.dW... =``), else its variable."""
+    chain = re.match(r"\w+(?:\.\w+)*", path)
+    fields = chain.group(0).split(".") if chain else [path]
+    for k in range(len(fields), 1, -1):
+        st = _matlab_field_line(mfile, ".".join(fields[:k]), last=False)
+        if st is not None:
+            return st
+    return mfile.where(fields[0])
+
+
+def _matlab_field_line(mfile: MatlabFile, chain: str, last: bool = True) -> Statement | None:
+    """The last (or first) statement of the file's main body storing into ``chain`` (``nn.dW``: ``nn.dW{i} = ...``)."""
     if len(mfile.files) != 1 or "." not in chain:
         return None
     pattern = re.compile(r"\s*" + r"\s*\.\s*".join(map(re.escape, chain.split("."))) + r"(?!\w)")
     functions = [n for n, line in enumerate(mfile.lines, start=1) if re.match(r"\s*function(?!\w)", line)]
     end = functions[1] if len(functions) > 1 else len(mfile.lines) + 1
-    last = None
+    found = None
     for st in statements(list(mfile.lines)):
         if st.line < end and pattern.match(st.text) and chain.split(".", maxsplit=1)[0] in assigned_names(st.text):
-            last = st
-    if last is None:
+            found = st
+            if not last:
+                break
+    if found is None:
         return None
-    return Statement(last.line, last.text, mfile.path.name, mfile.lines[last.line - 1].strip())
+    return Statement(found.line, found.text, mfile.path.name, mfile.lines[found.line - 1].strip())
 
 
 def _dedent(text: str) -> str:

@@ -252,6 +252,8 @@ function [v, k, at] = dlparity_wire_get__(lines, k, blob, at)
           [v(e).(names{f}), k, at] = dlparity_wire_get__(lines, k, blob, at);
         end
       end
+    otherwise
+      error('dlparity:wire', 'dlparity_run_mfile: a value of kind %s cannot be sent to Octave', words{1});
   end
 end
 
