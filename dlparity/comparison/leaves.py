@@ -411,6 +411,13 @@ def track_nested(track: Any, func: Any, inputs: Mapping[str, Any]) -> dict[str, 
         if _trackable(leaf):
             keys[path] = f"leaf{len(keys)}"
             flat_in[keys[path]] = leaf
+        elif isinstance(leaf, (np.ndarray, np.generic)) and leaf.dtype.kind == "f":
+            from dlparity.bounds.tracked import UnsupportedOperation  # noqa: PLC0415
+
+            raise UnsupportedOperation(
+                f"input {matlab_path(path[0][1], path[1:])} is {NUMPY_TO_MATLAB.get(leaf.dtype, str(leaf.dtype))} "
+                f"({leaf.dtype}), and the bound tracker models float64 rounding only (a bound of 0 would be "
+                "untrue); give rtol= and atol= instead.")
     shape_out: list[Any] = []
     position: list[tuple[Step, ...]] = []
 
