@@ -276,3 +276,34 @@ def test_single_is_compared_as_single(octave: Any, tmp_path: Path) -> None:
         ("r", "class differs: MATLAB single, NumPy float64; use r.astype(np.float32).")]
     with pytest.raises(InputError, match=r"automatic tolerance is unavailable .*: input a is single \(float32\)"):
         check_parity(script, lambda a: {"r": a * 3 + a * a}, {"a": a}, bridge=octave)
+
+
+@pytest.mark.octave
+def test_command_line_compares_and_saves_a_struct_leaf_by_leaf(live_octave: Any, tmp_path: Path) -> None:
+    """dlparity compare on a function file returning a struct of cells: --json names every leaf by its MATLAB
+    path, --save keeps each side's leaves under those paths, and a slip in the twin names its leaf."""
+    import json  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    write(tmp_path, "mk.m", "function s = mk(x)\n  s.W = {x, 2 * x};\n  s.name = 'n';\nend\n")
+    write(tmp_path, "mk.py", "def mk(x):\n    return {'s': {'W': [x, 2 * x], 'name': 'n'}}\n\n\n"
+                             "def slipped(x):\n    return {'s': {'W': [x, 3 * x], 'name': 'n'}}\n")
+    np.savez(tmp_path / "case.npz", x=np.array([[0.5, 1.5]]))
+
+    def run(func: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "dlparity", "compare", "--matlab", str(tmp_path / "mk.m"),
+                               "--python", f"{tmp_path / 'mk.py'}:{func}", "--inputs", str(tmp_path / "case.npz"),
+                               *extra], capture_output=True, text=True, timeout=120, check=False)
+
+    good = run("mk", "--json", "--save", str(tmp_path / "out.npz"))
+    assert good.returncode == 0, good.stdout + good.stderr
+    report = json.loads(good.stdout)
+    assert [q["name"] for q in report["quantities"]] == ["s.W{1}", "s.W{2}"] and report["differences"] == []
+    with np.load(tmp_path / "out.npz") as saved:
+        assert np.array_equal(saved["octave/s.W{2}"], [[1.0, 3.0]]) and np.array_equal(saved["numpy/s.W{2}"],
+                                                                                     [[1.0, 3.0]])
+    bad = run("slipped")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "first diverging leaf: s.W{2} in case case.npz" in bad.stdout
+    assert "mk.py:6  return {'s': {'W': [x, 3 * x], 'name': 'n'}}" in bad.stdout, bad.stdout  # the field's literal

@@ -550,10 +550,28 @@ def _python_lines(func: Callable[..., Any]) -> tuple[str | None, dict[str, tuple
             for k, v in zip(node.keys, node.values, strict=True):
                 if isinstance(k, ast.Constant) and isinstance(k.value, str) and isinstance(v, ast.Name):
                     returned.setdefault(k.value, v.id)
+    for node in ast.walk(tree):  # return {"s": {"W": [...]}}: a field built in the returned literal is quoted there
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
+            for chain, value in _literal_fields(node.value, ""):
+                line = start + value.lineno - (1 if start > 0 else 0)
+                found.setdefault(chain, (line, source_lines[value.lineno - 1].strip()))
     for key, var in returned.items():  # {"dW1": grad_W1}: the key's line is the variable's
         if key not in found and var in found:
             found[key] = found[var]
     return filename, found
+
+
+def _literal_fields(node: ast.Dict, prefix: str) -> list[tuple[str, ast.expr]]:
+    """``{"s": {"W": x}}`` as [("s", {...}), ("s.W", x)]: each string key's chain with its value."""
+    out: list[tuple[str, ast.expr]] = []
+    for k, v in zip(node.keys, node.values, strict=True):
+        if isinstance(k, ast.Constant) and isinstance(k.value, str):
+            chain = f"{prefix}.{k.value}" if prefix else k.value
+            if prefix:
+                out.append((chain, v))
+            if isinstance(v, ast.Dict):
+                out.extend(_literal_fields(v, chain))
+    return out
 
 
 def _stored_fields(node: ast.AST) -> list[str]:
