@@ -325,11 +325,11 @@ class RecordingBridge:
     def call(self, func: str, *args: Any, **kwargs: Any) -> Any:
         out = self.live.call(func, *args, **kwargs)
         if func == "dlparity_run_mfile":
-            kind, files, sent, outnames = args
-            payload = wire.decode(sent)  # the cases as MATLAB received them, the key's content
+            kind, files, sent, words, outnames = args
+            payload = wire.from_octave(sent, words)  # the cases as MATLAB received them, the key's content
             paths = [Path(f) for f in ([files] if isinstance(files, str) else files)]
             folder_m = [p for f in paths for p in f.parent.glob("*.m")]  # the helpers beside it too
-            reply = wire.decode(str(out))
+            reply = wire.from_octave(str(out[0]), out[1])
             items = reply.get("results", []) if isinstance(reply, Mapping) else []
             temporary = any(_inside(p, Path(tempfile.gettempdir())) and not _inside(p, self.base) for p in paths)
             failed = not isinstance(reply, Mapping) or "error" in reply
@@ -483,8 +483,8 @@ class StoredBridge:
         if func == "OCTAVE_VERSION":
             return self.version
         if func == "dlparity_run_mfile":
-            kind, files, sent, outnames = args
-            payload = wire.decode(sent)
+            kind, files, sent, words, outnames = args
+            payload = wire.from_octave(sent, words)
             paths = [Path(f) for f in ([files] if isinstance(files, str) else files)]
             results: list[Any] = []
             block = _document_block(kind, paths)
@@ -499,7 +499,8 @@ class StoredBridge:
                                           f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
                                           "or record it beside its test with 'pytest --dlparity-record' where "
                                           "Octave is installed"))
-            return wire.encode({"results": results})  # as Octave's dlparity_run_mfile answers
+            text, data = wire.encode({"results": results})
+            return text, np.frombuffer(data, dtype=np.uint8).reshape(-1, 1)  # as Octave's dlparity_run_mfile answers
         if func == "train_sgd":
             return self._find(key_of("train_sgd", list(args)), "this training run",
                               "the store holds the short synthetic runs of 'dlparity selfcheck', recorded with "

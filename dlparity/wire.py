@@ -5,9 +5,13 @@ oct2py's own conversions lose what the pair mode must keep (measured with oct2py
 string is replaced; a 1x1 cell, ``{}`` and ``struct()`` are hard to tell apart on the way back). So
 values travel as **one line of text per node plus one base64 blob of bytes**, written and read by
 this module and by ``dlparity/mfiles/dlparity_run_mfile.m`` (its ``dlparity_wire_put__`` and
-``dlparity_wire_get__``), and oct2py only ever carries a plain ASCII string.
+``dlparity_wire_get__``): oct2py only ever carries a plain ASCII string and one numeric array, in
+the forms it keeps exactly and moves fastest (measured: 8 MB as a ``uint8`` column from Octave in
+0.07 s, where the same bytes as base64 text take 0.6 s). Towards Octave the bytes go as a double
+column of 32-bit words (oct2py would turn ``uint8`` into ``double``), each word a whole number below
+2^32, which a double holds exactly; from Octave as a ``uint8`` column.
 
-The text is the blob (base64, possibly empty) on its first line, then the nodes in pre-order, one a
+The text is the blob's length in bytes on its first line, then the nodes in pre-order, one a
 line, sizes as MATLAB's ``size`` (at least two numbers):
 
 ==============================================  ===================================================
@@ -37,7 +41,6 @@ Encoded, a Python ``int`` or ``float`` is a 1x1 ``double`` (a MATLAB literal), `
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,8 +51,9 @@ from dlparity.values import MATLAB_CLASSES, NUMPY_TO_MATLAB, Cell, Opaque, Struc
 _COMPLEX_PARTS: dict[np.dtype[Any], np.dtype[Any]] = {np.dtype(np.complex128): np.dtype(np.float64), np.dtype(np.complex64): np.dtype(np.float32)}
 
 
-def encode(value: Any) -> str:
-    """``value`` (nested dicts, lists, :class:`Cell`, :class:`StructArray`, arrays, numbers, text) as wire text.
+def encode(value: Any) -> tuple[str, bytes]:
+    """``value`` (nested dicts, lists, :class:`Cell`, :class:`StructArray`, arrays, numbers, text) as wire text
+    and the bytes of its leaves.
 
     Raises
     ------
@@ -59,18 +63,39 @@ def encode(value: Any) -> str:
     lines: list[str] = []
     blob: list[bytes] = []
     _put(value, lines, blob)
-    return "\n".join([base64.b64encode(b"".join(blob)).decode("ascii"), *lines])
+    data = b"".join(blob)
+    return "\n".join([str(len(data)), *lines]), data
 
 
-def decode(text: str) -> Any:
-    """The value wire text (from :func:`encode` or from Octave) describes."""
+def decode(text: str, data: bytes) -> Any:
+    """The value wire text and its leaves' bytes (from :func:`encode` or from Octave) describe."""
     head, _, spec = text.partition("\n")
-    reader = _Reader(spec.split("\n") if spec else [], base64.b64decode(head))
+    if int(head) != len(data):
+        raise ValueError(f"wire text names {head} bytes, and {len(data)} came")
+    reader = _Reader(spec.split("\n") if spec else [], data)
     value = reader.get()
     if reader.line != len(reader.lines) or reader.offset != len(reader.blob):
         raise ValueError(f"wire text has {len(reader.lines) - reader.line} node lines and "
                          f"{len(reader.blob) - reader.offset} bytes left over after its value")
     return value
+
+
+def to_octave(value: Any) -> tuple[str, np.ndarray]:
+    """``value`` as ``dlparity_run_mfile.m`` takes it: wire text and the bytes as a column of 32-bit words held
+    in doubles (little-endian, the last word padded with zeros)."""
+    text, data = encode(value)
+    padded = data + b"\x00" * (-len(data) % 4)
+    return text, np.frombuffer(padded, dtype="<u4").astype(np.float64).reshape(-1, 1)
+
+
+def from_octave(text: str, data: Any) -> Any:
+    """The value ``dlparity_run_mfile.m`` answers with (wire text and a ``uint8`` column), or one
+    :func:`to_octave` made (its word column)."""
+    arr = np.asarray(data)
+    words = arr.dtype != np.uint8
+    blob = np.asarray(arr, dtype=np.float64).ravel().astype("<u4").tobytes() if words else arr.tobytes()
+    head = text.partition("\n")[0]
+    return decode(text, blob[:int(head)])
 
 
 def _dims(shape: tuple[int, ...]) -> str:

@@ -65,13 +65,14 @@ NESTS = {
 
 @pytest.mark.parametrize("value", list(NESTS.values()), ids=list(NESTS))
 def test_the_wire_gives_back_exactly_what_it_was_given(value: Any) -> None:
-    assert same(wire.decode(wire.encode(value)), value)
+    assert same(wire.decode(*wire.encode(value)), value)
+    assert same(wire.from_octave(*wire.to_octave(value)), value)  # the words Octave is sent
 
 
 def test_python_numbers_and_1d_arrays_go_as_matlab_would_hold_them() -> None:
     """A Python number is a 1x1 double (a MATLAB literal), a bool a 1x1 logical, a NumPy scalar a 1x1 of its
     class, a 1-D array a column (oct2py's oned_as)."""
-    back = wire.decode(wire.encode({"i": 3, "f": 0.5, "b": True, "s": np.float32(1.5), "v": np.array([1.0, 2.0])}))
+    back = wire.decode(*wire.encode({"i": 3, "f": 0.5, "b": True, "s": np.float32(1.5), "v": np.array([1.0, 2.0])}))
     assert same(back, {"i": one(3.0), "f": one(0.5), "b": one(True, bool), "s": one(1.5, np.float32),
                        "v": col(1.0, 2.0)})
 

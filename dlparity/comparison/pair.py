@@ -885,14 +885,15 @@ def _run_octave(mfile: MatlabFile, cases: list[_Inputs], bridge: Any) -> tuple[l
     bridge.call("addpath", MFILES.as_posix(), nout=0)
     t0 = time.perf_counter()
     files = [p.as_posix() for p in mfile.files]
-    reply = bridge.call("dlparity_run_mfile", mfile.kind, files[0] if len(files) == 1 else files,
-                        wire.encode(payload), list(mfile.outputs))
+    text, words = wire.to_octave(payload)
+    reply = bridge.call("dlparity_run_mfile", mfile.kind, files[0] if len(files) == 1 else files, text, words,
+                        list(mfile.outputs), nout=2)
     seconds = time.perf_counter() - t0
     from dlparity.bridge import OctaveError  # noqa: PLC0415
 
     try:
-        answer = wire.decode(str(reply))
-    except (ValueError, KeyError, IndexError) as exc:
+        answer = wire.from_octave(str(reply[0]), reply[1])
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise OctaveError(f"Octave's reply to {mfile.path.name} could not be read ({exc}).") from None
     if isinstance(answer, Mapping) and "error" in answer:
         raise MatlabError(_matlab_message(mfile, str(answer["error"]), list(cases[0].octave)))

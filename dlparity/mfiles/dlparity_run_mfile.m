@@ -1,6 +1,6 @@
-function reply = dlparity_run_mfile(kind, file, cases, outnames)
+function [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames)
 % DLPARITY_RUN_MFILE  Run a user's MATLAB script or function file on many cases in one call.
-%   reply = dlparity_run_mfile(kind, file, cases, outnames)      (dlparity's pair mode)
+%   [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames)      (dlparity's pair mode)
 %
 %   kind      'script': FILE runs in a fresh function workspace holding the case's inputs, and
 %             every variable in that workspace afterwards comes back;
@@ -10,16 +10,17 @@ function reply = dlparity_run_mfile(kind, file, cases, outnames)
 %             (so the helper functions beside it are the ones found); the path is restored after.
 %             For scripts, a cell array of paths runs them one after another in one workspace.
 %   cases     wire text (dlparity/wire.py) of a 1xK cell, one element per case: for a script a
-%             struct (input name -> value), for a function a cell of the arguments in declared order.
+%             struct (input name -> value), for a function a cell of the arguments in declared order;
+%   words     its leaves' bytes as a column of 32-bit words held in doubles.
 %   outnames  cell array of a function's declared output names ({} for a script).
 %   reply     wire text of struct('results', {outs}): outs a 1xK cell, one struct per case (variable
 %             or output name -> value, every class, nested to any depth; what has no wire form, such
-%             as a function handle, comes back as its class only).
+%             as a function handle, comes back as its class only); bytes, its leaves' bytes (uint8).
 %
 %   An error in the user's code stops the run: reply is then the wire text of a struct whose field
 %   'error' is 'case C of K: <Octave's message> (FILE line L)'. (Returned, not raised: oct2py cannot
 %   format an error whose stack holds a frame without a line number.)
-  cases = dlparity_wire_decode__(cases);
+  cases = dlparity_wire_decode__(cases, words);
   files = cellstr(file);
   [folder, name] = fileparts(files{1});
   saved = path();
@@ -58,12 +59,12 @@ function reply = dlparity_run_mfile(kind, file, cases, outnames)
           break;
         end
       end
-      reply = dlparity_wire_encode__(struct('error', sprintf('case %d of %d: %s%s', c, numel(cases), ...
+      [reply, bytes] = dlparity_wire_encode__(struct('error', sprintf('case %d of %d: %s%s', c, numel(cases), ...
                                                              err.message, where)));
       return;
     end
   end
-  reply = dlparity_wire_encode__(struct('results', {outs}));
+  [reply, bytes] = dlparity_wire_encode__(struct('results', {outs}));
 end
 
 function dlparity_out__ = dlparity_script_workspace__(dlparity_files__, dlparity_in__)
@@ -133,55 +134,63 @@ end
 
 % -- the wire (dlparity/wire.py says the format): one line of text per node, the bytes in one base64 blob --
 
-function text = dlparity_wire_encode__(value)
-  [lines, parts] = dlparity_wire_put__(value, {}, {});
+function [text, blob] = dlparity_wire_encode__(value)
+  [lines, parts] = dlparity_wire_put__(value);
   blob = vertcat(zeros(0, 1, 'uint8'), parts{:});
-  if isempty(blob)
-    head = '';
-  else
-    head = matlab.net.base64encode(blob');
-  end
-  text = strjoin([{head}, lines], "\n");
+  text = strjoin([{sprintf('%d', numel(blob))}, lines], "\n");
 end
 
-function [lines, parts] = dlparity_wire_put__(v, lines, parts)
+function [lines, parts] = dlparity_wire_put__(v)
+  % The node's lines and byte parts, then its children's (each child's own, joined once: a cell of n
+  % elements costs O(n), where appending to one shared list would copy it at every call).
   dims = sprintf(' %d', size(v));
   dims = sprintf('%d%s', ndims(v), dims);
   if isstruct(v)
     names = fieldnames(v);
-    lines{end + 1} = strtrim(sprintf('S %s %d%s', dims, numel(names), sprintf(' %s', names{:})));
+    head = strtrim(sprintf('S %s %d%s', dims, numel(names), sprintf(' %s', names{:})));
+    kids = cell(numel(names), numel(v));
     for e = 1:numel(v)
       for f = 1:numel(names)
-        [lines, parts] = dlparity_wire_put__(v(e).(names{f}), lines, parts);
+        kids{f, e} = v(e).(names{f});
       end
     end
+    [lines, parts] = dlparity_wire_children__(head, kids(:));
   elseif iscell(v)
-    lines{end + 1} = ['L ' dims];
-    for e = 1:numel(v)
-      [lines, parts] = dlparity_wire_put__(v{e}, lines, parts);
-    end
+    [lines, parts] = dlparity_wire_children__(['L ' dims], v(:));
   elseif ischar(v)
-    lines{end + 1} = ['C ' dims];
-    parts{end + 1} = uint8(v(:));
+    lines = {['C ' dims]};
+    parts = {uint8(v(:))};
   elseif islogical(v) && ~issparse(v)
-    lines{end + 1} = ['N logical ' dims];
-    parts{end + 1} = uint8(v(:));
+    lines = {['N logical ' dims]};
+    parts = {uint8(v(:))};
   elseif isnumeric(v) && ~issparse(v) && ~isobject(v) && (isreal(v) || isfloat(v))
     if isreal(v)
-      lines{end + 1} = ['N ' class(v) ' ' dims];
-      parts{end + 1} = dlparity_wire_bytes__(v(:));
+      lines = {['N ' class(v) ' ' dims]};
+      parts = {dlparity_wire_bytes__(v(:))};
     else
-      lines{end + 1} = ['N ' class(v) ' ' dims ' c'];
-      parts{end + 1} = dlparity_wire_bytes__(real(v(:)));
-      parts{end + 1} = dlparity_wire_bytes__(imag(v(:)));
+      lines = {['N ' class(v) ' ' dims ' c']};
+      parts = {dlparity_wire_bytes__(real(v(:))), dlparity_wire_bytes__(imag(v(:)))};
     end
   elseif issparse(v)
-    lines{end + 1} = ['O sparse ' class(v)];
+    lines = {['O sparse ' class(v)]};
+    parts = {};
   elseif isnumeric(v)
-    lines{end + 1} = ['O complex ' class(v)];
+    lines = {['O complex ' class(v)]};
+    parts = {};
   else
-    lines{end + 1} = ['O ' class(v)];
+    lines = {['O ' class(v)]};
+    parts = {};
   end
+end
+
+function [lines, parts] = dlparity_wire_children__(head, kids)
+  all_lines = cell(1, numel(kids));
+  all_parts = cell(1, numel(kids));
+  for k = 1:numel(kids)
+    [all_lines{k}, all_parts{k}] = dlparity_wire_put__(kids{k});
+  end
+  lines = [{head}, all_lines{:}];
+  parts = [all_parts{:}];
 end
 
 function b = dlparity_wire_bytes__(column)
@@ -193,13 +202,14 @@ function b = dlparity_wire_bytes__(column)
   end
 end
 
-function value = dlparity_wire_decode__(text)
+function value = dlparity_wire_decode__(text, words)
   lines = strsplit(text, "\n");
-  if isempty(lines{1})
-    blob = zeros(1, 0, 'uint8');
+  if isempty(words)
+    blob = zeros(0, 1, 'uint8');
   else
-    blob = matlab.net.base64decode(lines{1});
+    blob = typecast(uint32(words(:)), 'uint8');  % little-endian words, as dlparity/wire.py wrote them
   end
+  blob = blob(1:str2double(lines{1}));
   [value, ~, ~] = dlparity_wire_get__(lines, 2, blob, 0);
 end
 
