@@ -24,13 +24,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from dlparity.comparison.compare import QuantityReport, compare_quantity
 from dlparity.values import NUMPY_TO_MATLAB, Cell, Opaque, StructArray, matlab_path
+
+if TYPE_CHECKING:
+    from dlparity.comparison.variables import ToleranceRule
 
 Step = tuple[str, Any]
 
@@ -54,12 +57,22 @@ class Leaves:
 
     reports: list[QuantityReport] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
+    matlab_only: list[str] = field(default_factory=list)
+    python_only: list[str] = field(default_factory=list)
     not_compared: dict[str, str] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
     complex: dict[tuple[str, str], str] = field(default_factory=dict)  # (path, case) -> which side is complex
+    #: (path, case) -> where its tolerance came from: "exact", "user", "derived", "fallback (REASON)"
+    tolerance_from: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: path -> why the tracker could not bound it, for leaves compared with no tolerance at all (the first case's)
+    not_checked: dict[str, str] = field(default_factory=dict)
     paths: list[str] = field(default_factory=list)  # every path met, in order (the first case's, then new ones)
     texts: int = 0  # text leaves compared
     _seen: set[str] = field(default_factory=set)
+
+    def note(self, names: list[str], name: str) -> None:
+        if name not in names:
+            names.append(name)
 
     def visit(self, path: str) -> None:
         if path not in self._seen:
@@ -84,15 +97,15 @@ def python_path(root: str, steps: list[Step]) -> str:
     return out
 
 
-def compare_variable(found: Leaves, case: str, form: str, name: str, matlab: Any, python: Any,
-                     tolerance: Any, ambiguous: Any, user: dict[str, float] | None) -> None:
+def compare_variable(found: Leaves, case: str, form: str, name: str, matlab: Any, python: Any, tracked: Any,
+                     rule: ToleranceRule) -> None:
     """Compare one top-level variable's two sides into ``found``.
 
-    ``tolerance`` is the tracked rounding-error bound ``E`` nested as the twin's value is (leaves are
-    arrays, or objects with an ``error`` array; None or a missing leaf: no tracked bound, so 0), and
-    ``ambiguous`` the count of near-tie comparisons nested the same way; both unused when ``user`` is given.
+    ``tracked`` is the twin's value as the tracker returned it, nested as the twin's value is (each leaf a
+    ``TrackedValue`` with its bound E and ambiguous count, or an ``Untracked`` with the reason; None where there
+    is none); ``rule`` turns a leaf's into its tolerance (:class:`~dlparity.comparison.variables.ToleranceRule`).
     """
-    _walk(found, case, form, name, [], matlab, python, tolerance, ambiguous, user)
+    _walk(found, case, form, name, [], matlab, python, tracked, rule)
 
 
 def _kind(value: Any) -> str:  # noqa: PLR0911 (one return per kind)
@@ -135,7 +148,7 @@ def _index(shape: tuple[int, ...], k: int) -> Any:
 
 
 def _walk(found: Leaves, case: str, form: str, root: str, steps: list[Step], gold: Any, mine: Any,
-          tol: Any, amb: Any, user: dict[str, float] | None) -> None:
+          tracked: Any, rule: ToleranceRule) -> None:
     path = matlab_path(root, steps)
     py = python_path(root, steps)
     found.visit(path)
@@ -143,7 +156,7 @@ def _walk(found: Leaves, case: str, form: str, root: str, steps: list[Step], gol
         found.not_compared[path] = f"MATLAB {gold.matlab_class}"
         return
     if isinstance(gold, StructArray):
-        _struct_array(found, case, form, root, steps, gold, mine, tol, amb, user)
+        _struct_array(found, case, form, root, steps, gold, mine, tracked, rule)
         return
     if isinstance(gold, Mapping):
         if not isinstance(mine, Mapping):
@@ -156,8 +169,7 @@ def _walk(found: Leaves, case: str, form: str, root: str, steps: list[Step], gol
                              f"field {name} is only in MATLAB: set {py}[\"{name}\"] in the twin.")
             else:
                 step = ("field", name)
-                _walk(found, case, form, root, [*steps, step], gold[name], mine[name], _sub(tol, step),
-                      _sub(amb, step), user)
+                _walk(found, case, form, root, [*steps, step], gold[name], mine[name], _sub(tracked, step), rule)
         for name in mine:
             if name not in gold:
                 found.differ(matlab_path(root, [*steps, ("field", str(name))]), case, "structure",
@@ -165,16 +177,16 @@ def _walk(found: Leaves, case: str, form: str, root: str, steps: list[Step], gol
                              f"remove {py}[\"{name}\"] (or assign it in the MATLAB).")
         return
     if isinstance(gold, list):  # a cell: a plain list (1xN) or a Cell
-        _cell(found, case, form, root, steps, gold, mine, tol, amb, user)
+        _cell(found, case, form, root, steps, gold, mine, tracked, rule)
         return
     if isinstance(gold, str) or (isinstance(gold, np.ndarray) and gold.dtype.kind == "U"):
         _text(found, case, path, gold, mine)
         return
-    _numeric(found, case, form, path, py, np.asarray(gold), mine, tol, amb, user)
+    _numeric(found, case, form, path, py, np.asarray(gold), mine, tracked, rule)
 
 
 def _struct_array(found: Leaves, case: str, form: str, root: str, steps: list[Step], gold: StructArray,
-                  mine: Any, tol: Any, amb: Any, user: dict[str, float] | None) -> None:
+                  mine: Any, tracked: Any, rule: ToleranceRule) -> None:
     path, py = matlab_path(root, steps), python_path(root, steps)
     shape = "x".join(map(str, gold.shape))
     if not isinstance(mine, StructArray):
@@ -200,11 +212,11 @@ def _struct_array(found: Leaves, case: str, form: str, root: str, steps: list[St
         for name in gold.fields:
             step = ("field", name)
             _walk(found, case, form, root, [*steps, at, step], gold[k][name], mine[k][name],
-                  _sub(_sub(tol, ("elem", k)), step), _sub(_sub(amb, ("elem", k)), step), user)
+                  _sub(_sub(tracked, ("elem", k)), step), rule)
 
 
 def _cell(found: Leaves, case: str, form: str, root: str, steps: list[Step], gold: list[Any], mine: Any,
-          tol: Any, amb: Any, user: dict[str, float] | None) -> None:
+          tracked: Any, rule: ToleranceRule) -> None:
     path, py = matlab_path(root, steps), python_path(root, steps)
     shape = gold.shape if isinstance(gold, Cell) else (1, len(gold))
     text = "x".join(map(str, shape))
@@ -227,8 +239,7 @@ def _cell(found: Leaves, case: str, form: str, root: str, steps: list[Step], gol
                                               f"Python: {py} needs {len(gold)}.")
     for k in range(min(len(gold), len(mine))):
         step = ("cell", _index(shape, k))
-        _walk(found, case, form, root, [*steps, step], gold[k], mine[k], _sub(tol, ("cell", k)),
-              _sub(amb, ("cell", k)), user)
+        _walk(found, case, form, root, [*steps, step], gold[k], mine[k], _sub(tracked, ("cell", k)), rule)
 
 
 def _text(found: Leaves, case: str, path: str, gold: Any, mine: Any) -> None:
@@ -265,7 +276,7 @@ def _dtype_fix(matlab_class: str, py: str) -> str:
 
 
 def _numeric(found: Leaves, case: str, form: str, path: str, py: str, gold: NDArray[Any], mine: Any,
-             tol: Any, amb: Any, user: dict[str, float] | None) -> None:
+             tracked: Any, rule: ToleranceRule) -> None:
     if isinstance(mine, (Mapping, list, str)) or not isinstance(
             mine, (np.ndarray, np.generic, bool, int, float, complex)):
         if isinstance(mine, (Mapping, list, str)):
@@ -280,29 +291,33 @@ def _numeric(found: Leaves, case: str, form: str, path: str, py: str, gold: NDAr
     if m_class is None or (m_class != g_class and not (m_class == "" and g_class not in ("logical", "single"))):
         what = f"NumPy {mine_arr.dtype}" if not isinstance(mine, (int, float, bool)) else f"a Python {type(mine).__name__}"
         found.differ(path, case, "class", f"class differs: MATLAB {g_class}, {what}; use {_dtype_fix(g_class or 'double', py)}.")
-    count = _ambiguous_count(amb)
+    count = ambiguous_count(tracked)
     if mine_arr.ndim == 0 and gold.shape == (1, 1):  # a Python scalar stands for MATLAB's 1x1
         mine_arr = mine_arr.reshape(1, 1)
     why = _complex_reason(gold, mine_arr)
     if why is not None:
         found.complex[(path, case)] = why
         nan = math.nan
-        found.reports.append(QuantityReport(case, form, path, mine_arr.shape, gold.shape, "octave", "numpy",
-                                            nan, nan, nan, nan, 0, nan, math.inf, count, ok=False))
+        found.reports.append(QuantityReport(
+            case=case, form=form, name=path, shape=mine_arr.shape, gold_shape=gold.shape, gold_label="octave",
+            mine_label="numpy", gold_sample=nan, mine_sample=nan, max_abs_diff=nan, max_rel_diff=nan, max_ulp=0,
+            tolerance=nan, bound_ratio=math.inf, ambiguous=count, ok=False))
         return
     exact = gold.dtype.kind in "biu"
     gold64, mine64 = gold.astype(np.float64), mine_arr.astype(np.float64)
-    if mine_arr.shape != gold.shape:
+    if mine_arr.shape != gold.shape:  # a MISMATCH whatever the tolerance
         found.hints[path] = shape_hint(py, gold.shape, mine_arr.shape)
         tolerance = np.zeros(gold.shape)
-    elif exact:
-        tolerance = np.zeros(gold.shape)
-    elif user is not None:
-        tolerance = user["atol"] + user["rtol"] * np.abs(gold64)
+        source = "exact" if exact else "user" if rule.user is not None else "derived"
+    elif exact:  # integer and logical leaves: MATLAB's value exactly
+        tolerance, source = np.zeros(gold.shape), "exact"
     else:
-        bound = _error_of(tol)
-        tolerance = np.zeros(gold.shape) if bound is None else 2.0 * np.broadcast_to(
-            np.asarray(bound, dtype=np.float64).reshape(mine_arr.shape), gold.shape)
+        chosen, source = rule.tolerance(tracked, gold64, mine_arr.shape)
+        if chosen is None:
+            found.not_checked.setdefault(path, source)
+            return
+        tolerance = chosen
+    found.tolerance_from[(path, case)] = source
     report = compare_quantity(case, form, path, gold64, mine64, np.asarray(tolerance, dtype=np.float64), count)
     if report.ok and exact and mine_arr.dtype.kind in "iu" and not np.array_equal(gold.astype(object),
                                                                                   mine_arr.astype(object)):
@@ -310,23 +325,18 @@ def _numeric(found: Leaves, case: str, form: str, path: str, py: str, gold: NDAr
     found.reports.append(report)
 
 
-def _error_of(leaf: Any) -> Any:
-    """A tracked leaf's bound: its ``error`` (TrackedValue), the array itself, or None (Untracked, absent)."""
-    if leaf is None:
+def untracked_reason(tracked: Any) -> str | None:
+    """Why the tracker could not bound a leaf (``Untracked(value, reason)``), or None."""
+    if tracked is None or hasattr(tracked, "error"):
         return None
-    if hasattr(leaf, "error"):
-        return leaf.error
-    if isinstance(leaf, (np.ndarray, np.generic, float, int)):
-        return leaf
-    return None
+    reason = getattr(tracked, "reason", None)
+    return reason if isinstance(reason, str) else None
 
 
-def _ambiguous_count(leaf: Any) -> int:
-    if leaf is None:
-        return 0
-    if hasattr(leaf, "ambiguous"):
-        return int(leaf.ambiguous)
-    return int(leaf) if isinstance(leaf, (int, np.integer)) else 0
+def ambiguous_count(tracked: Any) -> int:
+    """The count of mask-ambiguous entries reaching a tracked leaf (0 where there is none)."""
+    count = getattr(tracked, "ambiguous", 0) if tracked is not None else 0
+    return int(count) if isinstance(count, (int, np.integer, bool)) else 0
 
 
 def _complex_reason(matlab: NDArray[Any], python: NDArray[Any]) -> str | None:
