@@ -314,3 +314,50 @@ def test_section1_compare_saves_a_mat_and_reads_it_back(live_octave: Any, tmp_pa
     replay = dlparity("compare", "--inputs", str(out), "--json")
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert json.loads(replay.stdout)["ok"] is True
+
+
+TOOLBOX = Path(__file__).resolve().parents[1] / "examples" / "toolbox_nn"
+
+
+@pytest.mark.octave
+def test_the_toolbox_pair_from_the_command_line_on_a_savemat_case(live_octave: Any, tmp_path: Path) -> None:
+    """The struct-and-cell pair (examples/toolbox_nn) from the command line: --inputs case.mat written by
+    scipy.io.savemat (the struct nn holding the cell W), feed-forward then backprop through --save OUT.mat,
+    and a one-character slip in the backprop twin named at nn.dW{1} only."""
+    rng = np.random.default_rng(7)
+    sizes = (4, 6, 2)
+    weights = np.empty(len(sizes) - 1, dtype=object)  # a cell, as savemat writes an object array
+    for i in range(len(sizes) - 1):
+        weights[i] = rng.standard_normal((sizes[i + 1], sizes[i] + 1)) / np.sqrt(sizes[i] + 1)
+    nn = {"size": np.array([sizes], dtype=np.float64), "n": len(sizes), "activation_function": "sigm", "W": weights}
+    scipy.io.savemat(tmp_path / "case.mat", {"nn": nn, "x": rng.standard_normal((5, 4)), "y": rng.random((5, 2))})
+
+    ff_out = tmp_path / "ff.mat"
+    ff = dlparity("compare", "--matlab", str(TOOLBOX / "nnff.m"), "--python", f"{TOOLBOX / 'nnff.py'}:nnff",
+                  "--inputs", str(tmp_path / "case.mat"), "--save", str(ff_out), "--json")
+    assert ff.returncode == 0, ff.stdout + ff.stderr
+    names = [q["name"] for q in json.loads(ff.stdout)["quantities"]]
+    assert {"nn.a{2}", "nn.e", "nn.L"} <= set(names), names
+
+    octave_run(tmp_path, r"""
+      load('ff.mat');  % what a MATLAB user gets: both sides' nn, cells and text kept
+      assert(iscell(octave.nn.a) && iscell(numpy.nn.a) && isequal(size(octave.nn.a), size(numpy.nn.a)));
+      assert(max(abs(octave.nn.a{2}(:) - numpy.nn.a{2}(:))) < 1e-12 && abs(octave.nn.L - numpy.nn.L) < 1e-12);
+      assert(strcmp(numpy.nn.activation_function, 'sigm') && isequal(size(x), [5 4]) && iscell(nn.W));
+    """)
+    # backprop's input is the network the twin's feed-forward left, read from the saved .mat and written again
+    saved = read_mat("--inputs", ff_out)
+    write_mat(tmp_path / "after_ff.mat", {"nn": saved["numpy"]["nn"]}, overwrite=False)
+    base = ["compare", "--matlab", str(TOOLBOX / "nnbp.m"), "--inputs", str(tmp_path / "after_ff.mat")]
+    bp = dlparity(*base, "--python", f"{TOOLBOX / 'nnbp.py'}:nnbp", "--json")
+    assert bp.returncode == 0, bp.stdout + bp.stderr
+    assert {"nn.dW{1}", "nn.dW{2}"} <= {q["name"] for q in json.loads(bp.stdout)["quantities"]}
+
+    source = (TOOLBOX / "nnbp.py").read_text(encoding="utf-8")
+    old = '(nn["a"][i] * (1 - nn["a"][i]))'
+    assert source.count(old) == 1
+    slipped = write(tmp_path, "slipped_nnbp.py", source.replace(old, '(nn["a"][i] * (1 + nn["a"][i]))'))
+    bad = dlparity(*base, "--python", f"{slipped}:nnbp", "--json")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    report = json.loads(bad.stdout)
+    assert [q["name"] for q in report["quantities"] if not q["ok"]] == ["nn.dW{1}"]

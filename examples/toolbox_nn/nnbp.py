@@ -11,7 +11,7 @@ from typing import Any
 def nnbp(nn: dict[str, Any]) -> dict[str, Any]:
     """Back-propagation: ``nn["dW"]`` filled in, as ``nn = nnbp(nn)``."""
     nn = dict(nn)
-    n = nn["n"]
+    n = int(nn["n"])  # MATLAB's n is a double: from a .mat it arrives as a float, and Python counts in ints
     m = nn["e"].shape[0]
 
     # the deltas: d[i - 1] is dL/d(input of layer i's units), m x size(i)

@@ -19,7 +19,7 @@ def sigm(P: np.ndarray) -> np.ndarray:
 def nnff(nn: dict[str, Any], x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """Feed-forward pass: ``nn["a"]``, ``nn["e"]`` and ``nn["L"]`` filled in, as ``nn = nnff(nn, x, y)``."""
     nn = dict(nn)  # MATLAB passes structs by value: the caller's nn is left as it was
-    n = nn["n"]
+    n = int(nn["n"])  # MATLAB's n is a double: from a .mat it arrives as a float, and Python counts in ints
     m = x.shape[0]
 
     x = np.hstack([np.ones((m, 1)), x])
