@@ -162,3 +162,26 @@ def test_a_twin_taking_lambda_under_another_name_is_told_the_rule(cost_pair: tup
         check_parity(cost_pair[0], f"{twin}:cost", cost_case(0), bridge=NoOctave())
     assert str(err.value).endswith("its parameters are theta, X, y, lam; MATLAB's 'lambda' reaches it as 'lambda_', "
                                    "since a Python keyword cannot be a parameter.")
+
+
+@pytest.mark.octave
+def test_a_struct_field_named_lambda_stays_a_dict_key(live_octave: Any, tmp_path: Path) -> None:
+    """Field names reach the twin as dict keys, which may be any string: opts.lambda is opts["lambda"], no rename."""
+    import scipy.io  # noqa: PLC0415
+
+    matlab = write(tmp_path, "reg.m", "function [J, in] = reg(theta, opts)\n  J = opts.lambda * sum(theta .^ 2);\n"
+                                      "  in = opts.class + 1;\nend\n")
+    twin = write(tmp_path, "reg_twin.py", "import numpy as np\n\n\ndef reg(theta, opts):\n"
+                                          "    J = opts['lambda'] * np.sum(theta ** 2)\n    in_ = opts['class'] + 1\n"
+                                          "    return {'J': J, 'in_': in_}\n")
+    case = {"theta": np.array([[1.0], [2.0]]), "opts": {"lambda": 0.5, "class": 2.0}}
+    result = check_parity(matlab, f"{twin}:reg", case, bridge=live_octave)
+    assert result.ok and [r.name for r in result.reports] == ["J", "in"], result.table()
+    scipy.io.savemat(tmp_path / "case.mat", case)
+    result = check_parity(matlab, f"{twin}:reg", tmp_path / "case.mat", bridge=live_octave)
+    assert result.ok and [r.name for r in result.reports] == ["J", "in"], result.table()
+    slipped = write(tmp_path, "slipped.py", (tmp_path / "reg_twin.py").read_text().replace("opts['class'] + 1",
+                                                                                          "opts['class'] + 2"))
+    result = check_parity(matlab, f"{slipped}:reg", case, bridge=live_octave)
+    assert not result.ok and result.first_divergence is not None and result.first_divergence.name == "in"
+    assert "in_ = opts['class'] + 2" in result.first_divergence.describe()
