@@ -416,6 +416,8 @@ def _to_matlab(value: Any) -> Any:  # noqa: PLR0911 (one return per kind of valu
         return float(value)  # a Python int reaches Octave as a double
     if isinstance(value, (float, np.number)) and np.dtype(type(value)) in MATLAB_CLASSES.values():
         return np.asarray(value).reshape(1, 1)
+    if isinstance(value, np.ndarray) and value.dtype.kind == "U" and value.ndim == 2:  # a char matrix, MATLAB's shape
+        return value
     if isinstance(value, np.ndarray) and value.dtype in MATLAB_CLASSES.values():
         return value.reshape(1, -1) if value.ndim == 1 else (value.reshape(1, 1) if value.ndim == 0 else value)
     raise _NotMatlabError

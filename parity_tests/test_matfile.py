@@ -238,6 +238,19 @@ def test_write_mat_is_what_octave_loads(live_octave: Any, tmp_path: Path) -> Non
     same(again["octave"]["k"], saved["octave"]["k"], "octave.k")
 
 
+@pytest.mark.octave
+def test_write_mat_keeps_a_char_matrix_and_leaves_out_what_matlab_cannot_hold(live_octave: Any, tmp_path: Path) -> None:
+    from dlparity.values import Opaque  # noqa: PLC0415
+
+    write_mat(tmp_path / "out.mat", {"cm": np.array([["a", "b"], ["c", "d"]]), "fh": Opaque("function_handle"),
+                                     "s": {"ok": 1.0, "bad": object()}, "x": 2.0}, overwrite=False)
+    octave_run(tmp_path, r"""
+      load('out.mat');
+      assert(ischar(cm) && isequal(cm, ['ab'; 'cd']) && x == 2);
+      assert(~exist('fh', 'var') && ~exist('s', 'var'));  % left out whole, as --save OUT.npz leaves out non-arrays
+    """)
+
+
 def test_write_mat_never_overwrites_without_overwrite(tmp_path: Path) -> None:
     target = tmp_path / "out.mat"
     target.write_bytes(b"keep")
