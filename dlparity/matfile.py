@@ -78,13 +78,13 @@ def read_mat(flag: str, path: Path | str, max_bytes: int = MAX_MAT_BYTES) -> dic
     except OSError as exc:
         raise InputError(f"{flag} {path} cannot be read ({exc.strerror or exc}).") from None
     if head.startswith(b"MATLAB 7.3 MAT-file") or head[:8] == b"\x89HDF\r\n\x1a\n":
-        return _read_v73(flag, path)
+        return _read_v73(flag, path, max_bytes)
     try:
         major, _ = sio_matlab.matfile_version(str(path))
     except (ValueError, sio_matlab.MatReadError, OSError) as exc:
         raise InputError(f"{flag} {path} is not a MAT-file ({_short(exc)}); {_EXPECTED}.") from None
     if major == 2:  # an HDF5 file that did not start at byte 0 as expected
-        return _read_v73(flag, path)
+        return _read_v73(flag, path, max_bytes)
     if major == 0:
         return _read_v4(flag, path)
     out: dict[str, Any] = {}
@@ -287,7 +287,7 @@ def _numeric(flag: str, path: Path, where: str, v: np.ndarray[Any, Any]) -> Any:
 
 # -- v7.3 (HDF5) -----------------------------------------------------------------------------------
 
-def _read_v73(flag: str, path: Path) -> dict[str, Any]:
+def _read_v73(flag: str, path: Path, max_bytes: int) -> dict[str, Any]:
     import h5py  # noqa: PLC0415 (only v7.3 files need it)
 
     try:
@@ -297,6 +297,12 @@ def _read_v73(flag: str, path: Path) -> dict[str, Any]:
                          "truncated or corrupt.") from None
     out: dict[str, Any] = {}
     with f:
+        declared: dict[str, int] = {}  # each dataset's size once read, from its header: nothing is inflated yet
+        f.visititems(lambda name, obj: declared.__setitem__(name, obj.size * obj.dtype.itemsize)
+                     if isinstance(obj, h5py.Dataset) else None)
+        if sum(declared.values()) > max_bytes:
+            raise InputError(f"{flag} {path} declares {sum(declared.values()):,} bytes of variables once read; expected "
+                             f"at most {max_bytes:,} (nothing was read).")
         for name in f:
             if name.startswith("#"):  # '#refs#' holds cell contents, '#subsystem#' MATLAB's object data
                 continue

@@ -198,6 +198,13 @@ def test_a_mat_bomb_is_refused_uninflated(tmp_path: Path) -> None:
     assert "variable Z inflates to more than 1,000,000 bytes" in one_sentence(err)
 
 
+def test_a_v73_file_declaring_too_much_is_refused_unread(tmp_path: Path) -> None:
+    path = write_mat73(tmp_path / "case.mat", {"Z": np.zeros((400, 400))})
+    with pytest.raises(InputError) as err:
+        read_mat("--inputs", path, max_bytes=1_000_000)
+    assert "declares 1,280,000 bytes of variables once read; expected at most 1,000,000" in one_sentence(err)
+
+
 def test_a_truncated_v73_file_is_one_sentence(tmp_path: Path) -> None:
     path = write_mat73(tmp_path / "case.mat", {"X": np.ones((50, 50))})
     path.write_bytes(path.read_bytes()[:3000])
