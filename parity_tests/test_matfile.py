@@ -92,6 +92,14 @@ def test_octave_files_keep_every_class_and_shape(live_octave: Any, tmp_path: Pat
 
 
 @pytest.mark.octave
+def test_a_v4_file_holds_doubles_and_text(live_octave: Any, tmp_path: Path) -> None:
+    octave_run(tmp_path, "d = [1 2; 3 4]; lambda = 0.5; name = 'net'; save('-v4', 'case.mat', 'd', 'lambda', 'name');")
+    got = read_mat("--inputs", tmp_path / "case.mat")
+    for name, gold in {"d": np.array([[1.0, 2], [3, 4]]), "lambda": 0.5, "name": "net"}.items():
+        same(got[name], gold, name)
+
+
+@pytest.mark.octave
 def test_octave_cannot_write_v73_so_the_tests_build_it(live_octave: Any, tmp_path: Path) -> None:
     done = subprocess.run(["octave-cli", "--no-gui", "--quiet", "--eval", "x = 1; save('-v7.3', 'x.mat', 'x');"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
