@@ -19,7 +19,7 @@ import numpy as np
 
 from dlparity.bounds.tracked.values import (
     _RUN,
-    BoundVoid,
+    RunRefused,
     Tracked,
     TrackedMask,
     UnsupportedOperation,
@@ -51,7 +51,7 @@ def dispatch(name: str, func: Callable[..., Any], args: tuple[Any, ...], kwargs:
     Without a rule (or when the rule declines these arguments, or refuses them: a division by an interval holding 0)
     the operation is refused, naming it; inside a :func:`~dlparity.bounds.tracked.track` run its result is
     instead NumPy's plain one, untracked, naming the operation and the twin's line. An operation on an untracked
-    value is untracked with that value's reason. A :class:`~.values.BoundVoid` (overflow) is always raised.
+    value is untracked with that value's reason. A :class:`~.values.RunRefused` (overflow: :class:`~.values.BoundVoid`) is always raised.
     """
     for a in args:
         if type(a) is UntrackedArray or (type(a) in (list, tuple) and any(type(b) is UntrackedArray for b in a)):
@@ -60,7 +60,7 @@ def dispatch(name: str, func: Callable[..., Any], args: tuple[Any, ...], kwargs:
     if rule is not None:
         try:
             out = rule(*args, **kwargs) if kwargs else rule(*args)
-        except BoundVoid:
+        except RunRefused:
             raise
         except UnsupportedOperation as exc:
             if _RUN.get() is None:
