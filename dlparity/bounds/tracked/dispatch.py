@@ -53,9 +53,10 @@ def dispatch(name: str, func: Callable[..., Any], args: tuple[Any, ...], kwargs:
     instead NumPy's plain one, untracked, naming the operation and the twin's line. An operation on an untracked
     value is untracked with that value's reason. A :class:`~.values.RunRefused` (overflow: :class:`~.values.BoundVoid`) is always raised.
     """
-    for a in args:
-        if type(a) is UntrackedArray or (type(a) in (list, tuple) and any(type(b) is UntrackedArray for b in a)):
-            return _untracked_call(func, args, kwargs, _first_reason(args))
+    if name != "setitem":  # a write changes its target in place: its rule decides (see operations.setitem)
+        for a in args:
+            if type(a) is UntrackedArray or (type(a) in (list, tuple) and any(type(b) is UntrackedArray for b in a)):
+                return _untracked_call(func, args, kwargs, _first_reason(args))
     rule = RULES.get(name)
     if rule is not None:
         try:

@@ -564,6 +564,9 @@ def setitem(x: Any, key: Any, value: Any) -> None:
     escape (every output of the run Untracked, naming it). An input's memory is the caller's: the first write
     copies it (the plain twin writes into the caller's array; the tracked run leaves it as it was).
     """
+    if type(x) is UntrackedArray:  # untracked stays untracked: NumPy's plain write
+        x.v[_plain(key)] = _plain(value)
+        return
     if type(x) is TrackedMask:  # (its memory may be an input's: no plain write either)
         refuse_run("item assignment into a comparison mask", "build the mask by comparing, or write into a float array")
     try:
