@@ -428,6 +428,8 @@ ESCAPES: dict[str, tuple[Callable[..., Any], str]] = {
     "np.asarray": (lambda x: {"y": np.asarray(x) / 3, "z": x * 3}, "np.asarray"),
     "out=": (lambda x: {"y": np.multiply(x, 3.0, out=np.zeros(())), "z": x * 3}, "out="),
     "bool() of an ambiguous comparison": (lambda x: {"y": x * 3 if x * 3 - 0.3 > 0 else x, "z": x * 3}, "bool()"),
+    "an ambiguous count as an index": (lambda x: {"y": np.arange(3.0)[:np.sum(x * 3 - 0.3 > 0)], "z": x * 3},
+                                       "use as an index"),
 }
 
 

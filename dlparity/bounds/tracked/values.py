@@ -321,9 +321,11 @@ class Tracked(_ArrayShape):
             return float(self.v)
         if self.v.size != 1:
             refuse(f"{op} of an array of shape {self.v.shape}", "only a single value converts")
-        if self.e is not None and float(self.e.reshape(-1)[0]) > 0:
-            refuse(f"{op} of a value with a nonzero rounding-error bound", "the plain number would drop its bound")
-        return float(self.v.reshape(-1)[0])
+        x = float(self.v.reshape(-1)[0])
+        if self.e is not None and float(self.e.reshape(-1)[0]) > 0:  # a count another evaluation could make differ
+            return escape(f"{op} of a value with a nonzero rounding-error bound", lambda: x,
+                          "the plain number would drop its bound")
+        return x
 
     def __float__(self) -> float:  # NumPy calls it too, to store a value into a plain array
         return escape("float() of a tracked value (also storing it into a plain array)", lambda: float(self.v),
