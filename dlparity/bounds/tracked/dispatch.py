@@ -146,6 +146,7 @@ OPERATORS: dict[str, tuple[str, Callable[[Any, Any], Any], bool]] = {
     "__xor__": ("bitwise_xor", operator.xor, False), "__rxor__": ("bitwise_xor", operator.xor, True),
     "__lshift__": ("left_shift", operator.lshift, False), "__rlshift__": ("left_shift", operator.lshift, True),
     "__rshift__": ("right_shift", operator.rshift, False), "__rrshift__": ("right_shift", operator.rshift, True),
+    "__divmod__": ("divmod", divmod, False), "__rdivmod__": ("divmod", divmod, True),
 }
 
 
