@@ -292,23 +292,31 @@ def _pair_paths(files: str | Sequence[str]) -> list[Path]:
     return [Path(f) for f in ([files] if isinstance(files, str) else files)]
 
 
+def _pair_folders(args: tuple[Any, ...]) -> list[Path]:
+    """The folders a pair call puts on Octave's path besides its files' own (``--path``; none before it existed)."""
+    return [Path(f) for f in args[4]] if len(args) > 4 else []
+
+
 def _record_pair(recorder: RecordingBridge, args: tuple[Any, ...], out: Any) -> None:
     kind, files, payload, outnames = args[:4]
-    paths = _pair_paths(files)
-    folder_m = [p for f in paths for p in f.parent.glob("*.m")]  # the helpers beside it too
+    paths, folders = _pair_paths(files), _pair_folders(args)
+    # the helpers beside it, and in the folders put on the path, count for freshness too
+    folder_m = [p for folder in [f.parent for f in paths] + folders for p in folder.glob("*.m")]
     items = list(np.ravel(out)) if isinstance(out, np.ndarray) else [out]
     temporary = any(_inside(p, Path(tempfile.gettempdir())) and not _inside(p, recorder.base) for p in paths)
     failed = len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]
     if failed or temporary:  # a file in a temporary folder of its own (a planted bug) does not outlive its test
         return
     for case, item in zip(payload, items, strict=True):
-        recorder.note(pair_key(kind, paths, case, outnames, recorder.base), "pair",
-                      {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames)}, folder_m, item)
+        spec = {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames)}
+        if folders:
+            spec["path"] = [_relative(f, recorder.base) for f in folders]
+        recorder.note(pair_key(kind, paths, case, outnames, recorder.base, folders), "pair", spec, folder_m, item)
 
 
 def _replay_pair(stored: StoredBridge, args: tuple[Any, ...]) -> Any:
     kind, files, payload, outnames = args[:4]
-    paths = _pair_paths(files)
+    paths, folders = _pair_paths(files), _pair_folders(args)
     cell = np.empty(len(payload), dtype=object)
     for k, case in enumerate(payload):
         answer = next((a for a in (answer(stored, kind, paths, case) for answer in PAIR_ANSWERS) if a is not None),
@@ -318,7 +326,7 @@ def _replay_pair(stored: StoredBridge, args: tuple[Any, ...]) -> Any:
             continue
 
         def key(base: Path, case: Any = case) -> str:
-            return pair_key(kind, paths, case, outnames, base)
+            return pair_key(kind, paths, case, outnames, base, folders)
 
         cell[k] = stored.find(key, f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
                               "or record it beside its test with 'pytest --dlparity-record' where Octave is installed")
@@ -373,11 +381,18 @@ class RecordingBridge:
         return Part(path, _octave_provenance(self.live, self.regenerate), dict(self.entries))
 
 
-def pair_key(kind: str, files: Sequence[Path], case: Any, outnames: Sequence[str], base: Path) -> str:
-    """The key of one pair case: how the file is run, where it is relative to the record's folder (not its
-    content: that is the freshness check), the inputs."""
-    where = [Path(os.path.relpath(Path(f).resolve(), base.resolve())).as_posix() for f in files]
+def pair_key(kind: str, files: Sequence[Path], case: Any, outnames: Sequence[str], base: Path,
+             folders: Sequence[Path] = ()) -> str:
+    """The key of one pair case: how the file is run, where it and the folders put on the path are relative to the
+    record's folder (not their content: that is the freshness check), the inputs."""
+    where = [_relative(f, base) for f in files]
+    if folders:  # keys without --path stay as they were
+        return key_of("dlparity_run_mfile", kind, where, case, list(outnames), [_relative(f, base) for f in folders])
     return key_of("dlparity_run_mfile", kind, where, case, list(outnames))
+
+
+def _relative(path: Path | str, base: Path) -> str:
+    return Path(os.path.relpath(Path(path).resolve(), base.resolve())).as_posix()
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +20,22 @@ from dlparity.comparison.inputs import CheckedInputs
 from dlparity.matlab_file import MatlabFile
 from dlparity.validation import InputError
 
-#: Folder of the harness's own Octave functions (``dlparity_run_mfile.m``), put on Octave's path.
-MFILES = Path(__file__).resolve().parents[1] / "mfiles"
-
 
 class MatlabError(InputError):
     """The user's ``.m`` file failed in Octave (syntax or run-time error); the message is Octave's, with the line."""
 
 
-def run_octave(mfile: MatlabFile, cases: list[CheckedInputs],
-               octave: OctaveSide) -> tuple[list[tuple[dict[str, Any], dict[str, str]]], dict[str, Any]]:
-    """Run every case in one Octave call; (values, skipped) per case and what to say about Octave."""
+def run_octave(mfile: MatlabFile, cases: list[CheckedInputs], octave: OctaveSide,
+               folders: Sequence[Path] = ()) -> tuple[list[tuple[dict[str, Any], dict[str, str]]], dict[str, Any]]:
+    """Run every case in one Octave call, ``folders`` on Octave's path for it (restored after, also on an error);
+    (values, skipped) per case and what to say about Octave."""
     payload: list[Any] = ([dict(c.octave) for c in cases] if mfile.kind == "script"
                           else [[c.octave[a] for a in mfile.arguments] for c in cases])
-    octave.call("addpath", MFILES.as_posix(), nout=0)
     t0 = time.perf_counter()
     files = [p.as_posix() for p in mfile.files]
+    extra = [[f.as_posix() for f in folders]] if folders else []  # the call as before when there are none
     outs = octave.call("dlparity_run_mfile", mfile.kind, files[0] if len(files) == 1 else files, payload,
-                       list(mfile.outputs))
+                       list(mfile.outputs), *extra)
     seconds = time.perf_counter() - t0
     items = _cells(outs)
     if len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]:

@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from dlparity.bridge import OctaveSide
-from dlparity.comparison.inputs import check_cases, check_matlab_side, check_tolerance
+from dlparity.bridge import MFILES, OctaveSide
+from dlparity.comparison.inputs import check_cases, check_matlab_side, check_path, check_tolerance
 from dlparity.comparison.loading import check_signature, load_callable, load_pair, one_line, run_python
-from dlparity.comparison.matlab_side import MFILES, MatlabError, run_octave
+from dlparity.comparison.matlab_side import MatlabError, run_octave
 from dlparity.comparison.report import Divergence, ParityResult, first_divergence
 from dlparity.comparison.variables import CaseBounds, ToleranceRule, compare_all, shape_hint
 from dlparity.validation import InputError
@@ -59,6 +59,7 @@ def check_parity(
     labels: Sequence[str] | None = None,
     fallback_rtol: float | None = None,
     fallback_atol: float | None = None,
+    path: str | Path | Sequence[str | Path] | None = None,
 ) -> ParityResult:
     r"""Run a MATLAB file in Octave and its NumPy twin on the same inputs; compare every shared variable.
 
@@ -89,6 +90,11 @@ def check_parity(
         for, named in the report); every other variable keeps its derived tolerance. Without
         them such variables are listed as not checked and ``ok`` is False (``status`` "not
         checked"): never a silent pass. Not with ``rtol``/``atol``, which already cover all.
+    path : folder or sequence of folders, optional
+        More folders on Octave's path for the call, behind the ``.m`` file's own folder, in the
+        order given (helpers in ``util/`` beside ``NN/``); Octave's path is restored exactly
+        afterwards, also when the MATLAB fails. Recorded results key on them, and their ``.m``
+        files count for freshness.
 
     Returns
     -------
@@ -107,6 +113,7 @@ def check_parity(
     """
     mfile, func, label = load_pair(matlab, python)
     cases, names = check_cases(inputs, labels)
+    folders = check_path(path)
     user = check_tolerance(rtol, atol)
     fallback = check_tolerance(fallback_rtol, fallback_atol, "fallback_")
     if user is not None and fallback is not None:
@@ -129,7 +136,7 @@ def check_parity(
         from dlparity.bridge import get_bridge  # noqa: PLC0415
 
         bridge = get_bridge()
-    octave_out, octave_info = run_octave(mfile, cases, bridge)
+    octave_out, octave_info = run_octave(mfile, cases, bridge, folders)
 
     # Compare, in the MATLAB side's statement order.
     order = mfile.order()
