@@ -39,6 +39,7 @@ from typing import Any
 
 import pytest
 
+from dlparity.bridge import OctaveSide
 from dlparity.comparison.compare import QuantityReport
 from dlparity.comparison.pair import OBSERVERS, ParityResult
 
@@ -147,7 +148,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> None:
 
 
 @pytest.fixture(scope="session")
-def octave(request: pytest.FixtureRequest) -> Any:
+def octave(request: pytest.FixtureRequest) -> OctaveSide:
     """The Octave side, once per test process: live GNU Octave (:class:`dlparity.bridge.OctaveBridge`),
     a recording one under ``--dlparity-record``, or the recorded results where Octave is missing."""
     from dlparity.bridge import OctaveUnavailable, get_bridge  # noqa: PLC0415
@@ -175,7 +176,7 @@ def octave(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture(scope="session")
-def live_octave(octave: Any) -> Any:
+def live_octave(octave: OctaveSide) -> OctaveSide:
     """Live GNU Octave only (tests that kill it, time it, or record it); skipped with the reason where the
     Octave side would come from stored results (a failure under DLPARITY_REQUIRE_OCTAVE=1)."""
     if getattr(octave, "source", "live") == "live":

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from dlparity.bridge import OctaveUnavailable
+from dlparity.bridge import OctaveBridge, OctaveSide, OctaveUnavailable
 
 #: The package's own store: shipped inside the wheel beside the code.
 PACKAGE_STORE = Path(__file__).resolve().parent / "reference"
@@ -234,7 +234,7 @@ def changed_mfile(entry: Entry, base: Path) -> tuple[Path, str] | None:
     return None
 
 
-def _octave_provenance(live: Any, regenerate: str) -> dict[str, Any]:
+def _octave_provenance(live: OctaveSide, regenerate: str) -> dict[str, Any]:
     from dlparity import __version__  # noqa: PLC0415
 
     def ask(*args: Any) -> str:
@@ -347,7 +347,7 @@ class RecordingBridge:
 
     source = "live"
 
-    def __init__(self, live: Any, base: Path, regenerate: str) -> None:
+    def __init__(self, live: OctaveBridge, base: Path, regenerate: str) -> None:
         self.live = live
         self.base = base
         self.regenerate = regenerate
@@ -504,7 +504,7 @@ def reference_parts(folder: Path) -> list[tuple[Path, Path]]:
     return [(p.with_suffix(""), folder.parent) for p in sorted(folder.glob("*.json"))]
 
 
-def octave_for_comparison(folders: Sequence[Path] = ()) -> Any:
+def octave_for_comparison(folders: Sequence[Path] = ()) -> OctaveSide:
     """Live Octave when it starts, else the stored results (the package's, plus ``folders``' parts).
 
     ``DLPARITY_OCTAVE=stored`` uses the store even where Octave is installed (to check what a

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from dlparity.bridge import OctaveSide
 from dlparity.cli.args import EXIT_MISMATCH, EXIT_NOT_CHECKED, EXIT_OK, check_output_path
 from dlparity.comparison.inputs import check_path
 from dlparity.comparison.pair import ParityResult, check_parity
@@ -115,9 +116,9 @@ class LazyOctave:
 
     def __init__(self, folders: list[Path]) -> None:
         self.folders = folders
-        self._bridge: Any = None
+        self._bridge: OctaveSide | None = None
 
-    def _get(self) -> Any:
+    def _get(self) -> OctaveSide:
         if self._bridge is None:
             self._bridge = octave_for_comparison(self.folders)
         return self._bridge
