@@ -90,13 +90,15 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     mode = os.environ.get("DLPARITY_OCTAVE", "auto") or "auto"
     exe = find_octave()
     meta = PACKAGE_STORE / "section1.json"
-    if meta.is_file():
+    try:
         with meta.open(encoding="utf-8") as f:
             provenance = json.load(f)
         stored = (f"stored results of GNU Octave {provenance.get('octave_version', '?')}, "
                   f"recorded {provenance.get('recorded', '?')}")
-    else:
+    except FileNotFoundError:
         stored = "no stored results"
+    except (OSError, ValueError, AttributeError) as exc:  # a header line never stops the run; using them says why
+        stored = f"stored results that cannot be read ({type(exc).__name__})"
     if config.getoption("dlparity_record", False):
         return [f"dlparity: Octave live at {exe} (recording into dlparity_reference/ beside each test file)"]
     if mode == "stored" or exe is None:

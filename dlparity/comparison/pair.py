@@ -9,7 +9,9 @@ first, then values, against a tolerance that is by default *derived*: the Python
 evaluated once more on bound-tracking arrays (:mod:`dlparity.bounds.tracked`), which give a
 rounding-error bound E for every variable; each side is within E of the exact result, so two
 correct sides differ by at most 2E. ``rtol=``/``atol=`` replace it with
-``atol + rtol * |matlab value|``, and the report says the user chose it.
+``atol + rtol * |matlab value|``, and the report says the user chose it. A variable the tracker
+cannot bound (an operation without a rule) is compared against ``fallback_rtol=``/``fallback_atol=``
+when given, and otherwise listed as not checked: the verdict is then not a pass.
 
 Every check on the inputs, the Python side and the tolerance runs before anything reaches
 Octave; each failure is one sentence (:class:`dlparity.validation.InputError`).
@@ -29,9 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
-from dlparity.bridge import MFILES, OctaveSide
+from dlparity.bridge import OctaveSide
 from dlparity.comparison.inputs import check_cases, check_matlab_side, check_path, check_tolerance
 from dlparity.comparison.loading import check_signature, load_callable, load_pair, one_line, run_python
 from dlparity.comparison.matlab_side import MatlabError, run_octave
@@ -39,12 +40,10 @@ from dlparity.comparison.report import Divergence, ParityResult, first_divergenc
 from dlparity.comparison.variables import CaseBounds, ToleranceRule, compare_all, shape_hint
 from dlparity.validation import InputError
 
-Array = NDArray[np.float64]
-
 #: Functions called with every finished :class:`ParityResult` (the pytest plugin's summary line).
 OBSERVERS: list[Callable[[ParityResult], None]] = []
 
-__all__ = ["MFILES", "OBSERVERS", "Divergence", "MatlabError", "ParityResult", "assert_parity", "check_parity",
+__all__ = ["OBSERVERS", "Divergence", "MatlabError", "ParityResult", "assert_parity", "check_parity",
            "load_callable", "run_python", "shape_hint"]
 
 
