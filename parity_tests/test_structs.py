@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import dlparity_process
 
 from dlparity import check_parity, wire
 from dlparity.store import RecordingBridge, StoredBridge
@@ -285,7 +286,6 @@ def test_command_line_compares_and_saves_a_struct_leaf_by_leaf(live_octave: Any,
     path, --save keeps each side's leaves under those paths, and a slip in the twin names its leaf."""
     import json  # noqa: PLC0415
     import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
 
     write(tmp_path, "mk.m", "function s = mk(x)\n  s.W = {x, 2 * x};\n  s.name = 'n';\nend\n")
     write(tmp_path, "mk.py", "def mk(x):\n    return {'s': {'W': [x, 2 * x], 'name': 'n'}}\n\n\n"
@@ -293,9 +293,8 @@ def test_command_line_compares_and_saves_a_struct_leaf_by_leaf(live_octave: Any,
     np.savez(tmp_path / "case.npz", x=np.array([[0.5, 1.5]]))
 
     def run(func: str, *extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "dlparity", "compare", "--matlab", str(tmp_path / "mk.m"),
-                               "--python", f"{tmp_path / 'mk.py'}:{func}", "--inputs", str(tmp_path / "case.npz"),
-                               *extra], capture_output=True, text=True, timeout=120, check=False)
+        return dlparity_process("compare", "--matlab", str(tmp_path / "mk.m"), "--python", f"{tmp_path / 'mk.py'}:{func}",
+                                "--inputs", str(tmp_path / "case.npz"), *extra)
 
     good = run("mk", "--json", "--save", str(tmp_path / "out.npz"))
     assert good.returncode == 0, good.stdout + good.stderr
