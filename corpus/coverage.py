@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from corpus.cases import ROUTINES, Inputs, Routine, matlab_inputs, renamed_matlab_copy, uses_keyword_argument
-from dlparity.bounds.tracked import TrackedValue, UnsupportedOperation, track
+from dlparity.bounds.tracked import UnsupportedOperation, track
 from dlparity.comparison.pair import InputError, ParityResult, check_parity
 from dlparity.matlab_file import read_matlab_files
 
@@ -116,11 +116,11 @@ def classify(routine: Routine, cases: Sequence[Inputs], variables: list[str]) ->
             found = {}
             for n in variables:
                 value = out.get(n)
-                if isinstance(value, TrackedValue):
+                why = getattr(value, "reason", None)  # the coming tracker's Untracked(value, reason) leaves
+                if why is None and hasattr(value, "error"):  # a TrackedValue: value, bound, ambiguity
                     found[n] = (DERIVED, "")
-                else:  # the coming tracker's Untracked(value, reason), or nothing at all
-                    why = getattr(value, "reason", None) or f"no bound returned (seed {seed})"
-                    found[n] = (UNTRACKED, operation(str(why)))
+                else:
+                    found[n] = (UNTRACKED, operation(str(why or f"no bound returned (seed {seed})")))
         for n in variables:
             if rank[found[n][0]] > rank[status[n][0]]:
                 status[n] = found[n]
@@ -195,7 +195,7 @@ def _fmt(x: float | None, spec: str) -> str:
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
 
 
-def table(rows: Sequence[RoutineCoverage], markdown: bool = False) -> str:
+def table(rows: Sequence[RoutineCoverage], markdown: bool = False, timed: bool = True) -> str:
     """The coverage table, then the overall derived % and the false alarms."""
     head = ("routine", "variables", "derived", "untracked", "refused", "false alarms", "max |Δ|/tol (derived)",
             "port ok (explicit tol)", "tracked/plain", "not derived: why")
@@ -217,7 +217,8 @@ def table(rows: Sequence[RoutineCoverage], markdown: bool = False) -> str:
     lines += ["", f"derived: {derived} of {total} variables ({100 * derived / total:.1f} %; target >= 95 %)",
               f"false alarms: {len(alarms)}" + (f" ({', '.join(alarms)})" if alarms else ""),
               "median tracked/plain time over the routines tracked: "
-              + (f"{statistics.median(ratios):.1f} ({len(ratios)} routines)" if ratios else "- (none tracked)")]
+              + (f"{statistics.median(ratios):.1f} ({len(ratios)} routines)" if ratios
+                 else "- (not measured: --no-timing)" if not timed else "- (no routine tracked)")]
     for r in rows:
         for note in r.notes:
             lines.append(f"{r.name}: {note}")
@@ -234,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = [r for r in ROUTINES if not args.routine or r.name in args.routine]
     with tempfile.TemporaryDirectory(prefix="dlparity_corpus_") as tmp:
         rows = [measure(r, range(args.seeds), Path(tmp), timing=not args.no_timing) for r in chosen]
-    print(table(rows, markdown=args.markdown))
+    print(table(rows, markdown=args.markdown, timed=not args.no_timing))
     total = sum(len(r.variables) for r in rows)
     derived = sum(r.count(DERIVED) for r in rows)
     met = derived >= 0.95 * total and not any(r.false_alarms for r in rows) and all(r.explicit_ok for r in rows)
