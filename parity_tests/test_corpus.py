@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from corpus import coverage
 from corpus.cases import ROUTINES, Routine, matlab_inputs, renamed_matlab_copy, routine, uses_keyword_argument
-from corpus.coverage import EXPLICIT_TOLERANCE
+from corpus.coverage import EXPLICIT_TOLERANCE, RoutineCoverage, operation, table
 from dlparity import ParityResult, check_parity
-from dlparity.bounds.tracked import track
+from dlparity.bounds.tracked import UnsupportedOperation, track
 from dlparity.comparison.pair import InputError
 
 SEEDS = range(20)
@@ -234,3 +235,45 @@ def test_lambda_reaches_the_twin_as_lambda_(name: str, octave: Any) -> None:
     cases = [matlab_inputs(c) for c in r.cases(range(3))]
     result = check_parity(r.matlab, r.twin(), cases, bridge=octave, **tolerance_today(name))
     assert result.ok, result.table()
+
+
+# -- the coverage table's own logic (no Octave) -------------------------------------------------------
+
+def test_operation_is_what_a_refusal_names() -> None:
+    assert operation("the bound tracker has no rule for astype(int64) (only float64 is tracked); pass rtol=/atol= "
+                     "(or --rtol/--atol) to compare with a chosen tolerance instead.") == "astype(int64)"
+    assert operation("the automatic tolerance is unavailable for f: the bound tracker has no rule for numpy.var; "
+                     "pass rtol=/atol=") == "numpy.var"
+
+
+def test_classify_reads_derived_untracked_and_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Today's tracker refuses whole runs; the coming one returns Untracked(value, reason) leaves. Both are read.
+
+    The tracker is stood in for here (only the reading of its answers is under test, not Octave or bounds)."""
+
+    class Untracked:  # the shape issue 17 item 3 gives an untracked result: its value and why
+        def __init__(self, value: Any, reason: str) -> None:
+            self.value, self.reason = value, reason
+
+    def fake_track(twin: Any, case: dict[str, Any]) -> dict[str, Any]:
+        if case["seed"] == 1:
+            raise UnsupportedOperation("the bound tracker has no rule for numpy.sort; pass rtol=/atol= instead.")
+        real = track(lambda x, seed: {"a": x * 2.0, "b": x + 1.0}, case)
+        return {"a": real["a"], "b": Untracked(real["b"].value, "np.linalg.solve at twin.py:14")}
+
+    monkeypatch.setattr(coverage, "track", fake_track)
+    cases = [{"x": np.ones((2, 2)), "seed": 0}, {"x": np.ones((2, 2)), "seed": 0}]
+    assert coverage.classify(print, cases, ["a", "b"]) == {"a": ("derived", ""),
+                                                          "b": ("untracked", "np.linalg.solve at twin.py:14")}
+    worst = coverage.classify(print, [*cases, {"x": np.ones((2, 2)), "seed": 1}], ["a", "b"])
+    assert worst == {"a": ("refused", "numpy.sort"), "b": ("refused", "numpy.sort")}  # the worst over the seeds
+
+
+def test_the_table_counts_what_it_says() -> None:
+    rows = [RoutineCoverage("r1", ["a", "b"], {"a": ("derived", ""), "b": ("untracked", "numpy.sort")},
+                            false_alarms=["a (seed 3)"], explicit_ok=True),
+            RoutineCoverage("r2", ["c"], {"c": ("derived", "")}, explicit_ok=True)]
+    text = table(rows, timed=False)
+    assert "derived: 2 of 3 variables (66.7 %; target >= 95 %)" in text
+    assert "false alarms: 1 (r1: a (seed 3))" in text
+    assert "untracked: numpy.sort" in text
