@@ -4,8 +4,8 @@ Each routine's 20 seeded cases (sizes vary with the seed) go to Octave in one ca
 the automatic one (2 x the bound tracked through the twin) for every routine the tracker covers
 today; the routines it refuses are listed in AWAITING with the operation it stops at, and are
 checked at the explicit, documented ``EXPLICIT_TOLERANCE`` until that rule lands. Flipping one is
-deleting its AWAITING entry: ``test_awaiting_routines_are_still_refused`` fails (on purpose) the day
-the tracker no longer refuses it, and says so.
+deleting its AWAITING entry: ``test_awaiting_routines_still_await`` fails (on purpose) the day every
+variable of a routine still listed gets a derived bound, and says so.
 
 Slips are planted one line at a time in a temporary copy of the twin, and one character at a time in
 a temporary copy of the MATLAB; each must be caught at the variable the slip first changes, no earlier.
@@ -79,23 +79,19 @@ def test_routine_matches_octave_on_20_seeds(name: str, octave: Any, tmp_path: Pa
 
 
 @pytest.mark.parametrize("name", sorted(AWAITING))
-def test_awaiting_routines_are_still_refused(name: str) -> None:
-    """Each AWAITING entry still describes today's tracker. When this fails, the rule has landed: delete the
-    routine's AWAITING entry so it is checked at the automatic tolerance (and rerun corpus/coverage.py)."""
+def test_awaiting_routines_still_await(name: str) -> None:
+    """Each AWAITING entry still describes the tracker: some variable of the routine gets no derived bound,
+    refused at the operation the entry names (today's tracker) or untracked (the coming one). When this
+    fails, every variable is derived: delete the routine's AWAITING entry so it is checked at the automatic
+    tolerance everywhere in this file."""
     r = routine(name)
     fragment, rule = AWAITING[name]
-    refusals = []
-    for case in r.cases(SEEDS):
-        try:
-            with np.errstate(all="ignore"):
-                track(r.twin(), case)
-        except Exception as exc:  # today's refusals include a raw ValueError (maxpool)
-            refusals.append(str(exc))
-    assert refusals, (f"the tracker no longer refuses {name} (awaited: {rule}): run 'python -m corpus.coverage "
-                      f"--routine {name}'; if every variable is derived, delete its AWAITING entry in "
-                      "parity_tests/test_corpus.py so it is checked at the automatic tolerance, else name the "
-                      "operation still missing there")
-    assert all(fragment in why for why in refusals), (name, fragment, refusals[0])
+    status = coverage.classify(r.twin(), r.cases(SEEDS), coverage.compared_variables(r, r.build(0)))
+    waiting = {n: s for n, s in status.items() if s[0] != coverage.DERIVED}
+    assert waiting, (f"every variable of {name} is now derived (it awaited: {rule}): delete its AWAITING entry in "
+                     "parity_tests/test_corpus.py so it is checked at the automatic tolerance")
+    refused = [why for kind, why in waiting.values() if kind == coverage.REFUSED]
+    assert all(fragment in why for why in refused), (name, fragment, refused[:1])
 
 
 # -- planted slips --------------------------------------------------------------------------------
