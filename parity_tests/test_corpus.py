@@ -240,6 +240,8 @@ def test_operation_is_what_a_refusal_names() -> None:
                      "(or --rtol/--atol) to compare with a chosen tolerance instead.") == "astype(int64)"
     assert operation("the automatic tolerance is unavailable for f: the bound tracker has no rule for numpy.var; "
                      "pass rtol=/atol=") == "numpy.var"
+    assert operation("a conversion to a plain ndarray (np.asarray, np.array, or storing a tracked value into a plain "
+                     "array as y[i] = x[i]) at kmeans.py:37") == "a conversion to a plain ndarray at kmeans.py:37"
 
 
 def test_classify_reads_derived_untracked_and_refused(monkeypatch: pytest.MonkeyPatch) -> None:
