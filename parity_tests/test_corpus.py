@@ -21,7 +21,15 @@ import numpy as np
 import pytest
 
 from corpus import coverage
-from corpus.cases import ROUTINES, Routine, matlab_inputs, renamed_matlab_copy, routine, uses_keyword_argument
+from corpus.cases import (
+    ROUTINES,
+    Routine,
+    corpus_cases,
+    matlab_inputs,
+    renamed_matlab_copy,
+    routine,
+    uses_keyword_argument,
+)
 from corpus.coverage import EXPLICIT_TOLERANCE, RoutineCoverage, operation, table
 from dlparity import ParityResult, check_parity
 from dlparity.bounds.tracked import UnsupportedOperation, track
@@ -275,3 +283,18 @@ def test_the_table_counts_what_it_says() -> None:
     assert "derived: 2 of 3 variables (66.7 %; target >= 95 %)" in text
     assert "false alarms: 1 (r1: a (seed 3))" in text
     assert "untracked: numpy.sort" in text
+
+
+def test_corpus_cases_are_seeded_and_vary_in_size() -> None:
+    """corpus_cases() (for benchmarks/bench_tracked.py): every routine on every seed, the same arrays for the
+    same seed, and the seeds drawing many shapes (issue 17: ports checked over seeds of varying sizes)."""
+    cases = corpus_cases()
+    assert len(cases) == len(ROUTINES) * len(SEEDS)
+    for r in ROUTINES:
+        mine = [inputs for name, _, inputs in cases if name == r.name]
+        again = r.build(7)
+        assert all(np.array_equal(np.asarray(mine[7][k]), np.asarray(v)) for k, v in again.items()), r.name
+        shapes = {tuple(np.shape(v) for v in case.values()) for case in mine}
+        assert len(shapes) >= 10, (r.name, len(shapes))  # at least 10 different shapes over the 20 seeds
+        out = r.twin()(**mine[0])  # the twin takes the inputs as keyword arguments and returns a dict
+        assert isinstance(out, dict) and out, r.name
