@@ -43,8 +43,8 @@ from typing import Any
 import numpy as np
 
 from corpus.cases import ROUTINES, Inputs, Routine, matlab_inputs, renamed_matlab_copy, uses_keyword_argument
+from dlparity import InputError, ParityResult, check_parity
 from dlparity.bounds.tracked import UnsupportedOperation, track
-from dlparity.comparison.pair import InputError, ParityResult, check_parity
 from dlparity.matlab_file import read_matlab_files
 
 #: The explicit tolerance that checks each twin is a correct port where the automatic tolerance is

@@ -31,9 +31,8 @@ from corpus.cases import (
     uses_keyword_argument,
 )
 from corpus.coverage import EXPLICIT_TOLERANCE, RoutineCoverage, operation, table
-from dlparity import ParityResult, check_parity
+from dlparity import InputError, ParityResult, check_parity
 from dlparity.bounds.tracked import UnsupportedOperation, track
-from dlparity.comparison.pair import InputError
 
 SEEDS = range(20)
 
