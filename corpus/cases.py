@@ -208,6 +208,29 @@ def adam_update_case(seed: int) -> Inputs:
             "t": int(rng.integers(1, 101))}
 
 
+def standardize_clip_case(seed: int) -> Inputs:
+    rng = _rng("standardize_clip", seed)
+    N, D, n = int(rng.integers(2, 31)), int(rng.integers(1, 9)), int(rng.integers(1, 21))
+    g = rng.standard_normal((n, 1))
+    return {"X": 3.0 * rng.standard_normal((N, D)) + rng.standard_normal((1, D)), "g": g,
+            "maxnorm": float(np.linalg.norm(g)) * [0.5, 2.0][seed % 2]}  # clipped on even seeds, not on odd ones
+
+
+def rnn_forward_case(seed: int) -> Inputs:
+    rng = _rng("rnn_forward", seed)
+    D, Hn, T = int(rng.integers(1, 7)), int(rng.integers(1, 9)), int(rng.integers(1, 13))
+    return {"X": rng.standard_normal((D, T)), "h0": np.tanh(rng.standard_normal((Hn, 1))),
+            "Wx": rng.standard_normal((Hn, D)) / np.sqrt(D), "Wh": rng.standard_normal((Hn, Hn)) / np.sqrt(Hn),
+            "b": 0.1 * rng.standard_normal((Hn, 1))}
+
+
+def smooth_conv1d_case(seed: int) -> Inputs:
+    rng = _rng("smooth_conv1d", seed)
+    n = int(rng.integers(1, 41))
+    m = 2 * int(rng.integers(0, (n - 1) // 2 + 1)) + 1  # odd, at most n
+    return {"x": rng.standard_normal((n, 1)), "k": rng.random((m, 1)) / m}
+
+
 ROUTINES: list[Routine] = [
     Routine("softmax_xent", "softmax_xent", softmax_xent_case,
             "softmax with cross-entropy: column max with keepdims, labels by astype(int), fancy-index write of one-hots"),
@@ -234,6 +257,11 @@ ROUTINES: list[Routine] = [
     Routine("im2col_conv", "im2col_conv", im2col_conv_case,
             "im2col: window columns written by ravel(order='F'), K(:)' @ cols, reshape order='F'"),
     Routine("adam_update", "adam_update", adam_update_case, "an Adam step: powers of an int step count, sqrt, division"),
+    Routine("standardize_clip", "standardize_clip", standardize_clip_case,
+            "column z-scores with np.std(ddof=1), gradient clipping by np.linalg.norm and Python's min"),
+    Routine("rnn_forward", "rnn_forward", rnn_forward_case,
+            "a vanilla RNN over a sequence: a preallocated H filled column by column in a loop"),
+    Routine("smooth_conv1d", "smooth_conv1d", smooth_conv1d_case, "MATLAB conv(x, k, 'same') as np.convolve(mode='same')"),
 ]
 
 

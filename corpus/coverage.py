@@ -98,9 +98,11 @@ def operation(message: str) -> str:
     "numpy.var at layer_norm.py:27" stays as it is)."""
     marker = "no rule for "
     if marker in message:
-        message = message.split(marker, 1)[1].split("; pass", 1)[0]
-    message = message.split(";", 1)[0]
-    return re.sub(r"\s+\([^()]*\)", "", message).strip()
+        message = message.split(marker, 1)[1]
+    previous = None
+    while previous != message:  # innermost parentheses first, so nested ones go too
+        previous, message = message, re.sub(r"\s+\([^()]*\)", "", message)
+    return message.split(";", 1)[0].strip()
 
 
 def classify(twin: Callable[..., Any], cases: Sequence[Inputs], variables: list[str]) -> dict[str, tuple[str, str]]:
