@@ -328,3 +328,20 @@ def test_numpy_same_is_not_matlab_same_for_an_even_length_filter(octave: Any, tm
     result = check(r, cases, tmp_path, octave)
     _assert_caught_at(result, "smooth_conv1d", "y")
     assert all(not x.ok for x in _reports(result, "y")), result.table()
+
+
+@pytest.mark.octave
+def test_the_derived_tolerance_names_the_slip_a_picked_rtol_hides(octave: Any, tmp_path: Path) -> None:
+    """batchnorm_backward with epsilon forgotten in dsigma2 moves it by a few parts in a million. The automatic
+    tolerance names dsigma2. A hand-picked rtol=1e-5 (atol=1e-8), the kind the issue's user was left with, passes
+    dsigma2 on every seed and sends the reader downstream, to where cancellation amplified the change."""
+    assert "batchnorm_backward" not in AWAITING  # the automatic tolerance is the one under test here
+    r = routine("batchnorm_backward")
+    slipped = _slipped_twin(r, tmp_path, "dsigma2 = 0.5 / np.sqrt(sigma2 + epsilon) * dsqrtvar",
+                            "dsigma2 = 0.5 / np.sqrt(sigma2) * dsqrtvar")
+    cases = r.cases(SEEDS)
+    _assert_caught_at(check(r, cases, tmp_path, octave, python=slipped), "batchnorm_backward", "dsigma2")
+    picked = check_parity(r.matlab, slipped, cases, bridge=octave, rtol=1e-5, atol=1e-8)
+    assert all(x.ok for x in _reports(picked, "dsigma2")), picked.table()  # the slip's own variable passes
+    first = picked.first_divergence
+    assert first is None or first.name in {"dx1", "dx"}, picked.table()  # missed, or found downstream
