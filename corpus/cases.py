@@ -29,10 +29,9 @@ Inputs = dict[str, Any]
 
 @dataclass(frozen=True)
 class Routine:
-    """One MATLAB routine of the corpus, its twin's function name and its seeded input builder."""
+    """One MATLAB routine of the corpus and its seeded input builder."""
 
-    name: str
-    function: str  # the twin's function name (the .m function's name, or the script's stem)
+    name: str  # the folder, the .m file's stem (a function file's function) and the twin's function name
     build: Callable[[int], Inputs]
     what: str  # one line: what it is and the porting idioms it exercises
 
@@ -46,7 +45,7 @@ class Routine:
 
     def twin(self) -> Callable[..., dict[str, Any]]:
         """The twin function, imported from its file."""
-        return _load_twin(self.python, self.function)
+        return _load_twin(self.python, self.name)
 
     def cases(self, seeds: range | list[int] = SEEDS) -> list[Inputs]:
         return [self.build(s) for s in seeds]
@@ -232,36 +231,36 @@ def smooth_conv1d_case(seed: int) -> Inputs:
 
 
 ROUTINES: list[Routine] = [
-    Routine("softmax_xent", "softmax_xent", softmax_xent_case,
+    Routine("softmax_xent", softmax_xent_case,
             "softmax with cross-entropy: column max with keepdims, labels by astype(int), fancy-index write of one-hots"),
-    Routine("logsumexp", "logsumexp", logsumexp_case, "a stable log-sum-exp: max, exp, sum, log along an axis"),
-    Routine("layer_norm", "layer_norm", layer_norm_case, "layer norm: mean and np.var along rows, sqrt, scale and shift"),
-    Routine("batchnorm_forward", "batchnorm_forward", batchnorm_forward_case,
+    Routine("logsumexp", logsumexp_case, "a stable log-sum-exp: max, exp, sum, log along an axis"),
+    Routine("layer_norm", layer_norm_case, "layer norm: mean and np.var along rows, sqrt, scale and shift"),
+    Routine("batchnorm_forward", batchnorm_forward_case,
             "batch norm forward, staged: mean, squares, sum / N, sqrt, reciprocal"),
-    Routine("batchnorm_backward", "batchnorm_backward", batchnorm_backward_case,
+    Routine("batchnorm_backward", batchnorm_backward_case,
             "batch norm backward, staged: column sums, products, ones(...) / N"),
-    Routine("conv2d_forward", "conv2d_forward", conv2d_forward_case,
+    Routine("conv2d_forward", conv2d_forward_case,
             "conv2(X, rot90(K, 2), 'valid') as scipy.signal.convolve2d, per filter into a preallocated 3-D array, ReLU"),
-    Routine("conv2d_backward", "conv2d_backward", conv2d_backward_case,
+    Routine("conv2d_backward", conv2d_backward_case,
             "conv2 backward as correlate2d 'valid' and convolve2d 'full', += accumulation, slice writes"),
-    Routine("maxpool", "maxpool", maxpool_case,
+    Routine("maxpool", maxpool_case,
             "2x2 max pooling and its argmax backward: loops, ravel(order='F'), argmax, unravel_index, item writes"),
-    Routine("lstm_step", "lstm_step", lstm_step_case, "an LSTM cell step: stacked products, row slices, sigmoid, tanh"),
-    Routine("kmeans", "kmeans", kmeans_case,
+    Routine("lstm_step", lstm_step_case, "an LSTM cell step: stacked products, row slices, sigmoid, tanh"),
+    Routine("kmeans", kmeans_case,
             "k-means assignment and update: expanded distances, min/argmin, boolean row selection, per-cluster mean writes"),
-    Routine("lrCostFunction", "lrCostFunction", lrCostFunction_case,
+    Routine("lrCostFunction", lrCostFunction_case,
             "course-style logistic regression: y.astype(int), lambda as lambda_, temp[0] = 0, reshape order='F'"),
-    Routine("nnCostFunction", "nnCostFunction", nnCostFunction_case,
+    Routine("nnCostFunction", nnCostFunction_case,
             "course-style two-layer classifier: order='F' reshapes, y.astype(int), per-example loop with +=, "
             "slice assignment of the regularisation"),
-    Routine("im2col_conv", "im2col_conv", im2col_conv_case,
+    Routine("im2col_conv", im2col_conv_case,
             "im2col: window columns written by ravel(order='F'), K(:)' @ cols, reshape order='F'"),
-    Routine("adam_update", "adam_update", adam_update_case, "an Adam step: powers of an int step count, sqrt, division"),
-    Routine("standardize_clip", "standardize_clip", standardize_clip_case,
+    Routine("adam_update", adam_update_case, "an Adam step: powers of an int step count, sqrt, division"),
+    Routine("standardize_clip", standardize_clip_case,
             "column z-scores with np.std(ddof=1), gradient clipping by np.linalg.norm and Python's min"),
-    Routine("rnn_forward", "rnn_forward", rnn_forward_case,
+    Routine("rnn_forward", rnn_forward_case,
             "a vanilla RNN over a sequence: a preallocated H filled column by column in a loop"),
-    Routine("smooth_conv1d", "smooth_conv1d", smooth_conv1d_case, "MATLAB conv(x, k, 'same') as np.convolve(mode='same')"),
+    Routine("smooth_conv1d", smooth_conv1d_case, "MATLAB conv(x, k, 'same') as np.convolve(mode='same')"),
 ]
 
 
