@@ -187,12 +187,24 @@ def measure(routine: Routine, seeds: Sequence[int], folder: Path, bridge: Any = 
             mine = [r for r in automatic.reports if r.name in derived]
             seed_of = dict(zip(automatic.case_labels, seeds, strict=True))
             row.false_alarms = [f"{r.name} (seed {seed_of[r.case]})" for r in mine if not r.ok]
+            # a class, structure or text difference flagged on a correct port is a false alarm too
+            seen: dict[str, list[int]] = {}
+            for d in getattr(automatic, "differences", []):
+                if d.path in derived:
+                    seen.setdefault(f"{d.path} ({d.kind}: {d.reason.split(';')[0]})", []).append(seed_of[d.case])
+            row.false_alarms += [f"{what} on {len(s)} seed{'s' if len(s) != 1 else ''}" for what, s in seen.items()]
             row.largest_ratio = max((r.bound_ratio for r in mine if r.ok), default=math.nan)
     explicit, note = check(routine, cases, sub, bridge, **EXPLICIT_TOLERANCE)
     if note and note not in row.notes:
         row.notes.append(note)
-    row.explicit_ok = explicit.ok
+    # the port is right when every value is within the explicit tolerance; a class flag (NumPy int64 where MATLAB
+    # has a double of the same whole numbers) is the comparison's verdict on the types, counted as a false alarm above
+    flags = {d.path for d in getattr(explicit, "differences", []) if d.kind == "class"}
+    others = [d for d in getattr(explicit, "differences", []) if d.kind != "class"]
+    row.explicit_ok = all(r.ok for r in explicit.reports) and not others and bool(explicit.reports)
     row.explicit_ratio = explicit.largest_ratio()
+    if flags:
+        row.notes.append(f"class flagged by dlparity (values match): {', '.join(sorted(flags))}")
     if timing:
         row.time_ratio = time_ratio(routine.twin(), cases)
     return row

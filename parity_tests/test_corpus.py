@@ -1,11 +1,12 @@
 """The coverage corpus (corpus/): every routine against Octave on 20 seeds, and planted slips caught where they are.
 
-Each routine's 20 seeded cases (sizes vary with the seed) go to Octave in one call. The tolerance is
-the automatic one (2 x the bound tracked through the twin) for every routine the tracker covers
-today; the routines it refuses are listed in AWAITING with the operation it stops at, and are
-checked at the explicit, documented ``EXPLICIT_TOLERANCE`` until that rule lands. Flipping one is
-deleting its AWAITING entry: ``test_awaiting_routines_still_await`` fails (on purpose) the day every
-variable of a routine still listed gets a derived bound, and says so.
+Each routine's 20 seeded cases (sizes vary with the seed) go to Octave in one call, at the automatic
+tolerance (2 x the bound tracked through the twin). The routines with variables the tracker does not
+bound yet are listed in AWAITING with the operation; those variables are checked at the explicit,
+documented ``EXPLICIT_TOLERANCE`` as the fallback until that rule lands. Flipping one is deleting
+its AWAITING entry: ``test_awaiting_routines_still_await`` fails (on purpose) the day every variable
+of a routine still listed gets a derived bound, and says so. CLASS_FLAGGED lists what dlparity's
+class rule flags on these correct ports (NumPy int64 for MATLAB's double).
 
 Slips are planted one line at a time in a temporary copy of the twin, and one character at a time in
 a temporary copy of the MATLAB; each must be caught at the variable the slip first changes, no earlier.
@@ -36,30 +37,58 @@ from dlparity.bounds.tracked import UnsupportedOperation, track
 
 SEEDS = range(20)
 
-#: Routines whose twin today's tracker refuses, with the refusal it stops at (a fragment of its message)
-#: and the rule of issue 17 that lifts it. Checked at EXPLICIT_TOLERANCE until then. FLIP: delete the
-#: entry once the rule is in main; the routine is then checked at the automatic tolerance everywhere below.
+#: Routines with variables the tracker does not bound yet, with the operation (a fragment of the tracker's
+#: reason) and the rule of issue 17 that lifts it. Their untracked variables are checked at EXPLICIT_TOLERANCE
+#: as the fallback (the derived ones at the automatic tolerance). FLIP: delete the entry once the rule is in
+#: main; test_awaiting_routines_still_await says when.
 AWAITING: dict[str, tuple[str, str]] = {
-    "softmax_xent": ("astype(int64)", "exact integers: labels by y.astype(int)"),
     "layer_norm": ("numpy.var", "everyday NumPy: np.var"),
-    "conv2d_forward": ("a conversion to a plain ndarray", "convolution: scipy.signal.convolve2d; writes into Z[:, :, k]"),
-    "conv2d_backward": ("a conversion to a plain ndarray",
-                        "convolution: correlate2d and convolve2d; writes into dK[:, :, k], db[k]; dX +="),
-    "maxpool": ("setting an array element with a sequence",  # a raw ValueError today, not even a refusal
-                "writes: Y[i, j] = (tracked), dX[r, c] = (tracked)"),
-    "kmeans": ("a conversion to a plain ndarray", "writes: C_new[k, :] = np.mean(...)"),
-    "lrCostFunction": ("astype(int64)", "exact integers: y.astype(int); writes: temp[0] = 0"),
-    "nnCostFunction": ("astype(int64)", "exact integers: y.astype(int); in place: D2 += ...; writes: G1[:, 1:] = ..."),
-    "im2col_conv": ("a conversion to a plain ndarray", "writes: cols[:, c] = patch.ravel(order='F')"),
+    "conv2d_forward": ("a conversion to a plain ndarray", "convolution: scipy.signal.convolve2d (it calls np.asarray)"),
+    "conv2d_backward": ("a conversion to a plain ndarray", "convolution: scipy.signal.correlate2d and convolve2d"),
     "standardize_clip": ("numpy.std", "everyday NumPy: np.std(ddof=1), np.linalg.norm"),
-    "rnn_forward": ("a conversion to a plain ndarray", "writes: H[:, t - 1] = h[:, 0]"),
     "smooth_conv1d": ("numpy.convolve", "convolution: np.convolve"),
 }
 
 
+#: Variables dlparity's class rule (dlparity/comparison/leaves.py) flags on these correct ports: a NumPy int64
+#: array (``np.argmin(...) + 1``, ``np.unravel_index``) where MATLAB has a double holding the same whole numbers,
+#: reported "class differs: MATLAB double, NumPy int64; use idx.astype(np.float64)". A Python int is taken for a
+#: double; an int64 array is not. By issue 17's measure these are false alarms (the values match within
+#: tolerance on every seed); the tests below assert exactly these and nothing else is flagged. FLIP: delete an
+#: entry once the rule takes a NumPy integer array of whole numbers below 2**53 for a double, as it takes an int.
+CLASS_FLAGGED: dict[str, set[str]] = {
+    "kmeans": {"idx"},
+    "maxpool": {"idx", "r", "c"},
+}
+
+
+def first_caught(result: ParityResult, name: str) -> str | None:
+    """The first variable in statement order with a value mismatch or a difference, leaving out routine ``name``'s
+    CLASS_FLAGGED class differences (dlparity's own first_divergence where there are none)."""
+    known = CLASS_FLAGGED.get(name, set())
+    if not known:
+        return None if result.first_divergence is None else result.first_divergence.name
+    differing = {d.path for d in result.differences if not (d.kind == "class" and d.path in known)}
+    differing |= {x.name for x in result.reports if not x.ok}
+    return next((n for n in result.matlab.order() if n in differing), None)
+
+
+def assert_matches_but_for_class_flags(result: ParityResult, name: str) -> None:
+    """result.ok, or (for a CLASS_FLAGGED routine) every value within tolerance and exactly the listed class flags."""
+    if name not in CLASS_FLAGGED:
+        assert result.ok, f"{name}:\n{result.table()}"
+        return
+    assert all(x.ok for x in result.reports) and not result.not_checked, f"{name}:\n{result.table()}"
+    flags = {(d.path, d.kind) for d in result.differences}
+    assert flags == {(v, "class") for v in CLASS_FLAGGED[name]}, (name, flags)
+
+
 def tolerance_today(name: str) -> dict[str, float]:
-    """{} (the automatic tolerance) where the tracker covers the routine, else the explicit one."""
-    return dict(EXPLICIT_TOLERANCE) if name in AWAITING else {}
+    """The automatic tolerance; for an AWAITING routine, with EXPLICIT_TOLERANCE as the fallback for the
+    variables the tracker leaves untracked (its derived variables keep their derived tolerance)."""
+    if name not in AWAITING:
+        return {}
+    return {"fallback_rtol": EXPLICIT_TOLERANCE["rtol"], "fallback_atol": EXPLICIT_TOLERANCE["atol"]}
 
 
 #: FLIP to True once dlparity hands MATLAB's ``lambda`` to the twin as ``lambda_`` (issue 16, item 5): the
@@ -85,8 +114,10 @@ def check(r: Routine, cases: list[dict[str, Any]], tmp_path: Path, octave: Any, 
 def test_routine_matches_octave_on_20_seeds(name: str, octave: Any, tmp_path: Path) -> None:
     r = routine(name)
     result = check(r, r.cases(SEEDS), tmp_path, octave)
-    assert result.ok, f"{name} (seeds 0-19, tolerance {result.tolerance}):\n{result.table()}"
-    assert result.tolerance.startswith("chosen" if name in AWAITING else "automatic")
+    assert_matches_but_for_class_flags(result, name)
+    assert result.tolerance.startswith("automatic")
+    fallback = {n for (n, _), src in result.tolerance_from.items() if src.startswith("fallback")}
+    assert bool(fallback) == (name in AWAITING), (name, fallback)  # a fallback exactly where a rule is awaited
     out = r.twin()(**r.build(0))
     compared = [x.name for x in result.by_variable()]
     assert compared and set(compared) <= set(out), compared  # something compared, and only what the twin returns
@@ -104,8 +135,7 @@ def test_awaiting_routines_still_await(name: str) -> None:
     waiting = {n: s for n, s in status.items() if s[0] != coverage.DERIVED}
     assert waiting, (f"every variable of {name} is now derived (it awaited: {rule}): delete its AWAITING entry in "
                      "parity_tests/test_corpus.py so it is checked at the automatic tolerance")
-    refused = [why for kind, why in waiting.values() if kind == coverage.REFUSED]
-    assert all(fragment in why for why in refused), (name, fragment, refused[:1])
+    assert any(fragment in why for _, why in waiting.values()), (name, fragment, waiting)
 
 
 # -- planted slips --------------------------------------------------------------------------------
@@ -183,8 +213,7 @@ MATLAB_SLIPS = [
 
 def _assert_caught_at(result: ParityResult, name: str, expected: str) -> None:
     assert not result.ok, f"the slip in {name} went unnoticed:\n{result.table()}"
-    first = result.first_divergence
-    assert first is not None and first.name == expected, f"{name}: expected {expected} first\n{result.table()}"
+    assert first_caught(result, name) == expected, f"{name}: expected {expected} first\n{result.table()}"
 
 
 @pytest.mark.octave
