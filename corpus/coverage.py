@@ -9,9 +9,9 @@ For every routine of ``corpus/`` and every seed, three things are measured:
 1. **Which variables get a derived tolerance.** The twin runs on bound-tracking arrays
    (:func:`dlparity.bounds.tracked.track`). A variable is *derived* when the tracker returns its bound
    on every seed; *untracked* when the tracker returns it without one (an operation with no rule on
-   its way: the coming tracker marks such results instead of refusing the run), with the reason; and
-   *refused* when the whole tracked run stopped (today's tracker refuses the run at the first
-   operation it has no rule for), with the operation.
+   its way: the tracker marks such results since issue 17 item 3), with the reason; and *refused*
+   when the whole tracked run stopped (as the tracker did before, at the first operation it had no
+   rule for, and still does where plain NumPy would fail too), with the operation.
 2. **False alarms.** The pair is checked against Octave with the automatic tolerance
    (:func:`dlparity.check_parity`, all seeds in one Octave call). Every twin is a correct port (point 3),
    so a derived variable outside its tolerance is a false alarm. The largest |Δ|/tolerance over the
@@ -177,7 +177,7 @@ def measure(routine: Routine, seeds: Sequence[int], folder: Path, bridge: Any = 
     if derived:
         try:
             automatic, note = check(routine, cases, sub, bridge)
-        except InputError as exc:  # today's tracker refuses the whole check where any seed has a refusal
+        except InputError as exc:  # a refused tracked run refuses the whole automatic check
             row.notes.append(f"automatic check refused: {operation(str(exc))}")
         except Exception as exc:  # a tracker ahead of check_parity (Untracked leaves it cannot read yet): say so
             row.notes.append(f"automatic check failed: {type(exc).__name__}: {str(exc).splitlines()[0][:100]}")

@@ -126,7 +126,7 @@ def test_routine_matches_octave_on_20_seeds(name: str, octave: Any, tmp_path: Pa
 @pytest.mark.parametrize("name", sorted(AWAITING))
 def test_awaiting_routines_still_await(name: str) -> None:
     """Each AWAITING entry still describes the tracker: some variable of the routine gets no derived bound,
-    refused at the operation the entry names (today's tracker) or untracked (the coming one). When this
+    untracked (or refused) at the operation the entry names. When this
     fails, every variable is derived: delete the routine's AWAITING entry so it is checked at the automatic
     tolerance everywhere in this file."""
     r = routine(name)
