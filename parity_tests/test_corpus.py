@@ -5,8 +5,7 @@ tolerance (2 x the bound tracked through the twin). The routines with variables 
 bound yet are listed in AWAITING with the operation; those variables are checked at the explicit,
 documented ``EXPLICIT_TOLERANCE`` as the fallback until that rule lands. Flipping one is deleting
 its AWAITING entry: ``test_awaiting_routines_still_await`` fails (on purpose) the day every variable
-of a routine still listed gets a derived bound, and says so. CLASS_FLAGGED lists what dlparity's
-class rule flags on these correct ports (NumPy int64 for MATLAB's double).
+of a routine still listed gets a derived bound, and says so.
 
 Slips are planted one line at a time in a temporary copy of the twin, and one character at a time in
 a temporary copy of the MATLAB; each must be caught at the variable the slip first changes, no earlier.
@@ -50,39 +49,6 @@ AWAITING: dict[str, tuple[str, str]] = {
 }
 
 
-#: Variables dlparity's class rule (dlparity/comparison/leaves.py) flags on these correct ports: a NumPy int64
-#: array (``np.argmin(...) + 1``, ``np.unravel_index``) where MATLAB has a double holding the same whole numbers,
-#: reported "class differs: MATLAB double, NumPy int64; use idx.astype(np.float64)". A Python int is taken for a
-#: double; an int64 array is not. By issue 17's measure these are false alarms (the values match within
-#: tolerance on every seed); the tests below assert exactly these and nothing else is flagged. FLIP: delete an
-#: entry once the rule takes a NumPy integer array of whole numbers below 2**53 for a double, as it takes an int.
-CLASS_FLAGGED: dict[str, set[str]] = {
-    "kmeans": {"idx"},
-    "maxpool": {"idx", "r", "c"},
-}
-
-
-def first_caught(result: ParityResult, name: str) -> str | None:
-    """The first variable in statement order with a value mismatch or a difference, leaving out routine ``name``'s
-    CLASS_FLAGGED class differences (dlparity's own first_divergence where there are none)."""
-    known = CLASS_FLAGGED.get(name, set())
-    if not known:
-        return None if result.first_divergence is None else result.first_divergence.name
-    differing = {d.path for d in result.differences if not (d.kind == "class" and d.path in known)}
-    differing |= {x.name for x in result.reports if not x.ok}
-    return next((n for n in result.matlab.order() if n in differing), None)
-
-
-def assert_matches_but_for_class_flags(result: ParityResult, name: str) -> None:
-    """result.ok, or (for a CLASS_FLAGGED routine) every value within tolerance and exactly the listed class flags."""
-    if name not in CLASS_FLAGGED:
-        assert result.ok, f"{name}:\n{result.table()}"
-        return
-    assert all(x.ok for x in result.reports) and not result.not_checked, f"{name}:\n{result.table()}"
-    flags = {(d.path, d.kind) for d in result.differences}
-    assert flags == {(v, "class") for v in CLASS_FLAGGED[name]}, (name, flags)
-
-
 def tolerance_today(name: str) -> dict[str, float]:
     """The automatic tolerance; for an AWAITING routine, with EXPLICIT_TOLERANCE as the fallback for the
     variables the tracker leaves untracked (its derived variables keep their derived tolerance)."""
@@ -114,7 +80,7 @@ def check(r: Routine, cases: list[dict[str, Any]], tmp_path: Path, octave: Any, 
 def test_routine_matches_octave_on_20_seeds(name: str, octave: Any, tmp_path: Path) -> None:
     r = routine(name)
     result = check(r, r.cases(SEEDS), tmp_path, octave)
-    assert_matches_but_for_class_flags(result, name)
+    assert result.ok, f"{name} (seeds 0-19, tolerance {result.tolerance}):\n{result.table()}"
     assert result.tolerance.startswith("automatic")
     fallback = {n for (n, _), src in result.tolerance_from.items() if src.startswith("fallback")}
     assert bool(fallback) == (name in AWAITING), (name, fallback)  # a fallback exactly where a rule is awaited
@@ -213,7 +179,8 @@ MATLAB_SLIPS = [
 
 def _assert_caught_at(result: ParityResult, name: str, expected: str) -> None:
     assert not result.ok, f"the slip in {name} went unnoticed:\n{result.table()}"
-    assert first_caught(result, name) == expected, f"{name}: expected {expected} first\n{result.table()}"
+    first = result.first_divergence
+    assert first is not None and first.name == expected, f"{name}: expected {expected} first\n{result.table()}"
 
 
 @pytest.mark.octave
