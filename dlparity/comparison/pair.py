@@ -117,6 +117,10 @@ class ParityResult:
     #: Per case, what each side returned: ``values[k]["octave"]``, ``values[k]["numpy"]`` (name -> value).
     values: list[dict[str, dict[str, Any]]] = field(default_factory=list)
     complex_values: dict[str, str] = field(default_factory=dict)
+    #: Per case, the elementwise tolerance each compared name was judged against (name -> array; the HTML heatmap).
+    tolerances: list[dict[str, Array]] = field(default_factory=list)
+    #: The Python twin itself (its source is shown beside the MATLAB in the HTML report).
+    function: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -192,6 +196,20 @@ class ParityResult:
         return "\n".join(out)
 
     __str__ = table
+
+    def to_html(self) -> str:
+        """The report a porter can open: both files side by side, each variable's verdict on its line
+        (:mod:`dlparity.comparison.html_report`); one self-contained HTML document."""
+        from dlparity.comparison.html_report import parity_html  # noqa: PLC0415
+
+        return parity_html(self)
+
+    def save_html(self, path: str | Path, overwrite: bool = True) -> Path:
+        """Write :meth:`to_html` to ``path`` whole or not at all (``overwrite=False``: refuse an existing file)."""
+        from dlparity.comparison.html_report import save_report  # noqa: PLC0415
+
+        save_report(path, self.to_html(), overwrite, flag="save_html")
+        return Path(path)
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` fields of ``dlparity compare``, plus what only this mode has."""
@@ -648,7 +666,7 @@ def check_parity(
     result = ParityResult(mfile, label, names, reports, found.matlab_only, found.python_only, found.not_compared,
                           description, user, first, octave_info, python_seconds, hints,
                           [{"octave": m, "numpy": p} for (m, _), p in zip(octave_out, python_out, strict=True)],
-                          complex_values)
+                          complex_values, found.tolerances, func)
     for observer in list(OBSERVERS):
         observer(result)
     return result
@@ -662,6 +680,7 @@ class _Found:
     not_compared: dict[str, str] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
     complex: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, case) -> which side is complex
+    tolerances: list[dict[str, Array]] = field(default_factory=list)  # per case: name -> elementwise tolerance
 
     def note(self, names: list[str], name: str) -> None:
         if name not in names:
@@ -677,6 +696,7 @@ def _compare_all(mfile: MatlabFile, labels: list[str], octave_out: list[tuple[di
     order = mfile.order()
     for k, (m_vals, m_skipped) in enumerate(octave_out):
         p_vals = python_out[k]
+        f.tolerances.append({})
         m_names = [n for n in order if n in m_vals or n in m_skipped]
         m_names += [n for n in sorted(set(m_vals) | set(m_skipped)) if n not in m_names and n not in input_names]
         for n in m_names:
@@ -704,7 +724,8 @@ def _compare_all(mfile: MatlabFile, labels: list[str], octave_out: list[tuple[di
                 tol = user["atol"] + user["rtol"] * np.abs(gold)
             else:
                 tol = 2.0 * np.broadcast_to(tolerances[k].get(n, np.zeros(gold.shape)).reshape(mine.shape), gold.shape)
-            f.reports.append(compare_quantity(labels[k], mfile.name, n, gold, mine, np.asarray(tol, dtype=np.float64),
+            f.tolerances[k][n] = np.asarray(tol, dtype=np.float64)
+            f.reports.append(compare_quantity(labels[k], mfile.name, n, gold, mine, f.tolerances[k][n],
                                               ambiguous[k].get(n, 0) if ambiguous else 0))
         for n in p_vals:
             if n not in m_vals and n not in m_skipped and n not in input_names:
