@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from dlparity.cli.args import EXIT_MISMATCH, EXIT_OK, check_output_path
+from dlparity.comparison.html_report import save_report
 from dlparity.comparison.pair import ParityResult, check_parity
 from dlparity.fileio import OutputError, read_npz, write_atomic
 from dlparity.store import REFERENCE_FOLDER, octave_for_comparison
@@ -72,6 +73,7 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
     check_pair_args(args, defaults)
 
     check_output_path("--save", args.save, args.overwrite)
+    check_output_path("--html", args.html, args.overwrite)
     inputs = read_npz("--inputs", args.inputs)
     matlab = Path(args.matlab)
     # Bad input is refused before Octave starts: the bridge is chosen lazily, on the first Octave call.
@@ -85,12 +87,21 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
                          flag="--save")
         except OutputError as exc:
             not_written = exc
+    html_written = False
+    if args.html is not None:  # the exit status stays the comparison's (or 4 when a file could not be written)
+        try:
+            save_report(args.html, result.to_html(), args.overwrite)
+            html_written = True
+        except OutputError as exc:
+            not_written = not_written or exc
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     else:
         print(result.table())
         if args.save is not None and not_written is None:
             print(f"saved inputs and outputs to {args.save}")
+        if html_written:
+            print(f"wrote the HTML report to {args.html}")
     if not_written is not None:
         raise not_written
     return EXIT_OK if result.ok else EXIT_MISMATCH

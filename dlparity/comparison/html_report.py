@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import html
 import inspect
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -170,7 +171,8 @@ def align(matlab: Sequence[tuple[str, int]], python: Sequence[tuple[str, int]],
     ``anchors`` pair a MATLAB line with a Python line (the two assignments of one variable), in the
     MATLAB side's statement order. The largest set of anchors that keeps both files in order is
     kept (a longest chain, earliest first); each kept anchor is one row, and the lines between two
-    anchors fill rows side by side from the top, so every line of both files appears once, in place.
+    anchors fill the rows above it side by side, the shorter side padded at the top (so the comment
+    just above a statement stays beside its twin's); every line of both files appears once, in place.
     """
     m_index = {k: i for i, k in enumerate(matlab)}
     p_index = {k: i for i, k in enumerate(python)}
@@ -193,9 +195,13 @@ def align(matlab: Sequence[tuple[str, int]], python: Sequence[tuple[str, int]],
     rows: list[tuple[int | None, int | None]] = []
     m0 = p0 = 0
     for m, p in [*chain, (len(matlab), len(python))]:
-        left, right = list(range(m0, m)), list(range(p0, p))
-        for k in range(max(len(left), len(right))):
-            rows.append((left[k] if k < len(left) else None, right[k] if k < len(right) else None))
+        left: list[int | None] = list(range(m0, m))
+        right: list[int | None] = list(range(p0, p))
+        gap = len(left) - len(right)
+        if m < len(matlab):  # before an anchor, the shorter side is padded at the top: a comment sits above its line
+            pad: list[int | None] = [None] * abs(gap)
+            left, right = (pad + left, right) if gap < 0 else (left, pad + right)
+        rows.extend(itertools.zip_longest(left, right))
         if m < len(matlab):
             rows.append((m, p))
         m0, p0 = m + 1, p + 1
