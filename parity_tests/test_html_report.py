@@ -201,6 +201,17 @@ def test_without_javascript_the_verdicts_and_the_tables_are_there(browser: Any, 
     assert page.locator("#v-delta2 table.cases").is_visible()
 
 
+@pytest.mark.octave
+def test_printing_opens_every_table_and_closes_them_after(browser: Any, planted: tuple[Any, Path]) -> None:
+    page = open_report(browser, planted[1]).page
+    page.evaluate("window.seen = []; addEventListener('beforeprint', () => window.seen.push("
+                  "document.querySelectorAll('details:not([open])').length))")  # runs after the report's own
+    assert page.locator("details[open]").count() == 0
+    pdf = page.pdf()
+    assert pdf.startswith(b"%PDF") and page.evaluate("window.seen") == [0]  # all open while printing
+    assert page.locator("details[open]").count() == 0  # as they were, afterwards
+
+
 # -- the sources of a report ------------------------------------------------------------------------------
 
 def dlparity(*args: str) -> subprocess.CompletedProcess[str]:
