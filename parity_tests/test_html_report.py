@@ -307,6 +307,21 @@ def test_twenty_variables_over_ten_cases_stay_under_a_megabyte(octave: Any, tmp_
     assert size < MEGABYTE
 
 
+@pytest.mark.octave
+def test_a_function_files_head_sits_beside_the_def_and_its_outputs_on_their_lines(octave: Any) -> None:
+    folder = Path(__file__).resolve().parents[1] / "examples" / "softmax_cross_entropy"
+    case = dict(np.load(folder / "case.npz"))
+    result = check_parity(folder / "softmax_cross_entropy.m", f"{folder / 'softmax_cross_entropy.py'}:softmax_cross_entropy",
+                          case, bridge=octave)
+    text = result.to_html()
+    rows = re.findall(r"<tr id=.*?</tr>", text)
+    head = next(r for r in rows if "function [p, loss, dz] = softmax_cross_entropy(z, Y)" in r)
+    assert "def softmax_cross_entropy(z, Y):" in head
+    for name in ("p", "loss", "dz"):
+        row = next(r for r in rows if f'href="#v-{name}"' in r)
+        assert re.search(rf"<code>\s*{name} = .*?</code>.*<code>\s*{name} = ", row), row  # both sides assign it
+
+
 # -- the parts, without a browser ----------------------------------------------------------------------------
 
 def keys(file: str, n: int) -> list[tuple[str, int]]:

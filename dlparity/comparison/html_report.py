@@ -109,6 +109,7 @@ class Pane:
     python_at: dict[str, tuple[str, int]]  # name -> (file, line) of its last Python assignment
     variables: list[Variable]  # in the MATLAB side's statement order
     listed: dict[str, str] = field(default_factory=dict)  # name -> why it is not compared (one side only, ...)
+    head: tuple[tuple[str, int], tuple[str, int]] | None = None  # a function file's 'function' line and the 'def'
 
 
 @dataclass
@@ -251,29 +252,6 @@ def matlab_lines_of(mfile: MatlabFile, names: Iterable[str]) -> dict[str, tuple[
     return out
 
 
-def _resolve_callable(label: str) -> Callable[..., Any] | None:
-    """The twin named ``MODULE:QUALNAME`` or ``/path/file.py:QUALNAME`` among the modules already imported."""
-    import sys  # noqa: PLC0415
-
-    where, _, qualname = label.rpartition(":")
-    module = None
-    if where.endswith(".py"):
-        target = Path(where).resolve()
-        for m in list(sys.modules.values()):
-            f = getattr(m, "__file__", None)
-            if f and Path(f).resolve() == target:
-                module = m
-                break
-    else:
-        module = sys.modules.get(where)
-    obj: Any = module
-    for part in qualname.split("."):
-        obj = getattr(obj, part, None)
-        if obj is None:
-            return None
-    return obj if callable(obj) else None
-
-
 def _variables(reports: Sequence[QuantityReport], ratios: Callable[[QuantityReport], Array | None]) -> list[Variable]:
     by_name: dict[str, list[QuantityReport]] = {}
     for r in reports:
@@ -285,6 +263,13 @@ def _variables(reports: Sequence[QuantityReport], ratios: Callable[[QuantityRepo
             v.ratios = ratios(v.worst)
         out.append(v)
     return out
+
+
+def _heads(matlab: list[Line], python: list[Line]) -> tuple[tuple[str, int], tuple[str, int]] | None:
+    """A function file's ``function`` line beside the twin's ``def`` line (the first of each), if both are there."""
+    m = next((ln.key for ln in matlab if re.match(r"\s*function\b", ln.text)), None)
+    p = next((ln.key for ln in python if re.match(r"\s*(async\s+)?def\b", ln.text)), None)
+    return (m, p) if m is not None and p is not None else None
 
 
 def _octave_text(octave: dict[str, Any]) -> str:
@@ -302,11 +287,11 @@ def _octave_text(octave: dict[str, Any]) -> str:
 
 def parity_view(result: ParityResult, func: Callable[..., Any] | None = None) -> View:
     """The report of any pair (:func:`dlparity.comparison.pair.check_parity`'s result)."""
-    func = func or getattr(result, "function", None) or _resolve_callable(result.python)
+    func = func or result.function
     python, python_at = python_source(func) if func is not None else ([], {})
     mfile = result.matlab
     index = {c: k for k, c in enumerate(result.case_labels)}
-    tolerances: list[dict[str, Any]] = getattr(result, "tolerances", None) or []
+    tolerances = result.tolerances
 
     def ratios(r: QuantityReport) -> Array | None:
         k = index.get(r.case)
@@ -324,6 +309,8 @@ def parity_view(result: ParityResult, func: Callable[..., Any] | None = None) ->
                 matlab_lines_of(mfile, names),
                 {n: python_at.get(n) or python_at[top_name(n)] for n in names if n in python_at or top_name(n) in python_at},
                 variables, listed)
+    if mfile.kind == "function":
+        pane.head = _heads(pane.matlab, pane.python)
     n = len(result.case_labels)
     bad = sum(not v.ok for v in variables)
     if not variables:
@@ -386,8 +373,7 @@ def section1_view(result: CaseResult, octave: dict[str, Any]) -> View:
 
         mine = [r for r in reports if r.form == form]
         variables = _variables(mine, ratios)
-        label = " + ".join(f"python_impl/{inspect.getsourcefile(f) and Path(str(inspect.getsourcefile(f))).name}:"
-                           f"{f.__name__}" for f in funcs)
+        label = " + ".join(f"{f.__module__}:{f.__name__}" for f in funcs)
         panes.append(Pane(f"{form}: {what}", matlab_source(mfile), python, label,
                           matlab_lines_of(mfile, OUTPUTS[form]), python_at, variables))
         slip = next((r for r in mine if not r.ok), None)
@@ -540,7 +526,8 @@ def _pane(view: View, k: int, pane: Pane, slugs: dict[str, str]) -> tuple[str, s
     """(the side-by-side table, the variables' details) of one pane."""
     m_keys, p_keys = [ln.key for ln in pane.matlab], [ln.key for ln in pane.python]
     order = [v.name for v in pane.variables] + list(pane.listed)
-    anchors = [(pane.matlab_at[n], pane.python_at[n]) for n in order if n in pane.matlab_at and n in pane.python_at]
+    anchors = ([pane.head] if pane.head else []) + [
+        (pane.matlab_at[n], pane.python_at[n]) for n in order if n in pane.matlab_at and n in pane.python_at]
     rows = align(m_keys, p_keys, anchors)
     # each top-level name gets one badge: on its MATLAB line, else its Python line
     groups: dict[str, list[str]] = {}
