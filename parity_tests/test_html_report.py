@@ -36,7 +36,8 @@ from report_support import (
 )
 
 from dlparity import check_parity
-from dlparity.comparison.compare import compare_quantity
+from dlparity.cases import draw_case
+from dlparity.comparison.compare import compare_quantity, evaluate
 from dlparity.comparison.html_report import (
     HEATMAP_CELLS,
     Line,
@@ -46,6 +47,7 @@ from dlparity.comparison.html_report import (
     align,
     ratio_map,
     render,
+    section1_html,
     top_name,
 )
 
@@ -320,6 +322,19 @@ def test_a_function_files_head_sits_beside_the_def_and_its_outputs_on_their_line
     for name in ("p", "loss", "dz"):
         row = next(r for r in rows if f'href="#v-{name}"' in r)
         assert re.search(rf"<code>\s*{name} = .*?</code>.*<code>\s*{name} = ", row), row  # both sides assign it
+
+
+@pytest.mark.octave
+def test_the_documents_blocks_mark_their_first_divergence(octave: Any) -> None:
+    """A fault planted in the NumPy column of section 1.3 (delta2 nudged by 1e-9) is marked on backprop.m's line."""
+    result = evaluate([draw_case(0, (5, 7, 3), 40, 8, 33)], bridge=octave)[0]  # dlparity compare's default case
+    result.numpy["backprop"]["delta2"] = result.numpy["backprop"]["delta2"] + 1e-9
+    text = section1_html(result, {"source": "live", "version": "?"})
+    row = re.search(r'<tr id="first".*?</tr>', text)
+    assert row is not None
+    assert "delta2 = (W3&#x27; * delta3) .* ReLU_deriv(z2);" in row.group(0)
+    assert "delta2 = (W3.T @ delta3) * ReLU_deriv(z2)" in row.group(0)
+    assert re.findall(r'<a class="vb"[^>]*><span class="b bad">MISMATCH</span> (\w+)', text) == ["delta2"]
 
 
 # -- the parts, without a browser ----------------------------------------------------------------------------
