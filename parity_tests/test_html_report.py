@@ -409,6 +409,9 @@ def test_large_arrays_are_summarised_block_by_block_and_a_mismatch_never_hides()
     assert max(29, 30) <= HEATMAP_CELLS
     struck = re.search(r'<path stroke="#fff"[^>]* d="([^"]*)"', svg.group(0))
     assert struck is not None and struck.group(1) == "M6 12l1 1"  # entry (123, 45) is in block (12, 6)
+    beyond = re.search(r'<path fill="#e6550d" d="([^"]*)"', svg.group(0))  # ratio 1000 (1.0 / 1e-3): "10 to 1000"
+    assert beyond is not None and beyond.group(1) == "M6 12h1v1h-1z"
+    assert "M0 12h6v1h-6zM7 12h22v1h-22z" in svg.group(0)  # row 12's zeros: two runs either side of it
     assert "(124,46) 1e+03" in text  # listed in words, as MATLAB indexes it
     assert len(text) < 40_000  # 60,000 entries, not dumped
 

@@ -460,13 +460,21 @@ def _heatmap(v: Variable) -> str:
     paths = []
     edges = [lo for lo, _, _ in _LEVELS]
     level = np.searchsorted(np.asarray(edges), cells, side="left")
+    runs: dict[int, list[str]] = {}
+    for r in range(nr):  # one rectangle per run of cells of one colour along a row
+        c = 0
+        while c < nc:
+            end = c + 1
+            while end < nc and level[r, end] == level[r, c]:
+                end += 1
+            runs.setdefault(int(level[r, c]), []).append(f"M{c} {r}h{end - c}v1h-{end - c}z")
+            c = end
     for k, (_, colour, text) in enumerate(_LEVELS):
-        where = np.argwhere(level == k)
-        if not len(where):
+        if k not in runs:
             continue
-        d = "".join(f"M{c} {r}h1v1h-1z" for r, c in where)
-        paths.append(f'<path fill="{colour}" d="{d}"><title>|Δ|/tolerance {text}: {len(where)} cell'
-                     f'{"s" if len(where) != 1 else ""}</title></path>')
+        count = int(np.count_nonzero(level == k))
+        paths.append(f'<path fill="{colour}" d="{"".join(runs[k])}"><title>|Δ|/tolerance {text}: {count} cell'
+                     f'{"s" if count != 1 else ""}</title></path>')
     beyond = np.argwhere(cells > 1.0)
     if len(beyond):
         d = "".join(f"M{c} {r}l1 1" for r, c in beyond)
