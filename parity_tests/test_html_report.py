@@ -37,7 +37,7 @@ from report_support import (
 
 from dlparity import check_parity
 from dlparity.cases import draw_case
-from dlparity.comparison.compare import compare_quantity, evaluate
+from dlparity.comparison.compare import compare_quantity
 from dlparity.comparison.html_report import (
     HEATMAP_CELLS,
     Line,
@@ -50,6 +50,7 @@ from dlparity.comparison.html_report import (
     section1_html,
     top_name,
 )
+from dlparity.comparison.section1 import evaluate
 
 #: The report's size limit for 20 variables x 10 cases (issue 19).
 MEGABYTE = 1_000_000

@@ -42,12 +42,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dlparity.comparison.compare import QuantityReport
+from dlparity.comparison.loading import python_lines
 from dlparity.fileio import write_atomic
 from dlparity.matlab_file import MatlabFile, read_matlab_files
 
 if TYPE_CHECKING:
-    from dlparity.comparison.compare import CaseResult
-    from dlparity.comparison.pair import ParityResult
+    from dlparity.comparison.report import ParityResult
+    from dlparity.comparison.section1 import CaseResult
 
 Array = NDArray[np.float64]
 
@@ -212,10 +213,9 @@ def align(matlab: Sequence[tuple[str, int]], python: Sequence[tuple[str, int]],
 def python_source(func: Callable[..., Any]) -> tuple[list[Line], dict[str, tuple[str, int]]]:
     """The twin's source lines (its file's real line numbers) and each name's last assignment in it.
 
-    The names are found by :func:`dlparity.comparison.pair._python_lines`, the lookup the first
+    The names are found by :func:`dlparity.comparison.loading.python_lines`, the lookup the first
     divergence quotes, so the report and the message name the same line.
     """
-    from dlparity.comparison.pair import _python_lines  # noqa: PLC0415
 
     target = inspect.unwrap(func)
     try:
@@ -226,7 +226,7 @@ def python_source(func: Callable[..., Any]) -> tuple[list[Line], dict[str, tuple
     name = Path(filename).name if filename else "?"
     first = max(start, 1)
     lines = [Line(name, first + k, text.rstrip("\n")) for k, text in enumerate(source)]
-    _, found = _python_lines(func)
+    _, found = python_lines(func)
     return lines, {n: (name, line) for n, (line, _) in found.items()}
 
 
