@@ -88,6 +88,7 @@ class Variable:
     name: str
     reports: list[QuantityReport]
     ratios: Array | None = None  # 2-D arrays only, the worst case's
+    sources: dict[str, str] = field(default_factory=dict)  # case -> where its tolerance came from
 
     @property
     def ok(self) -> bool:
@@ -130,11 +131,12 @@ class View:
     title: str
     header: list[tuple[str, str]]  # (label, text)
     ok: bool
-    verdict: str
+    verdict: str  # the verdict in a sentence
     panes: list[Pane]
     first: First | None
     notes: list[tuple[str, str]] = field(default_factory=list)  # (heading, text) listed after the variables
     extra: list[tuple[str, list[QuantityReport]]] = field(default_factory=list)  # further tables (cross-checks)
+    status: str = ""  # the verdict in a word or two: "ok", "MISMATCH", "NOT CHECKED", "NOTHING COMPARED"
 
 
 # -- building the model ---------------------------------------------------------------------------------
@@ -252,13 +254,14 @@ def matlab_lines_of(mfile: MatlabFile, names: Iterable[str]) -> dict[str, tuple[
     return out
 
 
-def _variables(reports: Sequence[QuantityReport], ratios: Callable[[QuantityReport], Array | None]) -> list[Variable]:
+def _variables(reports: Sequence[QuantityReport], ratios: Callable[[QuantityReport], Array | None],
+               sources: Callable[[QuantityReport], str]) -> list[Variable]:
     by_name: dict[str, list[QuantityReport]] = {}
     for r in reports:
         by_name.setdefault(r.name, []).append(r)
     out = []
     for name, rs in by_name.items():
-        v = Variable(name, rs)
+        v = Variable(name, rs, sources={r.case: sources(r) for r in rs})
         if len(v.worst.gold_shape) == 2:
             v.ratios = ratios(v.worst)
         out.append(v)
@@ -300,10 +303,13 @@ def parity_view(result: ParityResult, func: Callable[..., Any] | None = None) ->
         sides = result.values[k]
         return ratio_map(sides["octave"].get(r.name), sides["numpy"].get(r.name), tolerances[k][r.name])
 
-    variables = _variables(result.reports, ratios)
+    variables = _variables(result.reports, ratios, lambda r: result.tolerance_from.get((r.name, r.case), "-"))
     listed = {n: "only in MATLAB" for n in result.matlab_only}
     listed.update({n: "only in Python" for n in result.python_only})
     listed.update({n: f"not compared ({why})" for n, why in result.not_compared.items()})
+    listed.update({n: f"not checked: the automatic tolerance cannot bound it ({why}) and no fallback tolerance was "
+                      "given (fallback_rtol=/fallback_atol=, --fallback-rtol/--fallback-atol)"
+                   for n, why in result.not_checked.items()})
     names = [v.name for v in variables] + list(listed)
     pane = Pane(f"{mfile.name} ({mfile.kind}) beside {result.python}", matlab_source(mfile), python, result.python,
                 matlab_lines_of(mfile, names),
@@ -312,14 +318,6 @@ def parity_view(result: ParityResult, func: Callable[..., Any] | None = None) ->
     if mfile.kind == "function":
         pane.head = _heads(pane.matlab, pane.python)
     n = len(result.case_labels)
-    bad = sum(not v.ok for v in variables)
-    if not variables:
-        verdict = "nothing compared: the two sides share no numeric variable"
-    elif bad:
-        verdict = f"{bad} of {len(variables)} variables MISMATCH"
-    else:
-        verdict = (f"all {len(variables)} variables match over {n} case{'s' if n != 1 else ''} "
-                   f"(largest |Δ|/tolerance {_ratio_text(result.largest_ratio())})")
     d = result.first_divergence
     first = First(0, d.name, d.case, d.reason) if d is not None else None
     header = [("MATLAB", " then ".join(p.name for p in mfile.files) + f" ({mfile.kind}, {mfile.path.parent})"),
@@ -334,7 +332,8 @@ def parity_view(result: ParityResult, func: Callable[..., Any] | None = None) ->
     for name, hint in result.shape_hints.items():
         notes.append((f"shape of {name}", hint))
     title = f"{'+'.join(p.name for p in mfile.files)} vs {Path(result.python.rpartition(':')[0]).name or result.python}"
-    return View(title, header, result.ok, verdict, [pane], first, notes)
+    status = {"match": "ok", "mismatch": "MISMATCH"}.get(result.status, result.status.upper())
+    return View(title, header, result.ok, result.verdict(), [pane], first, notes, status=status)
 
 
 def section1_view(result: CaseResult, octave: dict[str, Any]) -> View:
@@ -372,7 +371,7 @@ def section1_view(result: CaseResult, octave: dict[str, Any]) -> View:
             return ratio_map(result.octave[form][r.name], result.numpy[form][r.name], tol.tolerance(r.name))
 
         mine = [r for r in reports if r.form == form]
-        variables = _variables(mine, ratios)
+        variables = _variables(mine, ratios, lambda r: "derived (by hand, docs/error-bounds.md)")
         label = " + ".join(f"{f.__module__}:{f.__name__}" for f in funcs)
         panes.append(Pane(f"{form}: {what}", matlab_source(mfile), python, label,
                           matlab_lines_of(mfile, OUTPUTS[form]), python_at, variables))
@@ -441,9 +440,14 @@ def _slug(name: str, taken: set[str]) -> str:
 _e = html.escape
 
 
-def _badge(ok: bool | None, text: str) -> str:
-    kind, word = ("ok", "ok") if ok else ("skip", "not compared") if ok is None else ("bad", "MISMATCH")
-    return f'<span class="b {kind}">{word}</span>{_e(text)}'
+def _badge(ok: bool | None, text: str, word: str = "not compared") -> str:
+    """A verdict in words (colour only repeats it): ``ok``, ``MISMATCH``, or ``word`` (not compared, not checked)."""
+    kind, said = ("ok", "ok") if ok else ("skip", word) if ok is None else ("bad", "MISMATCH")
+    return f'<span class="b {kind}">{said}</span>{_e(text)}'
+
+
+def _listed_word(why: str) -> str:
+    return "not checked" if why.startswith("not checked") else "not compared"
 
 
 def _heatmap(v: Variable) -> str:
@@ -502,7 +506,8 @@ def _variable_details(v: Variable, slug: str, row: str | None, first: First | No
                f'{_ratio_text(_ratio(worst))}{" (case " + _e(worst.case) + ")" if len(v.reports) > 1 else ""}'
                f'{" · <strong>first divergence</strong>" if is_first else ""}</summary>')
     head = ("<tr><th>case</th><th>shape</th><th>max |Δ|</th><th>max rel |Δ|</th><th>max ULP</th>"
-            "<th>tolerance</th><th>|Δ|/tol</th><th>worst entry</th><th>octave</th><th>numpy</th><th>verdict</th></tr>")
+            "<th>tolerance</th><th>|Δ|/tol</th><th>worst entry</th><th>octave</th><th>numpy</th><th>verdict</th>"
+            "<th>tolerance from</th></tr>")
     body = []
     for r in v.reports:
         shape = (_shape(r.gold_shape) if r.shape == r.gold_shape else
@@ -512,7 +517,8 @@ def _variable_details(v: Variable, slug: str, row: str | None, first: First | No
         body.append(f"<tr><td>{_e(r.case)}</td><td>{_e(shape)}</td><td>{_num(r.max_abs_diff)}</td>"
                     f"<td>{_num(r.max_rel_diff)}</td><td>{r.max_ulp}</td><td>{_num(r.tolerance)}</td>"
                     f"<td>{_ratio_text(_ratio(r))}</td><td>{at}</td><td>{_num(r.gold_sample, '.17g')}</td>"
-                    f"<td>{_num(r.mine_sample, '.17g')}</td><td>{_badge(r.ok, '')}</td></tr>")
+                    f"<td>{_num(r.mine_sample, '.17g')}</td><td>{_badge(r.ok, '')}</td>"
+                    f'<td class="from">{_e(v.sources.get(r.case, "-"))}</td></tr>')
     back = f' <a class="back" href="#{row}">back to its line</a>' if row else ""
     return (f'<details id="{slug}" class="var" data-name="{_e(v.name)}">{summary}<div class="body">'
             f'<table class="cases"><caption>{_e(v.name)}: each case; the worst entry is the one with the largest '
@@ -585,7 +591,8 @@ def _line_badge(top: str, members: list[str], variables: dict[str, Variable], pa
     compared = [variables[n] for n in members if n in variables]
     if not compared:
         why = pane.listed.get(members[0], "not compared")
-        return f'<a class="vb" href="#{slug}" title="{_e(top + ": " + why)}">{_badge(None, " " + top)}</a>'
+        return (f'<a class="vb" href="#{slug}" title="{_e(top + ": " + why)}">'
+                f'{_badge(None, " " + top, _listed_word(why))}</a>')
     ok = all(v.ok for v in compared)
     worst = max(_ratio(v.worst) for v in compared)
     leaves = f" ({len(members)} leaves)" if members != [top] else ""
@@ -627,7 +634,8 @@ def _pane_details(view: View, k: int, pane: Pane, slugs: dict[str, str], groups:
             continue
         if not compared:
             why = "; ".join(f"{n}: {pane.listed.get(n, 'not compared')}" for n in members)
-            details.append(f'<details id="{slugs[top]}" class="var"><summary>{_badge(None, "")} <code>{_e(top)}'
+            word = _listed_word(pane.listed.get(members[0], ""))
+            details.append(f'<details id="{slugs[top]}" class="var"><summary>{_badge(None, "", word)} <code>{_e(top)}'
                            f'</code></summary><div class="body"><p>{_e(why)}</p></div></details>')
             continue
         inner = "".join(_variable_details(v, slugs[v.name], row, view.first, k) for v in compared)
@@ -651,7 +659,8 @@ def render(view: View) -> str:
             for key in (top_name(n), n):
                 if key not in slugs:
                     slugs[key] = _slug(key, taken)
-    verdict_class = "ok" if view.ok else "bad"
+    status = view.status or ("ok" if view.ok else "MISMATCH")
+    verdict_class = "ok" if view.ok else "bad" if status == "MISMATCH" else "skip"
     head = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in view.header)
     first_html = ""
     if view.first is not None:
@@ -690,13 +699,13 @@ def render(view: View) -> str:
                      f'<th>max |Δ|</th><th>tolerance</th><th>|Δ|/tol</th><th>verdict</th></tr></thead>'
                      f'<tbody>{rows}</tbody></table></section>')
     skip = '<a class="skip" href="#first">Skip to the first divergence</a>' if view.first is not None else ""
-    title = f"dlparity: {view.title}: {'ok' if view.ok else 'MISMATCH'}"
+    title = f"dlparity: {view.title}: {status}"
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; '
             f'script-src \'unsafe-inline\'; img-src data:">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
             f'<style>{_CSS}</style></head><body>{skip}<header><h1>dlparity parity report: {_e(view.title)}</h1>'
-            f'<p class="verdict {verdict_class}">{_badge(view.ok, " " + view.verdict)}</p>'
+            f'<p class="verdict {verdict_class}">{_badge(view.ok if status in ("ok", "MISMATCH") else None, " " + view.verdict, status)}</p>'
             f'<dl>{head}{first_html}</dl></header><main>{"".join(sections)}{"".join(extra)}{notes}</main>'
             f'<footer>Made by dlparity. |Δ| is |octave - numpy|; the tolerance is the allowed |Δ| at that entry; '
             f'a ratio above 1 is a MISMATCH. Indices are MATLAB\'s, 1-based.</footer>'
@@ -750,6 +759,7 @@ details.var>summary{cursor:pointer;padding:.15rem 0}details.var .body{overflow-x
 details.group>.body{padding-left:1rem}
 table.cases{border-collapse:collapse;font-size:.78rem;margin:.3rem 0}
 table.cases th,table.cases td{border:1px solid var(--line);padding:.1rem .35rem;text-align:right;white-space:nowrap}
+table.cases td.from{text-align:left;white-space:normal;max-width:28rem}
 table.cases caption{text-align:left;font-size:.78rem;color:#444;padding:.2rem 0}
 figure.heat{margin:.4rem 0}figure.heat svg{border:1px solid #999;display:block}
 figure.heat figcaption{font-size:.75rem;color:#333;max-width:60rem}
