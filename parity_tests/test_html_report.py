@@ -170,6 +170,18 @@ def test_every_variable_has_its_verdict_on_its_line(browser: Any, planted: tuple
 
 
 @pytest.mark.octave
+def test_the_functions_the_pair_calls_are_shown_side_by_side_too(browser: Any, planted: tuple[Any, Path]) -> None:
+    """The slip sits in sigmoid_deriv, which delta2's line calls: its .m and its twin are shown, line beside line."""
+    page = open_report(browser, planted[1]).page
+    called = page.locator("section.called h2").all_inner_texts()
+    assert [h.split()[1] for h in called] == ["sigmoid.m", "sigmoid_deriv.m"]  # in the order the script calls them
+    rows = page.locator("section.called >> nth=1 >> table.sbs tbody tr")
+    pairs = [[c.strip() for c in row.locator("td.c").all_inner_texts()] for row in rows.all()]
+    assert ["d = sigmoid(x) .* (1 - sigmoid(x));", "return sigmoid(x) * (1 + sigmoid(x))  # MATLAB .* is *"] in pairs
+    assert ["function d = sigmoid_deriv(x)", "def sigmoid_deriv(x):"] in pairs
+
+
+@pytest.mark.octave
 def test_following_a_badge_opens_the_variables_table(browser: Any, planted: tuple[Any, Path]) -> None:
     result, path = planted
     page = open_report(browser, path).page

@@ -15,7 +15,9 @@ every fetch, so it opens from disk with no network). It holds
   heatmap of :math:`|\Delta| / \text{tolerance}` over its entries (at most 32 x 32 cells: larger
   arrays are shown block by block, each cell the largest ratio of its block, so a mismatch never
   hides); struct and cell leaves (``nn.W{1}``) sit under their top-level name;
-- the names only one side produced, the values not compared, the complex ones.
+- the names only one side produced, the values not compared, the complex ones;
+- the functions the pair calls (``sigmoid_deriv.m`` beside the twin's ``sigmoid_deriv``), side by
+  side too: a slip inside one shows first in the variable whose line calls it.
 
 Verdicts, alignment and tables are plain HTML (``<details>`` opens without JavaScript); the script
 only opens a variable's table when its badge is followed, scrolls the first divergence into view
@@ -44,7 +46,7 @@ from numpy.typing import NDArray
 from dlparity.comparison.compare import QuantityReport
 from dlparity.comparison.loading import python_lines
 from dlparity.fileio import write_atomic
-from dlparity.matlab_file import MatlabFile, read_matlab_files
+from dlparity.matlab_file import MatlabFile, read_matlab_files, statements
 
 if TYPE_CHECKING:
     from dlparity.comparison.report import ParityResult
@@ -54,6 +56,8 @@ Array = NDArray[np.float64]
 
 #: Largest heatmap side, in cells: a larger array is shown in blocks (each cell its block's largest ratio).
 HEATMAP_CELLS = 32
+#: Most functions the pair calls (``sigmoid_deriv.m`` beside the twin's ``sigmoid_deriv``) shown after it.
+CALLED_SHOWN = 12
 #: Entries listed under a heatmap, largest |Δ|/tolerance first (the text a heatmap's colours stand for).
 WORST_LISTED = 5
 
@@ -333,7 +337,45 @@ def parity_view(result: ParityResult, func: Callable[..., Any] | None = None) ->
         notes.append((f"shape of {name}", hint))
     title = f"{'+'.join(p.name for p in mfile.files)} vs {Path(result.python.rpartition(':')[0]).name or result.python}"
     status = {"match": "ok", "mismatch": "MISMATCH"}.get(result.status, result.status.upper())
-    return View(title, header, result.ok, result.verdict(), [pane], first, notes, status=status)
+    called = called_panes(mfile, func) if func is not None else []
+    return View(title, header, result.ok, result.verdict(), [pane, *called], first, notes, status=status)
+
+
+def called_panes(mfile: MatlabFile, func: Callable[..., Any]) -> list[Pane]:
+    """The functions the pair calls, each side by side: a ``NAME.m`` beside the MATLAB file(s) that they call (and
+    that those call), whose twin is a function ``NAME`` the twin's module defines. A slip inside one (the sigmoid
+    example's ``sigmoid_deriv``) shows where the variable that calls it diverges; this is where to look next."""
+    folder = mfile.files[0].parent
+    names = getattr(inspect.unwrap(func), "__globals__", {})
+    seen = {p.stem for p in mfile.files}
+    queue = list(mfile.files)
+    panes: list[Pane] = []
+    while queue and len(panes) < CALLED_SHOWN:
+        try:
+            lines = queue.pop(0).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        code = " ".join(st.text for st in statements(lines))  # comments and strings' quotes aside
+        for name in dict.fromkeys(re.findall(r"(?<![\w.'\"])[A-Za-z]\w*", code)):
+            path, twin = folder / f"{name}.m", names.get(name)
+            if name in seen or not path.is_file() or not inspect.isfunction(twin):
+                continue
+            seen.add(name)
+            python, _ = python_source(twin)
+            try:
+                matlab = [Line(path.name, n, t) for n, t in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)]
+            except (OSError, UnicodeDecodeError):
+                continue
+            if not python:
+                continue
+            pane = Pane(f"called: {path.name} beside {twin.__name__} (not compared: shown to read beside its caller)",
+                        matlab, python, f"{twin.__module__}:{twin.__name__}", {}, {}, [])
+            pane.head = _heads(matlab, python)
+            panes.append(pane)
+            queue.append(path)
+            if len(panes) == CALLED_SHOWN:
+                break
+    return panes
 
 
 def section1_view(result: CaseResult, octave: dict[str, Any]) -> View:
@@ -677,6 +719,9 @@ def render(view: View) -> str:
     for k, pane in enumerate(view.panes):
         table, details = _pane(view, k, pane, slugs)
         heading = _e(pane.title)
+        if not details:  # a function the pair calls: its lines only (its locals are not compared)
+            sections.append(f'<section class="pane called"><h2>{heading}</h2>{table}</section>')
+            continue
         sections.append(f'<section class="pane"><h2>{heading}</h2>{table}<h3>Variables, in statement order</h3>'
                         f'<p class="hint">Each opens to a table per case; a badge above links to its table.</p>'
                         f'{details}</section>')
