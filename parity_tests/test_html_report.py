@@ -49,8 +49,8 @@ from dlparity.comparison.html_report import (
     ratio_map,
     render,
     section1_html,
-    top_name,
 )
+from dlparity.comparison.report import root_of
 from dlparity.comparison.section1 import evaluate
 
 #: The report's size limit for 20 variables x 10 cases (issue 19).
@@ -374,6 +374,35 @@ def test_variables_not_checked_are_said_so_on_their_lines(octave: Any) -> None:
     assert '<td class="from">derived</td>' in p_table
 
 
+@pytest.mark.octave
+def test_struct_leaves_by_path_under_their_variable_and_the_leafs_own_lines(octave: Any, tmp_path: Path) -> None:
+    """examples/toolbox_nn's slip (1 + a for 1 - a in the backprop twin) reaches nn.dW{1} alone: nn's badge says
+    MISMATCH over its leaves, nn.dW{1} is listed under nn by path, and its own line pair is the first divergence."""
+    folder = Path(__file__).resolve().parents[1] / "examples" / "toolbox_nn"
+    sys.path.insert(0, str(folder))
+    from test_toolbox_nn import SMALL, after_ff  # noqa: PLC0415
+
+    source = (folder / "nnbp.py").read_text(encoding="utf-8")
+    slip = ('(nn["a"][i] * (1 - nn["a"][i]))', '(nn["a"][i] * (1 + nn["a"][i]))')
+    assert source.count(slip[0]) == 1
+    (tmp_path / "slipped_nnbp.py").write_text(source.replace(*slip), encoding="utf-8")
+    result = check_parity(folder / "nnbp.m", f"{tmp_path / 'slipped_nnbp.py'}:nnbp", [after_ff(c) for c in SMALL],
+                          bridge=octave)
+    text = result.to_html()
+    first = re.search(r'<tr id="first".*?</tr>', text)
+    assert first is not None
+    assert "nn.dW{i} = (d{i + 1}&#x27; * nn.a{i}) / m;" in first.group(0)
+    assert 'nn[&quot;dW&quot;][i] = (d[i + 1].T @ nn[&quot;a&quot;][i]) / m' in first.group(0)
+    badges = re.findall(r'<a class="vb"[^>]*><span class="b \w+">([^<]+)</span> ([^<]+)</a>', text)
+    assert len(badges) == 1 and badges[0][0] == "MISMATCH" and badges[0][1].startswith("nn (11 leaves) "), badges
+    group = text[text.index('<details id="v-nn"'):]
+    leaves = re.findall(r'data-name="([^"]+)"><summary><span class="b (\w+)">', group)
+    assert [name for name, _ in leaves] == list(dict.fromkeys(r.name for r in result.reports))  # MATLAB's order
+    assert [name for name, kind in leaves if kind == "bad"] == ["nn.dW{1}"]
+    leaf = group[group.index('data-name="nn.dW{1}"'):]
+    assert "first divergence" in leaf[:leaf.index("</summary>")] and "<svg" in leaf[:leaf.index("</details>")]
+
+
 # -- the parts, without a browser ----------------------------------------------------------------------------
 
 def keys(file: str, n: int) -> list[tuple[str, int]]:
@@ -396,8 +425,8 @@ def test_align_without_anchors_shows_both_files_side_by_side() -> None:
     assert rows == [(0, 0), (1, 1), (None, 2)]
 
 
-def test_top_name_of_struct_and_cell_leaves() -> None:
-    assert [top_name(n) for n in ("nn.W{1}", "s(2).f", "c{3}", "x")] == ["nn", "s", "c", "x"]
+def test_leaves_group_under_their_variable() -> None:
+    assert [root_of(n) for n in ("nn.W{1}", "s(2).f", "c{3}", "x")] == ["nn", "s", "c", "x"]
 
 
 def test_ratio_map_judges_as_the_comparison_does() -> None:
@@ -410,9 +439,9 @@ def test_ratio_map_judges_as_the_comparison_does() -> None:
 
 def _view(variables: list[Variable], listed: dict[str, str] | None = None) -> View:
     names = [v.name for v in variables] + list(listed or {})
-    matlab = [Line("s.m", k + 1, f"{top_name(n)} = f({k});") for k, n in enumerate(dict.fromkeys(map(top_name, names)))]
+    matlab = [Line("s.m", k + 1, f"{root_of(n)} = f({k});") for k, n in enumerate(dict.fromkeys(map(root_of, names)))]
     python = [Line("s.py", ln.number, ln.text.rstrip(";")) for ln in matlab]
-    at_m = {n: ("s.m", next(ln.number for ln in matlab if ln.text.startswith(top_name(n) + " "))) for n in names}
+    at_m = {n: ("s.m", next(ln.number for ln in matlab if ln.text.startswith(root_of(n) + " "))) for n in names}
     at_p = {n: ("s.py", line) for n, (_, line) in at_m.items()}
     return View("t", [], all(v.ok for v in variables), "", [Pane("t", matlab, python, "s:f", at_m, at_p, variables,
                                                                   listed or {})], None)

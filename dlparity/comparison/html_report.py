@@ -45,6 +45,7 @@ from numpy.typing import NDArray
 
 from dlparity.comparison.compare import QuantityReport
 from dlparity.comparison.loading import python_lines
+from dlparity.comparison.report import root_of
 from dlparity.fileio import write_atomic
 from dlparity.matlab_file import MatlabFile, read_matlab_files, statements
 
@@ -126,6 +127,8 @@ class First:
     name: str
     case: str
     reason: str
+    matlab_at: tuple[str, int] | None = None  # (file, line) of the MATLAB line it is quoted at
+    python_at: tuple[str, int] | None = None  # (file, line) of the Python line
 
 
 @dataclass
@@ -144,11 +147,6 @@ class View:
 
 
 # -- building the model ---------------------------------------------------------------------------------
-
-def top_name(name: str) -> str:
-    """The variable a struct or cell leaf belongs to: ``nn.W{1}`` -> ``nn`` (the part before ``.``, ``{`` or ``(``)."""
-    return re.split(r"[.{(]", name, maxsplit=1)[0]
-
 
 def ratio_map(gold: Any, mine: Any, tolerance: Any) -> Array | None:
     r""":math:`|\text{gold} - \text{mine}| / \text{tolerance}` entry by entry, as :func:`compare_quantity` judges it.
@@ -252,7 +250,7 @@ def matlab_lines_of(mfile: MatlabFile, names: Iterable[str]) -> dict[str, tuple[
     """Each name's last MATLAB assignment (a struct leaf's is its top-level variable's)."""
     out = {}
     for n in names:
-        st = mfile.last_assignment(n) or mfile.last_assignment(top_name(n))
+        st = mfile.last_assignment(n) or mfile.last_assignment(root_of(n))
         if st is not None:
             out[n] = (st.file or mfile.path.name, st.line)
     return out
@@ -297,33 +295,32 @@ def parity_view(result: ParityResult, func: Callable[..., Any] | None = None) ->
     func = func or result.function
     python, python_at = python_source(func) if func is not None else ([], {})
     mfile = result.matlab
-    index = {c: k for k, c in enumerate(result.case_labels)}
-    tolerances = result.tolerances
 
     def ratios(r: QuantityReport) -> Array | None:
-        k = index.get(r.case)
-        if k is None or k >= len(result.values) or k >= len(tolerances) or r.name not in tolerances[k]:
-            return None
-        sides = result.values[k]
-        return ratio_map(sides["octave"].get(r.name), sides["numpy"].get(r.name), tolerances[k][r.name])
+        compared = result.compared.get((r.name, r.case))
+        return None if compared is None else ratio_map(*compared)
 
     variables = _variables(result.reports, ratios, lambda r: result.tolerance_from.get((r.name, r.case), "-"))
     listed = {n: "only in MATLAB" for n in result.matlab_only}
     listed.update({n: "only in Python" for n in result.python_only})
     listed.update({n: f"not compared ({why})" for n, why in result.not_compared.items()})
+    for diff in result.differences:  # structure, class or text: a MISMATCH with its fix
+        listed.setdefault(diff.path, f"MISMATCH ({diff.kind}, case {diff.case}): {diff.reason}")
     listed.update({n: f"not checked: the automatic tolerance cannot bound it ({why}) and no fallback tolerance was "
                       "given (fallback_rtol=/fallback_atol=, --fallback-rtol/--fallback-atol)"
                    for n, why in result.not_checked.items()})
     names = [v.name for v in variables] + list(listed)
     pane = Pane(f"{mfile.name} ({mfile.kind}) beside {result.python}", matlab_source(mfile), python, result.python,
                 matlab_lines_of(mfile, names),
-                {n: python_at.get(n) or python_at[top_name(n)] for n in names if n in python_at or top_name(n) in python_at},
+                {n: python_at.get(n) or python_at[root_of(n)] for n in names if n in python_at or root_of(n) in python_at},
                 variables, listed)
     if mfile.kind == "function":
         pane.head = _heads(pane.matlab, pane.python)
     n = len(result.case_labels)
     d = result.first_divergence
-    first = First(0, d.name, d.case, d.reason) if d is not None else None
+    first = None if d is None else First(
+        0, d.name, d.case, d.reason, (d.matlab_file, d.matlab_line) if d.matlab_line is not None else None,
+        (d.python_file, d.python_line) if d.python_file and d.python_line is not None else None)
     header = [("MATLAB", " then ".join(p.name for p in mfile.files) + f" ({mfile.kind}, {mfile.path.parent})"),
               ("Python", result.python),
               ("Octave", _octave_text(result.octave)),
@@ -419,7 +416,8 @@ def section1_view(result: CaseResult, octave: dict[str, Any]) -> View:
                           matlab_lines_of(mfile, OUTPUTS[form]), python_at, variables))
         slip = next((r for r in mine if not r.ok), None)
         if first is None and slip is not None:
-            first = First(len(panes) - 1, slip.name, slip.case, _reason(slip))
+            first = First(len(panes) - 1, slip.name, slip.case, _reason(slip), panes[-1].matlab_at.get(slip.name),
+                          python_at.get(slip.name))
     cross = [r for r in reports if r.form == "manual-vs-backprop"]
     bad = [r for r in reports if not r.ok]
     ok = not bad
@@ -488,8 +486,11 @@ def _badge(ok: bool | None, text: str, word: str = "not compared") -> str:
     return f'<span class="b {kind}">{said}</span>{_e(text)}'
 
 
-def _listed_word(why: str) -> str:
-    return "not checked" if why.startswith("not checked") else "not compared"
+def _listed_badge(why: str, text: str) -> str:
+    """The badge of a name not compared as numbers: MISMATCH (structure, class, text), not checked, not compared."""
+    if why.startswith("MISMATCH"):
+        return _badge(False, text)
+    return _badge(None, text, "not checked" if why.startswith("not checked") else "not compared")
 
 
 def _heatmap(v: Variable) -> str:
@@ -582,13 +583,16 @@ def _pane(view: View, k: int, pane: Pane, slugs: dict[str, str]) -> tuple[str, s
     """(the side-by-side table, the variables' details) of one pane."""
     m_keys, p_keys = [ln.key for ln in pane.matlab], [ln.key for ln in pane.python]
     order = [v.name for v in pane.variables] + list(pane.listed)
+    first = view.first if view.first is not None and view.first.pane == k else None
     anchors = ([pane.head] if pane.head else []) + [
         (pane.matlab_at[n], pane.python_at[n]) for n in order if n in pane.matlab_at and n in pane.python_at]
+    if first is not None and first.matlab_at and first.python_at:  # a leaf's own lines (nn.dW{i} = ...)
+        anchors.append((first.matlab_at, first.python_at))
     rows = align(m_keys, p_keys, anchors)
     # each top-level name gets one badge: on its MATLAB line, else its Python line
     groups: dict[str, list[str]] = {}
     for n in order:
-        groups.setdefault(top_name(n), []).append(n)
+        groups.setdefault(root_of(n), []).append(n)
     variables = {v.name: v for v in pane.variables}
     badge_at: dict[tuple[str, tuple[str, int]], list[str]] = {}
     for top, members in groups.items():
@@ -596,12 +600,9 @@ def _pane(view: View, k: int, pane: Pane, slugs: dict[str, str]) -> tuple[str, s
             (("p", pane.python_at[n]) for n in members if n in pane.python_at), None)
         if where is not None:
             badge_at.setdefault(where, []).append(top)
-    first = view.first if view.first is not None and view.first.pane == k else None
     first_keys = set()
     if first is not None:
-        for side, at in (("m", pane.matlab_at), ("p", pane.python_at)):
-            if first.name in at:
-                first_keys.add((side, at[first.name]))
+        first_keys = {(side, at) for side, at in (("m", first.matlab_at), ("p", first.python_at)) if at is not None}
     row_of: dict[str, str] = {}
     body = []
     first_done = False
@@ -632,10 +633,10 @@ def _line_badge(top: str, members: list[str], variables: dict[str, Variable], pa
     leaves and cases), linking to its table."""
     compared = [variables[n] for n in members if n in variables]
     if not compared:
-        why = pane.listed.get(members[0], "not compared")
-        return (f'<a class="vb" href="#{slug}" title="{_e(top + ": " + why)}">'
-                f'{_badge(None, " " + top, _listed_word(why))}</a>')
-    ok = all(v.ok for v in compared)
+        reasons = [pane.listed.get(n, "not compared") for n in members]
+        why = next((w for w in reasons if w.startswith("MISMATCH")), reasons[0])
+        return f'<a class="vb" href="#{slug}" title="{_e(top + ": " + why)}">{_listed_badge(why, " " + top)}</a>'
+    ok = all(v.ok for v in compared) and not any(pane.listed.get(n, "").startswith("MISMATCH") for n in members)
     worst = max(_ratio(v.worst) for v in compared)
     leaves = f" ({len(members)} leaves)" if members != [top] else ""
     title = (f"{top}{leaves}: {'ok' if ok else 'MISMATCH'}, largest |Δ|/tolerance {_ratio_text(worst)} "
@@ -676,15 +677,16 @@ def _pane_details(view: View, k: int, pane: Pane, slugs: dict[str, str], groups:
             continue
         if not compared:
             why = "; ".join(f"{n}: {pane.listed.get(n, 'not compared')}" for n in members)
-            word = _listed_word(pane.listed.get(members[0], ""))
-            details.append(f'<details id="{slugs[top]}" class="var"><summary>{_badge(None, "", word)} <code>{_e(top)}'
+            reasons = [pane.listed.get(n, "") for n in members]
+            badge = _listed_badge(next((w for w in reasons if w.startswith("MISMATCH")), reasons[0]), "")
+            details.append(f'<details id="{slugs[top]}" class="var"><summary>{badge} <code>{_e(top)}'
                            f'</code></summary><div class="body"><p>{_e(why)}</p></div></details>')
             continue
         inner = "".join(_variable_details(v, slugs[v.name], row, view.first, k) for v in compared)
         others = [n for n in members if n not in variables]
         if others:
             inner += "<p>" + _e("; ".join(f"{n}: {pane.listed.get(n, 'not compared')}" for n in others)) + "</p>"
-        ok = all(v.ok for v in compared)
+        ok = all(v.ok for v in compared) and not any(pane.listed.get(n, "").startswith("MISMATCH") for n in others)
         worst = max(_ratio(v.worst) for v in compared)
         details.append(f'<details id="{slugs[top]}" class="var group"><summary>{_badge(ok, "")} <code>{_e(top)}</code> '
                        f'· {len(members)} leaves by path · |Δ|/tolerance {_ratio_text(worst)}</summary>'
@@ -698,7 +700,7 @@ def render(view: View) -> str:
     taken: set[str] = {"first"}
     for pane in view.panes:
         for n in [v.name for v in pane.variables] + list(pane.listed):
-            for key in (top_name(n), n):
+            for key in (root_of(n), n):
                 if key not in slugs:
                     slugs[key] = _slug(key, taken)
     status = view.status or ("ok" if view.ok else "MISMATCH")
@@ -708,8 +710,7 @@ def render(view: View) -> str:
     if view.first is not None:
         f = view.first
         pane = view.panes[f.pane]
-        m = pane.matlab_at.get(f.name)
-        p = pane.python_at.get(f.name)
+        m, p = f.matlab_at, f.python_at
         mtext = f"MATLAB {m[0]}:{m[1]}" if m else "MATLAB: no assignment found"
         ptext = f"Python {p[0]}:{p[1]}" if p else "Python: no assignment found"
         first_html = (f'<dt>first divergence</dt><dd><a href="#first"><code>{_e(f.name)}</code></a> in case '
