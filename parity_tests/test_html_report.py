@@ -10,7 +10,6 @@ missing these tests skip, saying how to install them; in CI (CI=true) that is a 
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import subprocess
@@ -35,6 +34,9 @@ from report_support import (
     slipped_twin,
     twin_spec,
 )
+from test_untracked import MATLAB as SOLVED_M
+from test_untracked import TWIN as SOLVED_PY
+from test_untracked import inputs as solved_inputs
 
 from dlparity import check_parity
 from dlparity.cases import draw_case
@@ -352,26 +354,21 @@ def test_the_documents_blocks_mark_their_first_divergence(octave: Any) -> None:
 
 
 @pytest.mark.octave
-def test_variables_not_checked_are_said_so_on_their_lines(octave: Any) -> None:
-    """A variable the tracker could not bound, with no fallback, is "not checked" on its line, and the verdict is
-    not a pass. The softmax example's real result, with dz moved to not_checked by hand: the tracker that leaves
-    such variables untracked (rather than refusing the whole twin) is on its way (test_untracked.py awaits it)."""
-    folder = Path(__file__).resolve().parents[1] / "examples" / "softmax_cross_entropy"
-    real = check_parity(folder / "softmax_cross_entropy.m",
-                        f"{folder / 'softmax_cross_entropy.py'}:softmax_cross_entropy",
-                        dict(np.load(folder / "case.npz")), bridge=octave)
-    why = "numpy.linalg.solve at softmax_cross_entropy.py:40"
-    result = dataclasses.replace(real, reports=[r for r in real.reports if r.name != "dz"], not_checked={"dz": why})
+def test_variables_not_checked_are_said_so_on_their_lines(octave: Any, tmp_path: Path) -> None:
+    """test_untracked's pair (np.linalg.solve has no bound rule): x and s not checked, r derived; not a pass."""
+    (tmp_path / "solved.m").write_text(SOLVED_M, encoding="utf-8")
+    (tmp_path / "solved.py").write_text(SOLVED_PY, encoding="utf-8")
+    result = check_parity(tmp_path / "solved.m", f"{tmp_path / 'solved.py'}:solved", solved_inputs(), bridge=octave)
     assert result.status == "not checked"
     text = result.to_html()
-    assert "<title>dlparity: softmax_cross_entropy.m vs softmax_cross_entropy.py: NOT CHECKED</title>" in text
-    badges = dict((n, w) for w, n in re.findall(r'<a class="vb"[^>]*><span class="b \w+">([^<]+)</span> (\w+)', text))
-    assert badges == {"p": "ok", "loss": "ok", "dz": "not checked"}
-    row = next(r for r in re.findall(r"<tr id=.*?</tr>", text) if 'href="#v-dz"' in r)
-    assert re.search(r"<code>\s*dz = .*?</code>.*<code>\s*dz = ", row), row  # both lines of dz, side by side
-    assert why in text[text.index('<details id="v-dz"'):]  # why, with the twin's line
-    p_table = text[text.index('<details id="v-p"'):text.index("</details>", text.index('<details id="v-p"'))]
-    assert '<td class="from">derived</td>' in p_table
+    assert "<title>dlparity: solved.m vs solved.py: NOT CHECKED</title>" in text
+    badges = {n: w for w, n in re.findall(r'<a class="vb"[^>]*><span class="b \w+">([^<]+)</span> (\w+)', text)}
+    assert badges == {"r": "ok", "x": "not checked", "s": "not checked"}
+    row = next(r for r in re.findall(r"<tr id=.*?</tr>", text) if 'href="#v-x"' in r)
+    assert "x = A \\ b;" in row and "x = np.linalg.solve(A, b)" in row  # both lines of x, side by side
+    r_table = text[text.index('<details id="v-r"'):text.index("</details>", text.index('<details id="v-r"'))]
+    assert '<td class="from">derived</td>' in r_table
+    assert "solved.py:6" in text[text.index('<details id="v-x"'):]  # why x was not checked: the twin's line
 
 
 @pytest.mark.octave
