@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import report_support
 from ci_requirements import missing
 from report_support import (
     DIVERGING,
@@ -59,13 +60,31 @@ from dlparity.comparison.section1 import evaluate
 MEGABYTE = 1_000_000
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def require_browser() -> None:
+    """Skip (fail under CI=true) with how to install them, where Chromium or Playwright is missing."""
     why = browser_missing()
     if why is not None:
         missing(f"the HTML report's browser tests need Chromium and Playwright: {why}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    require_browser()
     with chromium() as b:
         yield b
+
+
+@pytest.mark.parametrize("ci", ["true", None], ids=["ci", "local"])
+def test_a_missing_browser_fails_in_ci_and_skips_locally(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                         ci: str | None) -> None:
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    monkeypatch.setattr(report_support, "CHROMIUM", tmp_path / "chromium")
+    with pytest.raises(pytest.fail.Exception if ci else pytest.skip.Exception) as info:
+        require_browser()
+    assert f"chromium is not at {tmp_path / 'chromium'}" in str(info.value.msg), info.value.msg
 
 
 @pytest.fixture(scope="module")
