@@ -18,6 +18,7 @@ import numpy as np
 
 from dlparity.bridge import OctaveSide
 from dlparity.cli.args import EXIT_MISMATCH, EXIT_NOT_CHECKED, EXIT_OK, check_output_path
+from dlparity.comparison.html_report import save_report
 from dlparity.comparison.inputs import check_path
 from dlparity.comparison.pair import ParityResult, check_parity
 from dlparity.fileio import OutputError, read_npz, write_atomic
@@ -84,6 +85,7 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
     check_pair_args(args, defaults)
 
     check_output_path("--save", args.save, args.overwrite)
+    check_output_path("--html", args.html, args.overwrite)
     inputs = read_npz("--inputs", args.inputs)
     check_path(args.path, "--path")  # named as the flag; check_parity checks the same again
     matlab = Path(args.matlab)
@@ -99,12 +101,21 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
                          flag="--save")
         except OutputError as exc:
             not_written = exc
+    html_written = False
+    if args.html is not None:  # the exit status stays the comparison's (or 4 when a file could not be written)
+        try:
+            save_report(args.html, result.to_html(), args.overwrite)
+            html_written = True
+        except OutputError as exc:
+            not_written = not_written or exc
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     else:
         print(result.table())
         if args.save is not None and not_written is None:
             print(f"saved inputs and outputs to {args.save}")
+        if html_written:
+            print(f"wrote the HTML report to {args.html}")
     if not_written is not None:
         raise not_written
     return {"match": EXIT_OK, "not checked": EXIT_NOT_CHECKED}.get(result.status, EXIT_MISMATCH)

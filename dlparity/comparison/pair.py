@@ -157,7 +157,8 @@ def check_parity(
         first_divergence=first, octave=octave_info, python_seconds=python_seconds, shape_hints=found.hints,
         values=[{"octave": m, "numpy": p} for m, p in zip(octave_out, python_out, strict=True)],
         complex_values=complex_values, fallback_tolerance=fallback, tolerance_from=found.tolerance_from,
-        not_checked=found.not_checked, differences=found.differences, texts_compared=found.texts)
+        not_checked=found.not_checked, differences=found.differences, texts_compared=found.texts,
+        compared=found.compared, function=func)
     for observer in list(OBSERVERS):
         observer(result)
     return result

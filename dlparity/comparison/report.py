@@ -135,6 +135,10 @@ class ParityResult:
     not_checked: dict[str, str] = field(default_factory=dict)
     differences: list[Difference] = field(default_factory=list)
     texts_compared: int = 0
+    #: (path, case) -> (octave, numpy, elementwise tolerance): each numeric leaf as compared (the HTML heatmap).
+    compared: dict[tuple[str, str], tuple[Any, Any, Any]] = field(default_factory=dict)
+    #: The Python twin itself (its source is shown beside the MATLAB in the HTML report).
+    function: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def status(self) -> str:
@@ -243,6 +247,20 @@ class ParityResult:
                 f"(largest |Δ|/tolerance {self.largest_ratio():.2g})")
 
     __str__ = table
+
+    def to_html(self) -> str:
+        """The report a porter can open: both files side by side, each variable's verdict on its line
+        (:mod:`dlparity.comparison.html_report`); one self-contained HTML document."""
+        from dlparity.comparison.html_report import parity_html  # noqa: PLC0415
+
+        return parity_html(self)
+
+    def save_html(self, path: str | Path, overwrite: bool = True) -> Path:
+        """Write :meth:`to_html` to ``path`` whole or not at all (``overwrite=False``: refuse an existing file)."""
+        from dlparity.comparison.html_report import save_report  # noqa: PLC0415
+
+        save_report(path, self.to_html(), overwrite, flag="save_html")
+        return Path(path)
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` fields of ``dlparity compare``, plus what only this mode has."""
