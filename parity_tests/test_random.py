@@ -1,0 +1,170 @@
+"""dlparity.random against live GNU Octave: every draw bit for bit (0 ULP), for every seeding form.
+
+One Octave call per seeding form (``random_mfiles/dlparity_test_draws.m``) draws, for each of three
+seeds, 40,000 uniforms, 40,000 normals (the two interleaved, so the separate states are tested),
+40,000 ``randi`` values over four ranges and 40,000 ``randperm`` entries, then returns both states;
+the twin draws the same through ``dlparity.random``, statement for statement. 120,000 draws per
+function per form; the seeds include the ones Octave rounds (12345.5) and clamps (4294967295, -3).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from dlparity import random as mr
+from dlparity.bridge import OctaveBridge
+from dlparity.validation import InputError
+
+N = 40_000  # draws per function per seed (three seeds: 120,000 per function per form)
+Q = N // 4
+SEEDS = {  # the seeds include rounding (12345.5), clamping (4294967295.0, -3.0), a double's halves (0.1)
+    "state": [0.0, 42.0, 4294967295.0],
+    "twister": [12345.5, 7.0, -3.0],
+    "seed": [42.0, 0.1, 2.0**40],
+    "rng": [0.0, 5489.0, 1e6],
+    "default": [1.0, 2.0, 3.0],
+    "v5": [3.0, 99.0, 1234567.0],
+    "vector": [5.0, 6.0, 2.0**31],
+    "saved": [11.0, 12.0, 13.0],
+}
+MFILES = Path(__file__).parent / "random_mfiles"
+
+
+def twin_draws(form: str, seeds: list[float]) -> tuple[NDArray[np.float64], ...]:
+    """The twin of dlparity_test_draws.m, line for line."""
+    cols: list[list[NDArray[np.float64]]] = [[], [], [], [], []]
+    for c in seeds:
+        mr.rand("seed", 1)
+        mr.randn("seed", 2)
+        mr.rand("state", 3)
+        mr.randn("state", 4)
+        if form == "state":
+            mr.rand("state", c)
+            mr.randn("state", c + 1)
+        elif form == "twister":
+            mr.rand("twister", c)
+            mr.randn("twister", c + 1)
+        elif form == "seed":
+            mr.rand("seed", c)
+            mr.randn("seed", c + 1)
+        elif form == "rng":
+            mr.rng(c)
+        elif form == "default":
+            mr.rng("default")
+        elif form == "v5":
+            mr.rng(c, "v5uniform")
+            mr.rng(c + 1, "v5normal")
+        elif form == "vector":
+            mr.rand("state", [c, 7, c + 3])
+            mr.randn("state", np.array([[1], [c]]))
+        elif form == "saved":
+            mr.rand("state", c)
+            mr.rand(1, 1000)
+            s = mr.rand("state")
+            mr.rand(1, 50)
+            mr.rand("state", s)
+            mr.randn("state", c)
+            mr.randn(1, 999)
+            s = mr.randn("state")
+            mr.randn(3, 5)
+            mr.randn("state", s)
+        a = mr.rand(50, Q // 50)
+        b = mr.randn(Q, 1)
+        c2 = mr.rand(1, Q)
+        d = mr.randn(Q // 100, 50, 2)
+        e = mr.rand(2 * Q, 1)
+        f = mr.randn(2 * Q, 1)
+        flat = [x.reshape(-1, order="F") for x in (a, b, c2, d, e, f)]
+        cols[0].append(np.concatenate([flat[0], flat[2], flat[4]]))
+        cols[1].append(np.concatenate([flat[1], flat[3], flat[5]]))
+        cols[2].append(np.concatenate([
+            mr.randi(10, Q, 1).ravel(), mr.randi([-5, 5], 1, Q).ravel(),
+            mr.randi(2.0**40, Q // 50, 50).reshape(-1, order="F"), mr.randi([7, 7], Q, 1).ravel(),
+        ]))
+        cols[3].append(np.concatenate([
+            mr.randperm(Q).ravel(), mr.randperm(2 * Q, Q).ravel(), mr.randperm(Q, 2 * Q // 5).ravel(),
+            mr.randperm(Q, 3 * Q // 5).ravel(), mr.randperm(Q).ravel(),
+        ]))
+        cols[4].append(np.concatenate([mr.rand("state"), mr.randn("state")]).ravel())
+    return tuple(np.stack(col, axis=1) for col in cols)
+
+
+def ulps(mine: NDArray[np.float64], gold: NDArray[np.float64]) -> int:
+    """The largest distance in units in the last place (0: the same bits everywhere)."""
+    a = np.asarray(mine, dtype=np.float64).view(np.int64).astype(object)
+    b = np.asarray(gold, dtype=np.float64).view(np.int64).astype(object)
+    return int(max((abs(x - y) for x, y in zip(a.ravel(), b.ravel(), strict=True)), default=0))
+
+
+@pytest.mark.octave
+@pytest.mark.parametrize("form", list(SEEDS))
+def test_draws_are_octaves_bit_for_bit(octave_bridge: OctaveBridge, form: str) -> None:
+    octave_bridge.call("addpath", str(MFILES), nout=0)
+    gold = octave_bridge.call("dlparity_test_draws", form, np.array(SEEDS[form])[None, :], float(N), nout=5)
+    mine = twin_draws(form, SEEDS[form])
+    for name, m, octave_value in zip(("rand", "randn", "randi", "randperm", "states"), mine, gold, strict=True):
+        g = np.asarray(octave_value, dtype=np.float64)
+        assert m.shape == g.shape, f"{form}: {name} shape mine {m.shape}, gold (Octave) {g.shape}"
+        differ = int(np.count_nonzero(m.view(np.int64) != g.view(np.int64)))
+        assert differ == 0, (
+            f"{form}: {name}: {differ} of {g.size} draws differ from Octave's, up to {ulps(m, g)} ULP; "
+            f"first at {np.argwhere(m.view(np.int64) != g.view(np.int64))[0]}"
+        )
+
+
+def test_seeding_maps_a_double_as_octave_does() -> None:
+    """Octave rounds a seed half away from zero and clamps it to [0, 2^32 - 1]; NaN and Inf seed 0."""
+    assert [mr._seed_word(s) for s in (41.5, 42.5, -0.6, 1e10, math.nan, math.inf, -math.inf)] == [
+        42, 43, 0, 4294967295, 0, 0, 0]
+
+
+def test_the_issues_numbers() -> None:
+    """issue 18, measured in Octave: rng(42) then rand(1, 3)."""
+    mr.rng(42)
+    assert mr.rand(1, 3).tolist() == [[0.63942679845788375, 0.025010755222666936, 0.27502931836911926]]
+
+
+def test_shapes_follow_matlab() -> None:
+    mr.seed_case(1)
+    assert mr.rand(3).shape == (3, 3)
+    assert mr.rand(2, 3).shape == (2, 3)
+    assert mr.rand([2, 3]).shape == (2, 3)
+    assert mr.rand((2, 3, 4)).shape == (2, 3, 4)
+    assert mr.rand(2, 3, 1).shape == (2, 3)
+    assert mr.rand(2, -1).shape == (2, 0)
+    assert isinstance(mr.rand(), float)
+    assert isinstance(mr.randi(6), float)
+    assert mr.randperm(5).shape == (1, 5)
+    assert mr.randn(2, 2, "double").dtype == np.float64
+
+
+def test_fill_is_column_major() -> None:
+    mr.rand("state", 9)
+    m = mr.rand(3, 4)
+    mr.rand("state", 9)
+    v = mr.rand(12, 1)
+    assert np.array_equal(m, v.reshape(3, 4, order="F"))
+
+
+@pytest.mark.parametrize(("call", "words"), [
+    (lambda: mr.rand(2.5), "finite whole number"),
+    (lambda: mr.rand("single", 2), "generator keyword"),
+    (lambda: mr.rand(2, "single"), "'single'"),
+    (lambda: mr.randi(0), "imax must be at least 1"),
+    (lambda: mr.randi([5, 2]), "imin must not exceed imax"),
+    (lambda: mr.randperm(3, 4), "must not exceed n"),
+    (lambda: mr.rand("state", "reset"), "cannot reproduce"),
+    (lambda: mr.rng("shuffle"), "cannot reproduce"),
+    (lambda: mr.rng(1, "philox"), "not in Octave"),
+    (lambda: mr.rng(-1), ">= 0"),
+])
+def test_bad_arguments_get_one_sentence(call: object, words: str) -> None:
+    mr.set_mode("octave")
+    with pytest.raises(InputError, match=words) as err:
+        call()  # type: ignore[operator]
+    assert str(err.value).count(". ") == 0
