@@ -580,7 +580,7 @@ def _generator_call(fname: str, args: Sequence[Any]) -> Any:
     if len(args) > 2:
         raise InputError(f"{fname}: {args[0]!r} takes at most one value; got {len(args) - 1}")
     if len(args) == 1:  # the query forms
-        if keyword == "seed":
+        if keyword == "seed" and _G.mode == "octave":
             return _G.lecuyers[dist].seed_double()
         return _G.twisters[dist].state()
     values = _seed_values(fname, args[1])

@@ -1,4 +1,4 @@
-function outs = dlparity_run_mfile(kind, file, cases, outnames)
+function outs = dlparity_run_mfile(kind, file, cases, outnames, random)
 % DLPARITY_RUN_MFILE  Run a user's MATLAB script or function file on many cases in one call.
 %   outs = dlparity_run_mfile(kind, file, cases, outnames)      (dlparity's pair mode)
 %
@@ -12,6 +12,9 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
 %   cases     cell array, one element per case: for a script a struct (input name -> value),
 %             for a function a cell array of the arguments in declared order.
 %   outnames  cell array of a function's declared output names ({} for a script).
+%   random    (optional) struct('mode', 'octave' or 'stream', 'seeds', one per case): dlparity's random shims
+%             (dlparity_add_random_shims) go on the path behind FILE's folder, every case starts from
+%             dlparity_seed_case(seed, mode), and its draws come back as outs{c}.draws, [uniforms normals].
 %   outs      cell array, one struct per case with fields 'values' (name -> value, numeric and
 %             logical values only; logical ones sent as double), 'logical' (name -> 1 for those)
 %             and 'skipped' (name -> class, for values that are neither).
@@ -23,6 +26,9 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
   [folder, name] = fileparts(files{1});
   saved = path();
   restore = onCleanup(@() path(saved));  % the path exactly as it was, even if FOLDER was on it already
+  if nargin >= 5
+    dlparity_add_random_shims(random.mode);  % behind FOLDER: the user's own rand.m ... stay theirs
+  end
   addpath(folder);
   dlparity_forget_folder__(files);  % an edited .m beside it is read again, not the copy Octave parsed before
   if strcmp(kind, 'script')
@@ -32,6 +38,9 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
   outs = cell(1, numel(cases));
   for c = 1:numel(cases)
     try
+      if nargin >= 5
+        dlparity_seed_case(random.seeds(c), random.mode);
+      end
       if strcmp(kind, 'script')
         got = dlparity_script_workspace__(files, cases{c});
       else
@@ -48,6 +57,9 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
         end
       end
       outs{c} = dlparity_transportable__(got);
+      if nargin >= 5
+        outs{c}.draws = dlparity_draw_counts();
+      end
     catch err
       where = '';
       for s = 1:numel(err.stack)
