@@ -29,6 +29,7 @@ from tracked_support import (
 import dlparity.bounds.tracked as tr
 from dlparity.blocks import FORMS, OUTPUTS
 from dlparity.bounds.hand import U, gamma
+from dlparity.bounds.tracked import rules
 from dlparity.cases import draw_case
 
 EXACT_IDS = [f"{c.label}-seed{c.seed}" for c in EXACT_CASES]
@@ -186,7 +187,7 @@ def _relu_forgets(a: Any, b: Any, pick_a: Any) -> Any:
     return None
 
 
-#: name -> (attribute of dlparity.bounds.tracked, replacement)
+#: name -> (attribute of dlparity.bounds.tracked.rules, replacement)
 MUTATIONS: dict[str, tuple[str, Any]] = {
     "matmul gamma_1 instead of gamma_n": ("matmul_gamma", lambda n: gamma(1)),
     "matmul drops |A| E_B": ("rule_matmul", _matmul_dropping_propagation),
@@ -221,7 +222,7 @@ def test_the_checks_pass_unmutated() -> None:
 @pytest.mark.parametrize("mutation", list(MUTATIONS), ids=list(MUTATIONS))
 def test_a_changed_rule_is_caught(mutation: str, monkeypatch: pytest.MonkeyPatch) -> None:
     attribute, replacement = MUTATIONS[mutation]
-    monkeypatch.setattr(tr, attribute, replacement)
+    monkeypatch.setattr(rules, attribute, replacement)  # where the operations read each rule
     with pytest.raises(AssertionError):
         run_block_checks()
 

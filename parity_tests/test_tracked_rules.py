@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import dlparity.bounds.tracked as tr
-from dlparity.bounds.tracked import UnsupportedOperation, track
+from dlparity.bounds.tracked import UnsupportedOperation, rules, track
 
 mpmath.mp.dps = 60
 RNG_SEED = 8  # any seed: the inputs only need to be generic
@@ -133,7 +133,7 @@ RULE_MUTATIONS: dict[str, tuple[str, Any, str]] = {
 @pytest.mark.parametrize("mutation", list(RULE_MUTATIONS), ids=list(RULE_MUTATIONS))
 def test_a_changed_elementwise_rule_is_caught(mutation: str, monkeypatch: pytest.MonkeyPatch) -> None:
     attribute, replacement, rule = RULE_MUTATIONS[mutation]
-    monkeypatch.setattr(tr, attribute, replacement)
+    monkeypatch.setattr(rules, attribute, replacement)  # where the operations read each rule
     with pytest.raises(AssertionError):
         test_rule_true_and_tight_with_input_errors(rule)
 
