@@ -53,9 +53,11 @@ put Octave's before a case.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import operator
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +69,7 @@ from dlparity.validation import InputError
 __all__ = [
     "MODES",
     "draw_counts",
+    "draws_tracked",
     "get_mode",
     "rand",
     "randi",
@@ -445,6 +448,7 @@ class _Generators:
     old: bool = False
     counts: dict[str, int] = field(default_factory=lambda: {"uniform": 0, "normal": 0})
     case_seed: int = 0
+    wrap: Callable[[NDArray[np.float64]], Any] | None = None
 
 
 _G = _Generators()
@@ -498,6 +502,29 @@ def seed_case(seed: int, mode: str | None = None) -> None:
     reset_draw_counts()
 
 
+@contextlib.contextmanager
+def draws_tracked() -> Iterator[None]:
+    """Inside, ``rand`` and ``randn`` arrays are the bound tracker's exact values (bound 0), as inputs are.
+
+    The harness runs the twin's tracked run inside it, so arithmetic among draws alone (``randn(3, 4)
+    @ randn(4, 5)``, ``mean(randn(n, 1))``) is tracked like any other, and ``rand(...) > p`` is a mask
+    certain everywhere unless ``p``'s bound says otherwise. Scalars (``rand()``), ``randi`` and
+    ``randperm`` stay plain: they are whole numbers for indexing, or a single constant.
+    """
+    from dlparity.bounds.tracked import Tracked  # noqa: PLC0415  (the tracker imports nothing from here)
+
+    before = _G.wrap
+    _G.wrap = Tracked
+    try:
+        yield
+    finally:
+        _G.wrap = before
+
+
+def _as_drawn(values: Any) -> Any:
+    return _G.wrap(values) if _G.wrap is not None and isinstance(values, np.ndarray) else values
+
+
 def draw_counts() -> dict[str, int]:
     """How many uniforms and normals were drawn since the last :func:`seed_case` or :func:`reset_draw_counts`.
 
@@ -515,13 +542,33 @@ def reset_draw_counts() -> None:
 
 
 def _whole(fname: str, what: str, v: Any) -> float:
-    """One size or bound argument as a finite whole number, or one sentence."""
+    """One size or bound argument as a finite whole number, or one sentence.
+
+    Anything with ``__index__`` counts as its int: Python and NumPy ints, and the bound tracker's exact
+    ints and whole numbers (a draw's size made from a tracked input is plain, as in the plain twin).
+    """
+    if hasattr(type(v), "__index__") and not isinstance(v, bool):
+        return float(operator.index(v))
     if isinstance(v, (str, bool)) or np.asarray(v).dtype.kind not in "iuf" or np.asarray(v).size != 1:
         raise InputError(f"{fname}: {what} must be a real whole number; got {v!r}")
     x = float(np.asarray(v).reshape(()))
     if not math.isfinite(x) or x != math.floor(x):
         raise InputError(f"{fname}: {what} must be a finite whole number; got {x!r}")
     return x
+
+
+def _items(x: Any) -> list[Any] | None:
+    """A number, a list or tuple, or a vector as its elements (None for text or a matrix)."""
+    if isinstance(x, str):
+        return None
+    if hasattr(type(x), "__index__") or isinstance(x, (float, np.floating)):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    arr = np.asarray(x)
+    if arr.ndim > 1 and sum(d > 1 for d in arr.shape) > 1:
+        return None
+    return list(arr.reshape(-1))
 
 
 def _dims(fname: str, args: Sequence[Any]) -> tuple[int, ...] | None:
@@ -534,10 +581,10 @@ def _dims(fname: str, args: Sequence[Any]) -> tuple[int, ...] | None:
     if not args:
         return None
     if len(args) == 1:
-        arr = np.asarray(args[0], dtype=object) if not isinstance(args[0], str) else None
-        if arr is None or arr.ndim > 1 or arr.size == 0:
+        items = _items(args[0])
+        if items is None or not items:
             raise InputError(f"{fname}: a size must be a whole number, a vector of them or a shape tuple; got {args[0]!r}")
-        sizes = [_whole(fname, "a size", v) for v in arr.reshape(-1)]
+        sizes = [_whole(fname, "a size", v) for v in items]
         if len(sizes) == 1:
             sizes = sizes * 2
     else:
@@ -605,7 +652,7 @@ def rand(*args: Any) -> Any:
     if args and isinstance(args[0], str) and args[0].lower() != "double":
         return _generator_call("rand", args)
     dims = _dims("rand", args)
-    return _shaped(_uniforms(_count(dims)), dims)
+    return _as_drawn(_shaped(_uniforms(_count(dims)), dims))
 
 
 def randn(*args: Any) -> Any:
@@ -613,7 +660,7 @@ def randn(*args: Any) -> Any:
     if args and isinstance(args[0], str) and args[0].lower() != "double":
         return _generator_call("randn", args)
     dims = _dims("randn", args)
-    return _shaped(_normals(_count(dims)), dims)
+    return _as_drawn(_shaped(_normals(_count(dims)), dims))
 
 
 def randi(bounds: Any, *size: Any) -> Any:
@@ -624,10 +671,10 @@ def randi(bounds: Any, *size: Any) -> Any:
     keep the :math:`\lfloor 2^{53} u \rfloor` below :math:`K R` (again if fewer than N remain) and
     return :math:`imin + \lfloor r / K \rfloor`. In the stream: :math:`imin + \lfloor u R \rfloor`.
     """
-    arr = np.asarray(bounds, dtype=object) if not isinstance(bounds, str) else np.asarray([])
-    if arr.size not in (1, 2) or arr.ndim > 2:
+    items = _items(bounds)
+    if items is None or len(items) not in (1, 2):
         raise InputError(f"randi: the bounds must be imax or [imin imax]; got {bounds!r}")
-    b = [_whole("randi", "a bound", v) for v in arr.reshape(-1)]
+    b = [_whole("randi", "a bound", v) for v in items]
     imin, imax = (1.0, b[0]) if len(b) == 1 else (b[0], b[1])
     if len(b) == 1 and imax < 1:
         raise InputError(f"randi: imax must be at least 1; got {imax:g}")

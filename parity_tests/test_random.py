@@ -168,3 +168,31 @@ def test_bad_arguments_get_one_sentence(call: object, words: str) -> None:
     with pytest.raises(InputError, match=words) as err:
         call()  # type: ignore[operator]
     assert str(err.value).count(". ") == 0
+
+
+def _dropout_twin(a: object, p: object) -> dict[str, object]:
+    mask = mr.rand(*np.shape(a)) > p  # type: ignore[operator]
+    return {"mask": mask, "out": a * mask / (1 - p), "h": mr.randn(3, 4) @ mr.randn(4, 5)}  # type: ignore[operator]
+
+
+def test_draws_are_exact_inputs_to_the_tracker() -> None:
+    """Inside draws_tracked, a draw is an exact input: its comparison with an exact p is certain, arithmetic
+    among draws alone is tracked (a product of two randn arrays gets a bound), and the values are the plain run's."""
+    from dlparity.bounds.tracked import track  # noqa: PLC0415
+
+    a = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
+    mr.seed_case(5)
+    plain = _dropout_twin(a, 0.5)
+    with mr.draws_tracked():
+        mr.seed_case(5)
+        exact_p = track(_dropout_twin, {"a": a, "p": 0.5})
+        mr.seed_case(5)
+        rough_p = track(_dropout_twin, {"a": a, "p": 0.5}, errors={"p": 0.05})
+    for name in ("mask", "out", "h"):
+        assert np.array_equal(np.asarray(exact_p[name].value), np.asarray(plain[name])), name
+    assert exact_p["mask"].ambiguous == 0
+    assert float(np.max(exact_p["h"].error)) > 0  # randn @ randn: rounded, so bounded
+    mr.seed_case(5)
+    u = mr.rand(3, 4)
+    within = int(np.count_nonzero(np.abs(u - 0.5) <= 2 * 0.05))
+    assert rough_p["mask"].ambiguous == within > 0
