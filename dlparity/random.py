@@ -54,10 +54,11 @@ put Octave's before a case.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
 import operator
 import struct
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,7 +69,9 @@ from dlparity.validation import InputError
 
 __all__ = [
     "MODES",
+    "case_seed",
     "draw_counts",
+    "draws_sentence",
     "draws_tracked",
     "get_mode",
     "rand",
@@ -525,6 +528,25 @@ def _as_drawn(values: Any) -> Any:
     return _G.wrap(values) if _G.wrap is not None and isinstance(values, np.ndarray) else values
 
 
+def case_seed(label: str) -> int:
+    """The seed a case gets unless ``random_seed`` is given: the first four bytes of SHA-256 of
+    ``"dlparity case " + label``, big-endian (case ``"1"`` gets the same seed in every run and every pair)."""
+    return int.from_bytes(hashlib.sha256(f"dlparity case {label}".encode()).digest()[:4], "big")
+
+
+def _counted(counts: Mapping[str, int]) -> str:
+    parts = [f"{n} {kind if n != 1 else kind[:-1]}" for kind in ("uniforms", "normals") if (n := int(counts.get(kind, 0)))]
+    return " and ".join(parts) or "nothing"
+
+
+def draws_sentence(matlab: Mapping[str, int], twin: Mapping[str, int]) -> str | None:
+    """``the MATLAB drew 120 uniforms and 12 normals; the twin 96 uniforms``, or None where the counts agree."""
+    keys = ("uniforms", "normals")
+    if all(int(matlab.get(k, 0)) == int(twin.get(k, 0)) for k in keys):
+        return None
+    return f"the MATLAB drew {_counted(matlab)}; the twin {_counted(twin)}"
+
+
 def draw_counts() -> dict[str, int]:
     """How many uniforms and normals were drawn since the last :func:`seed_case` or :func:`reset_draw_counts`.
 
@@ -752,6 +774,8 @@ def _rng_seed(first: Any, nargs: int) -> float:
                 "give a seed, or use random_mode='stream' where it takes the case's seed"
             )
         return float(_G.case_seed)
+    if hasattr(type(first), "__index__") and not isinstance(first, bool) and operator.index(first) >= 0:
+        return float(operator.index(first))  # also the tracker's exact ints
     arr = np.asarray(first)
     if isinstance(first, bool) or arr.dtype.kind not in "iuf" or arr.size != 1 or not float(arr.reshape(())) >= 0:
         raise InputError(f"rng: the seed must be a number >= 0; got {first!r}")

@@ -196,3 +196,98 @@ def test_draws_are_exact_inputs_to_the_tracker() -> None:
     u = mr.rand(3, 4)
     within = int(np.count_nonzero(np.abs(u - 0.5) <= 2 * 0.05))
     assert rough_p["mask"].ambiguous == within > 0
+
+
+def test_draws_sentence_says_what_each_side_drew() -> None:
+    assert mr.draws_sentence({"uniforms": 120, "normals": 12}, {"uniforms": 96, "normals": 0}) == (
+        "the MATLAB drew 120 uniforms and 12 normals; the twin 96 uniforms")
+    assert mr.draws_sentence({"uniforms": 1, "normals": 0}, {"uniforms": 0, "normals": 0}) == (
+        "the MATLAB drew 1 uniform; the twin nothing")
+    assert mr.draws_sentence({"uniforms": 5, "normals": 2}, {"uniforms": 5, "normals": 2}) is None
+
+
+def test_case_seed_is_documented_hash() -> None:
+    import hashlib  # noqa: PLC0415
+
+    assert mr.case_seed("1") == int(hashlib.sha256(b"dlparity case 1").hexdigest()[:8], 16)
+    assert mr.case_seed("1") != mr.case_seed("2")
+
+
+def test_draws_are_counted_randi_by_the_uniforms_it_draws() -> None:
+    mr.seed_case(3, "octave")
+    mr.rand(2, 3)
+    mr.randn(4)
+    mr.randperm(10, 4)
+    mr.randi(10, 1, 5)  # Octave's randi.m draws M = ceil(N/p + 10 sqrt(N/p - N)) uniforms, here 6
+    assert mr.draw_counts() == {"uniforms": 6 + 4 + 6, "normals": 16}
+    mr.set_mode("stream")
+    mr.reset_draw_counts()
+    mr.randi(10, 1, 5)  # the stream: one uniform per value
+    assert mr.draw_counts() == {"uniforms": 5, "normals": 0}
+    mr.set_mode("octave")
+
+
+DRAWING_SCRIPT = """\
+rng(7);
+W = randn(3, 4);
+idx = randperm(5);
+mask = rand(size(W)) > 0.5;
+y = randi(10, 1, 6);
+u = rand(2);
+"""
+
+
+def _twin_of_drawing_script() -> dict[str, NDArray[np.float64]]:
+    mr.rng(7)
+    W = mr.randn(3, 4)
+    idx = mr.randperm(5)
+    mask = mr.rand(*W.shape) > 0.5
+    y = mr.randi(10, 1, 6)
+    u = mr.rand(2)
+    return {"W": W, "idx": idx, "mask": mask, "y": y, "u": u}
+
+
+@pytest.mark.octave
+@pytest.mark.parametrize("mode", ["octave", "stream"])
+def test_runner_seeds_each_case_and_counts_draws(octave_bridge: OctaveBridge, tmp_path: Path, mode: str) -> None:
+    """dlparity_run_mfile with a random struct: each case from dlparity_seed_case, the shims behind the user's
+    folder, the draws counted; the twin in the same mode draws the same bits; the path is restored exactly."""
+    from dlparity.comparison.pair import MFILES  # noqa: PLC0415
+
+    script = tmp_path / "draws.m"
+    script.write_text(DRAWING_SCRIPT, encoding="utf-8")
+    octave_bridge.call("addpath", MFILES.as_posix(), nout=0)
+    path_before = octave_bridge.call("path")
+    outs = octave_bridge.call("dlparity_run_mfile", "script", script.as_posix(), [{}, {}], [],
+                              {"mode": mode, "seeds": np.array([[11.0, 4294967295.0]])})
+    assert octave_bridge.call("path") == path_before
+    assert octave_bridge.call("exist", "rand") == 5  # Octave's built-in again after the call
+    items = list(np.ravel(outs))
+    for item, seed in zip(items, (11, 4294967295), strict=True):
+        mr.seed_case(seed, mode)
+        mine = _twin_of_drawing_script()
+        gold = item["values"]
+        for name, value in mine.items():
+            g = np.asarray(gold[name], dtype=np.float64)
+            m = np.asarray(value, dtype=np.float64)
+            assert np.array_equal(m.view(np.int64), g.view(np.int64)), f"{mode} seed {seed}: {name} mine {m} gold {g}"
+        counts = np.ravel(item["draws"]).tolist()
+        assert counts == [mr.draw_counts()["uniforms"], mr.draw_counts()["normals"]], (mode, counts, mr.draw_counts())
+    mr.set_mode("octave")
+
+
+@pytest.mark.octave
+def test_runner_leaves_the_users_own_rand_alone(octave_bridge: OctaveBridge, tmp_path: Path) -> None:
+    from dlparity.comparison.pair import MFILES  # noqa: PLC0415
+
+    (tmp_path / "rand.m").write_text("function r = rand(varargin)\n  r = 0.25 * ones(varargin{:});\nend\n",
+                                     encoding="utf-8")
+    script = tmp_path / "mine.m"
+    script.write_text("u = rand(2, 3);\n", encoding="utf-8")
+    octave_bridge.call("addpath", MFILES.as_posix(), nout=0)
+    outs = octave_bridge.call("dlparity_run_mfile", "script", script.as_posix(), [{}], [],
+                              {"mode": "stream", "seeds": np.array([[1.0]])})
+    item = np.ravel(outs)[0]
+    assert np.array_equal(np.asarray(item["values"]["u"]), np.full((2, 3), 0.25))
+    assert np.ravel(item["draws"]).tolist() == [0, 0]  # the user's rand is not the shim: nothing counted
+    assert octave_bridge.call("exist", "rand") == 5  # Octave's built-in again after the call
