@@ -31,8 +31,51 @@ SEEDS = {  # the seeds include rounding (12345.5), clamping (4294967295.0, -3.0)
     "v5": [3.0, 99.0, 1234567.0],
     "vector": [5.0, 6.0, 2.0**31],
     "saved": [11.0, 12.0, 13.0],
+    "rngsaved": [21.0, 22.0, 23.0],
 }
 MFILES = Path(__file__).parent / "random_mfiles"
+
+
+def _seed_as_octave_does(form: str, c: float) -> None:
+    """The seeding of dlparity_test_draws.m for one form."""
+    if form == "state":
+        mr.rand("state", c)
+        mr.randn("state", c + 1)
+    elif form == "twister":
+        mr.rand("twister", c)
+        mr.randn("twister", c + 1)
+    elif form == "seed":
+        mr.rand("seed", c)
+        mr.randn("seed", c + 1)
+    elif form == "rng":
+        mr.rng(c)
+    elif form == "default":
+        mr.rng("default")
+    elif form == "v5":
+        mr.rng(c, "v5uniform")
+        mr.rng(c + 1, "v5normal")
+    elif form == "vector":
+        mr.rand("state", [c, 7, c + 3])
+        mr.randn("state", np.array([[1], [c]]))
+    elif form == "rngsaved":
+        mr.rng(c)
+        mr.rand(1, 100)
+        mr.randn(1, 50)
+        saved = mr.rng()
+        mr.rand(1, 7)
+        mr.randn(2, 2)
+        mr.rng(saved)
+    elif form == "saved":
+        mr.rand("state", c)
+        mr.rand(1, 1000)
+        s = mr.rand("state")
+        mr.rand(1, 50)
+        mr.rand("state", s)
+        mr.randn("state", c)
+        mr.randn(1, 999)
+        s = mr.randn("state")
+        mr.randn(3, 5)
+        mr.randn("state", s)
 
 
 def twin_draws(form: str, seeds: list[float]) -> tuple[NDArray[np.float64], ...]:
@@ -43,36 +86,7 @@ def twin_draws(form: str, seeds: list[float]) -> tuple[NDArray[np.float64], ...]
         mr.randn("seed", 2)
         mr.rand("state", 3)
         mr.randn("state", 4)
-        if form == "state":
-            mr.rand("state", c)
-            mr.randn("state", c + 1)
-        elif form == "twister":
-            mr.rand("twister", c)
-            mr.randn("twister", c + 1)
-        elif form == "seed":
-            mr.rand("seed", c)
-            mr.randn("seed", c + 1)
-        elif form == "rng":
-            mr.rng(c)
-        elif form == "default":
-            mr.rng("default")
-        elif form == "v5":
-            mr.rng(c, "v5uniform")
-            mr.rng(c + 1, "v5normal")
-        elif form == "vector":
-            mr.rand("state", [c, 7, c + 3])
-            mr.randn("state", np.array([[1], [c]]))
-        elif form == "saved":
-            mr.rand("state", c)
-            mr.rand(1, 1000)
-            s = mr.rand("state")
-            mr.rand(1, 50)
-            mr.rand("state", s)
-            mr.randn("state", c)
-            mr.randn(1, 999)
-            s = mr.randn("state")
-            mr.randn(3, 5)
-            mr.randn("state", s)
+        _seed_as_octave_does(form, c)
         a = mr.rand(50, Q // 50)
         b = mr.randn(Q, 1)
         c2 = mr.rand(1, Q)

@@ -15,6 +15,8 @@ function [u, z, ri, rp, st] = dlparity_test_draws (form, seeds, n)
       case 'default',  rng ('default');
       case 'v5',       rng (c, 'v5uniform'); rng (c + 1, 'v5normal');
       case 'vector',   rand ('state', [c 7 c+3]); randn ('state', [1; c]);
+      case 'rngsaved'
+        rng (c); rand (1, 100); randn (1, 50); s = rng (); rand (1, 7); randn (2, 2); rng (s);
       case 'saved'
         rand ('state', c); rand (1, 1000); s = rand ('state'); rand (1, 50); rand ('state', s);
         randn ('state', c); randn (1, 999); s = randn ('state'); randn (3, 5); randn ('state', s);
