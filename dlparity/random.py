@@ -733,11 +733,16 @@ def randperm(n: Any, k: Any = None) -> NDArray[np.float64]:
     if kk > nn:
         raise InputError(f"randperm: k ({kk:g}) must not exceed n ({nn:g})")
     ni, ki = int(nn), int(kk)
-    u = _uniforms(ki)
-    moved: dict[int, int] = {}
+    steps = np.arange(ki)
+    js = (steps + np.floor(_uniforms(ki) * (ni - steps).astype(np.float64)).astype(np.int64)).tolist()
+    if 5 * ki >= ni:  # most of 1..n moves: a list of all of them
+        perm = list(range(ni))
+        for i, j in enumerate(js):
+            perm[i], perm[j] = perm[j], perm[i]
+        return np.array(perm[:ki], dtype=np.float64)[None, :] + 1.0
+    moved: dict[int, int] = {}  # a few of many: only the entries moved
     out = np.empty(ki)
-    for i in range(ki):
-        j = i + math.floor(float(u[i]) * (ni - i))
+    for i, j in enumerate(js):
         vi, vj = moved.get(i, i), moved.get(j, j)
         moved[i], moved[j] = vj, vi
         out[i] = vj + 1
