@@ -97,7 +97,8 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
 
 
 class LazyOctave:
-    """Live Octave, or the stored results beside the .m file, chosen at the first call (not before the input checks)."""
+    """Live Octave, or the stored results beside the .m file, chosen at the first call (not before the input checks);
+    an :class:`~dlparity.bridge.OctaveSide`."""
 
     def __init__(self, folders: list[Path]) -> None:
         self.folders = folders
@@ -110,11 +111,7 @@ class LazyOctave:
 
     @property
     def source(self) -> str:
-        return str(getattr(self._get(), "source", "live"))
-
-    @property
-    def restarts(self) -> list[str]:
-        return list(getattr(self._get(), "restarts", []) or [])
+        return str(self._get().source)
 
     def describe(self) -> dict[str, Any]:
         return dict(self._get().describe())
