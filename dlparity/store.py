@@ -33,6 +33,7 @@ import platform
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -301,15 +302,28 @@ def _record_pair(recorder: RecordingBridge, args: tuple[Any, ...], out: Any) -> 
     failed = len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]
     if failed or temporary:  # a file in a temporary folder of its own (a planted bug) does not outlive its test
         return
-    for case, item in zip(payload, items, strict=True):
-        recorder.note(pair_key(kind, paths, case, outnames, recorder.base), "pair",
-                      {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames)}, folder_m, item)
+    drawing = _random_keys(args, len(payload))
+    for case, item, random in zip(payload, items, drawing, strict=True):
+        drew = isinstance(item, Mapping) and float(np.sum(np.asarray(item.get("draws", 0), dtype=np.float64))) > 0
+        recorder.note(pair_key(kind, paths, case, outnames, recorder.base, random if drew else None), "pair",
+                      {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames),
+                       **({"random": list(random)} if drew and random else {})}, folder_m, item)
+
+
+def _random_keys(args: tuple[Any, ...], n: int) -> list[tuple[str, int] | None]:
+    """Per case, (mode, seed) when the call seeded the cases (its fifth argument), else None."""
+    if len(args) < 5:
+        return [None] * n
+    random = args[4]
+    seeds = np.ravel(np.asarray(random["seeds"], dtype=np.float64)).tolist()
+    return [(str(random["mode"]), int(s)) for s in seeds]
 
 
 def _replay_pair(stored: StoredBridge, args: tuple[Any, ...]) -> Any:
     kind, files, payload, outnames = args[:4]
     paths = _pair_paths(files)
     cell = np.empty(len(payload), dtype=object)
+    drawing = _random_keys(args, len(payload))
     for k, case in enumerate(payload):
         answer = next((a for a in (answer(stored, kind, paths, case) for answer in PAIR_ANSWERS) if a is not None),
                       None)
@@ -317,11 +331,22 @@ def _replay_pair(stored: StoredBridge, args: tuple[Any, ...]) -> Any:
             cell[k] = answer
             continue
 
-        def key(base: Path, case: Any = case) -> str:
-            return pair_key(kind, paths, case, outnames, base)
+        def key(base: Path, case: Any = case, random: tuple[str, int] | None = None) -> str:
+            return pair_key(kind, paths, case, outnames, base, random)
 
-        cell[k] = stored.find(key, f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
-                              "or record it beside its test with 'pytest --dlparity-record' where Octave is installed")
+        what = f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs"
+        how = "or record it beside its test with 'pytest --dlparity-record' where Octave is installed"
+        seeded = drawing[k]
+        if seeded is None:
+            cell[k] = stored.find(key, what, how)
+            continue
+        try:  # a case that drew is filed under its mode and seed; one that did not, without
+            cell[k] = stored.find(partial(key, random=seeded), f"{what} ({seeded[0]} mode, seed {seeded[1]})", how)
+        except NotRecorded as seeded_missing:
+            try:
+                cell[k] = stored.find(key, what, how)
+            except NotRecorded:
+                raise seeded_missing from None
     return cell.reshape(1, -1)
 
 
@@ -373,11 +398,15 @@ class RecordingBridge:
         return Part(path, _octave_provenance(self.live, self.regenerate), dict(self.entries))
 
 
-def pair_key(kind: str, files: Sequence[Path], case: Any, outnames: Sequence[str], base: Path) -> str:
+def pair_key(kind: str, files: Sequence[Path], case: Any, outnames: Sequence[str], base: Path,
+             random: tuple[str, int] | None = None) -> str:
     """The key of one pair case: how the file is run, where it is relative to the record's folder (not its
-    content: that is the freshness check), the inputs."""
+    content: that is the freshness check), the inputs; for a case that drew random numbers, the mode and the seed
+    its generators started from as well."""
     where = [Path(os.path.relpath(Path(f).resolve(), base.resolve())).as_posix() for f in files]
-    return key_of("dlparity_run_mfile", kind, where, case, list(outnames))
+    if random is None:
+        return key_of("dlparity_run_mfile", kind, where, case, list(outnames))
+    return key_of("dlparity_run_mfile", kind, where, case, list(outnames), "random", random[0], random[1])
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -35,6 +35,18 @@ def add_pair_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--rtol", type=_nonnegative("--rtol"), metavar="R",
                    help="compare with atol + rtol x |octave value| instead of the automatic rounding-error bound")
     g.add_argument("--atol", type=_nonnegative("--atol"), metavar="A", help="see --rtol (either may be given alone)")
+    g.add_argument("--random-seed", type=_seed, metavar="S",
+                   help="the seed both sides' random generators start each case from (default: one per case, "
+                        "from its label; docs/harness.md, code that draws)")
+    g.add_argument("--random-mode", choices=("octave", "stream"), default="octave",
+                   help="rand, randn, randi, randperm, rng as GNU Octave draws them (default), or from the "
+                        "documented stream of dlparity's shims")
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit() or int(text) > 2**32 - 1:
+        raise argparse.ArgumentTypeError(f"--random-seed is {text!r}; expected a whole number from 0 to 4294967295.")
+    return int(text)
 
 
 def _nonnegative(flag: str) -> Any:
@@ -77,7 +89,7 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
     # Bad input is refused before Octave starts: the bridge is chosen lazily, on the first Octave call.
     bridge = LazyOctave([matlab.parent / REFERENCE_FOLDER])
     result = check_parity(matlab, args.python, inputs, rtol=args.rtol, atol=args.atol, labels=[args.inputs.name],
-                          bridge=bridge)
+                          bridge=bridge, random_seed=args.random_seed, random_mode=args.random_mode)
     not_written = None
     if args.save is not None:
         try:  # a name taken meanwhile: InputError, as serially; a failed write: the results are still shown

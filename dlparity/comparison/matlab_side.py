@@ -28,16 +28,22 @@ class MatlabError(InputError):
     """The user's ``.m`` file failed in Octave (syntax or run-time error); the message is Octave's, with the line."""
 
 
-def run_octave(mfile: MatlabFile, cases: list[CheckedInputs],
-               octave: OctaveSide) -> tuple[list[tuple[dict[str, Any], dict[str, str]]], dict[str, Any]]:
-    """Run every case in one Octave call; (values, skipped) per case and what to say about Octave."""
+def run_octave(mfile: MatlabFile, cases: list[CheckedInputs], octave: OctaveSide,
+               random: Mapping[str, Any] | None = None) -> tuple[list[tuple[dict[str, Any], dict[str, str]]], dict[str, Any]]:
+    """Run every case in one Octave call; (values, skipped) per case and what to say about Octave.
+
+    ``random`` (``{"mode": ..., "seeds": [one per case]}``) has each case start from
+    ``dlparity_seed_case`` with the random shims on the path; the draws each case made come back in
+    the second value's ``"draws"``: per case ``{"uniforms": n, "normals": m}``.
+    """
     payload: list[Any] = ([dict(c.octave) for c in cases] if mfile.kind == "script"
                           else [[c.octave[a] for a in mfile.arguments] for c in cases])
     octave.call("addpath", MFILES.as_posix(), nout=0)
     t0 = time.perf_counter()
     files = [p.as_posix() for p in mfile.files]
+    extra = [] if random is None else [{"mode": random["mode"], "seeds": np.array([[float(s) for s in random["seeds"]]])}]
     outs = octave.call("dlparity_run_mfile", mfile.kind, files[0] if len(files) == 1 else files, payload,
-                       list(mfile.outputs))
+                       list(mfile.outputs), *extra)
     seconds = time.perf_counter() - t0
     items = _cells(outs)
     if len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]:
@@ -45,13 +51,19 @@ def run_octave(mfile: MatlabFile, cases: list[CheckedInputs],
     if len(items) != len(cases):
         raise OctaveError(f"Octave returned {len(items)} results for {len(cases)} cases of {mfile.path.name}.")
     results = []
+    draws = []
     for item in items:
+        counts = np.ravel(np.asarray(item.get("draws", [0, 0]), dtype=np.float64)).tolist()
+        draws.append({"uniforms": int(counts[0]), "normals": int(counts[1])})
         values = _fields(item.get("values"))
         logical = set(_fields(item.get("logical")))
         skipped = {k: str(v) for k, v in _fields(item.get("skipped")).items()}
         values = {k: (np.asarray(v) != 0 if k in logical else v) for k, v in values.items()}
         results.append((values, skipped))
-    return results, {**octave.describe(), "seconds": round(seconds, 4)}
+    info = {**octave.describe(), "seconds": round(seconds, 4)}
+    if random is not None:
+        info["draws"] = draws
+    return results, info
 
 
 def _cells(value: Any) -> list[Any]:

@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from dlparity import random as mr
 from dlparity.bridge import OctaveSide
 from dlparity.comparison.inputs import check_cases, check_matlab_side, check_tolerance
 from dlparity.comparison.loading import check_signature, load_callable, load_pair, one_line, run_python
@@ -57,6 +59,8 @@ def check_parity(
     atol: float | None = None,
     bridge: OctaveSide | None = None,
     labels: Sequence[str] | None = None,
+    random_seed: int | None = None,
+    random_mode: str = "octave",
 ) -> ParityResult:
     r"""Run a MATLAB file in Octave and its NumPy twin on the same inputs; compare every shared variable.
 
@@ -81,6 +85,12 @@ def check_parity(
         The Octave side: a live session (default: the shared one), a recording one, or stored results.
     labels : sequence of str, optional
         A name per case for the report (default ``"1"``, ``"2"``, …).
+    random_seed : int, optional
+        The seed (0 to 2^32 - 1) every case's generators start from, on both sides; by default each
+        case's own, :func:`dlparity.random.case_seed` of its label. See docs/harness.md, code that draws.
+    random_mode : {"octave", "stream"}
+        How ``rand``, ``randn``, ``randi``, ``randperm`` and ``rng`` draw: as GNU Octave does (the twin
+        draws through :mod:`dlparity.random`, bit for bit), or from the documented stream of the shims.
 
     Returns
     -------
@@ -103,25 +113,38 @@ def check_parity(
     check_matlab_side(mfile, cases)
     for c in cases:
         check_signature(func, list(c.python), label)
+    if random_mode not in mr.MODES:
+        raise InputError(f"random_mode {random_mode!r} is not known; expected one of {', '.join(mr.MODES)}.")
+    seeds = [mr.case_seed(n) for n in names] if random_seed is None else [_checked_seed(random_seed)] * len(cases)
 
     # The Python side and its bounds first: their failures are the user's to fix, and Octave need not start.
+    # Each run of the twin, plain or tracked, starts from its case's seed, as the MATLAB side will.
     t0 = time.perf_counter()
-    python_out = [run_python(func, c.python, label) for c in cases]
+    python_out = []
+    twin_draws = []
+    for c, seed in zip(cases, seeds, strict=True):
+        mr.seed_case(seed, random_mode)
+        python_out.append(run_python(func, c.python, label))
+        twin_draws.append(mr.draw_counts())
     python_seconds = time.perf_counter() - t0
     tolerances: list[dict[str, Array]] = []
     ambiguous: list[dict[str, int]] = []
     if user is None:
-        for c, n in zip(cases, names, strict=True):
-            tol, amb = tracked_tolerances(func, c.python, label, n)
+        for c, n, seed in zip(cases, names, seeds, strict=True):
+            mr.seed_case(seed, random_mode)
+            with mr.draws_tracked():
+                tol, amb = tracked_tolerances(func, c.python, label, n)
             tolerances.append(tol)
             ambiguous.append(amb)
+    mr.set_mode("octave")
 
     # The MATLAB side: every case in one Octave call.
     if bridge is None:
         from dlparity.bridge import get_bridge  # noqa: PLC0415
 
         bridge = get_bridge()
-    octave_out, octave_info = run_octave(mfile, cases, bridge)
+    octave_out, octave_info = run_octave(mfile, cases, bridge, {"mode": random_mode, "seeds": seeds})
+    matlab_draws = octave_info.pop("draws")
 
     # Compare, in the MATLAB side's statement order.
     order = mfile.order()
@@ -133,12 +156,17 @@ def check_parity(
     complex_values: dict[str, str] = {}
     for (name, _), why in found.complex.items():
         complex_values.setdefault(name, why)  # the first case's
+    if first is not None:
+        k = names.index(first.case)
+        first = replace(first, draws=mr.draws_sentence(matlab_draws[k], twin_draws[k]))
+    random = {"mode": random_mode, "seeds": seeds,
+              "draws": [{"matlab": m, "twin": t} for m, t in zip(matlab_draws, twin_draws, strict=True)]}
     result = ParityResult(
         matlab=mfile, python=label, case_labels=names, reports=found.reports, matlab_only=found.matlab_only,
         python_only=found.python_only, not_compared=found.not_compared, tolerance=description, user_tolerance=user,
         first_divergence=first, octave=octave_info, python_seconds=python_seconds, shape_hints=found.hints,
         values=[{"octave": m, "numpy": p} for (m, _), p in zip(octave_out, python_out, strict=True)],
-        complex_values=complex_values)
+        complex_values=complex_values, random=random)
     for observer in list(OBSERVERS):
         observer(result)
     return result
@@ -173,3 +201,9 @@ def tracked_tolerances(func: Callable[..., Any], inputs: dict[str, Any], label: 
     return ({n: np.asarray(v.error, dtype=np.float64) for n, v in tracked.items()},
             {n: int(v.ambiguous) for n, v in tracked.items()})
 
+
+def _checked_seed(seed: object) -> int:
+    """``random_seed`` as an int from 0 to 2^32 - 1, or one sentence."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= 2**32 - 1:
+        raise InputError(f"random_seed must be a whole number from 0 to 2^32 - 1 (4294967295); got {seed!r}.")
+    return int(seed)

@@ -18,6 +18,7 @@ import numpy as np
 from dlparity.comparison.compare import QuantityReport
 from dlparity.comparison.loading import python_lines
 from dlparity.matlab_file import MatlabFile
+from dlparity.random import draws_sentence
 
 
 def json_number(x: float) -> float | None:
@@ -61,19 +62,23 @@ class Divergence:
     python_file: str | None
     python_line: int | None
     python_text: str | None
+    #: Where the two sides drew a different number of random values in this case: what each drew.
+    draws: str | None = None
 
     def describe(self) -> str:
         m = (f"  MATLAB {self.matlab_file}:{self.matlab_line}  {self.matlab_text}" if self.matlab_line is not None
              else f"  MATLAB {self.matlab_file}: (no assignment to {self.name} found)")
         p = (f"  Python {self.python_file}:{self.python_line}  {self.python_text}" if self.python_line is not None
              else f"  Python {self.python_file or '(source not available)'}: (no assignment to {self.name} found)")
-        return "\n".join([f"first diverging variable: {self.name} in case {self.case} ({self.reason})", m, p,
+        drew = [f"  draws differ: {self.draws}"] if self.draws else []
+        return "\n".join([f"first diverging variable: {self.name} in case {self.case} ({self.reason})", m, p, *drew,
                           "  (later differences usually follow from this one: fix it first)"])
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "case": self.case, "reason": self.reason,
                 "matlab": {"file": self.matlab_file, "line": self.matlab_line, "text": self.matlab_text},
-                "python": {"file": self.python_file, "line": self.python_line, "text": self.python_text}}
+                "python": {"file": self.python_file, "line": self.python_line, "text": self.python_text},
+                "draws": self.draws}
 
 
 @dataclass(kw_only=True)
@@ -112,6 +117,37 @@ class ParityResult:
     #: Per case, what each side returned: ``values[k]["octave"]``, ``values[k]["numpy"]`` (name -> value).
     values: list[dict[str, dict[str, Any]]] = field(default_factory=list)
     complex_values: dict[str, str] = field(default_factory=dict)
+    #: The random generators: ``mode``, ``seeds`` (one per case) and ``draws`` (per case, what the
+    #: ``matlab`` and the ``twin`` drew: ``{"uniforms": n, "normals": m}``).
+    random: dict[str, Any] = field(default_factory=dict)
+
+    def draws_differ(self) -> dict[str, str]:
+        """Per case label, where the two sides drew differently, the sentence saying what each drew."""
+        out = {}
+        for label, drew in zip(self.case_labels, self.random.get("draws", []), strict=False):
+            sentence = draws_sentence(drew["matlab"], drew["twin"])
+            if sentence is not None:
+                out[label] = sentence
+        return out
+
+    def _draws_lines(self) -> list[str]:
+        """A line per case whose draws differ, but the first divergence's (it says so beside the variable)."""
+        shown = self.first_divergence.case if self.first_divergence is not None and self.first_divergence.draws else None
+        return [f"draws differ in case {label}: {sentence}" for label, sentence in self.draws_differ().items()
+                if label != shown]
+
+    def drew(self) -> bool:
+        """Whether either side drew a random number in any case."""
+        return any(sum(d["matlab"].values()) + sum(d["twin"].values()) for d in self.random.get("draws", []))
+
+    def random_line(self) -> str:
+        """The header line: the mode and the seed (or each case's)."""
+        seeds = [int(s) for s in self.random.get("seeds", [])]
+        if len(set(seeds)) == 1:
+            which = f"seed {seeds[0]}" + (" (every case)" if len(seeds) > 1 else "")
+        else:
+            which = "seeds " + ", ".join(f"{label}: {s}" for label, s in zip(self.case_labels, seeds, strict=True))
+        return f"random: {self.random.get('mode', 'octave')} mode, {which} (docs/harness.md, code that draws)"
 
     @property
     def ok(self) -> bool:
@@ -156,6 +192,7 @@ class ParityResult:
                + (f", {self.octave['seconds']:.2f} s" if "seconds" in self.octave else ""),
                f"matlab: {' then '.join(map(str, self.matlab.files))} ({kind}) · python: {self.python} · {n} case{'s' if n != 1 else ''}",
                f"tolerance: {self.tolerance}",
+               *([self.random_line()] if self.drew() else []),
                "octave/numpy: the entry with the largest |Δ|/tolerance" + (" (the worst case of each variable)" if many else ""), "", *lines, ""]
         if self.matlab_only:
             out.append(f"only in MATLAB (not compared): {', '.join(self.matlab_only)}")
@@ -171,6 +208,7 @@ class ParityResult:
             out.append(f"shape of {name}: {hint}")
         if self.first_divergence is not None:
             out.append(self.first_divergence.describe())
+        out.extend(self._draws_lines())
         bad = sum(not r.ok for r in self.by_variable())
         total = len(self.by_variable())
         if not self.reports:
@@ -210,6 +248,7 @@ class ParityResult:
             "not_compared": self.not_compared,
             "complex": self.complex_values,
             "first_divergence": None if self.first_divergence is None else self.first_divergence.to_json(),
+            "random": self.random,
         }
 
 
