@@ -305,3 +305,52 @@ def test_runner_leaves_the_users_own_rand_alone(octave_bridge: OctaveBridge, tmp
     assert np.array_equal(np.asarray(item["values"]["u"]), np.full((2, 3), 0.25))
     assert np.ravel(item["draws"]).tolist() == [0, 0]  # the user's rand is not the shim: nothing counted
     assert octave_bridge.call("exist", "rand") == 5  # Octave's built-in again after the call
+
+
+NEVER_SEEDS = """\
+function [a1d, mask] = dropout_layer(a1, p)
+  % A dropout layer that never seeds: the harness's per-case seeding makes it reproducible.
+  mask = rand(size(a1)) > p;
+  a1d = a1 .* mask / (1 - p);
+end
+"""
+
+
+def _dropout_layer(a1: NDArray[np.float64], p: float) -> dict[str, object]:
+    mask = mr.rand(*np.shape(a1)) > p
+    return {"a1d": a1 * mask / (1 - p), "mask": mask}
+
+
+@pytest.mark.octave
+def test_matlab_that_never_seeds_passes_in_every_case(octave_bridge: OctaveBridge, tmp_path: Path) -> None:
+    from dlparity import check_parity  # noqa: PLC0415
+
+    (tmp_path / "dropout_layer.m").write_text(NEVER_SEEDS, encoding="utf-8")
+    cases = [{"a1": np.abs(np.random.default_rng(k).standard_normal((6, 9))), "p": 0.3} for k in range(3)]
+    result = check_parity(tmp_path / "dropout_layer.m", _dropout_layer, cases, bridge=octave_bridge)
+    assert result.ok, result.table()
+    assert result.random["seeds"] == [mr.case_seed(str(k + 1)) for k in range(3)]
+    assert [d["matlab"] for d in result.random["draws"]] == [{"uniforms": 54, "normals": 0}] * 3
+    masks = [np.asarray(v["numpy"]["mask"]) for v in result.values]
+    assert not np.array_equal(masks[0], masks[1])  # each case its own seed
+    assert result.to_json()["random"]["mode"] == "octave"
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"random_mode": "fast"}, "random_mode 'fast' is not known"),
+    ({"random_seed": -1}, "random_seed must be a whole number from 0 to 2\\^32 - 1"),
+    ({"random_seed": 2.5}, "random_seed must be a whole number"),
+])
+def test_bad_random_options_are_one_sentence_before_octave(tmp_path: Path, kwargs: dict[str, object],
+                                                          words: str) -> None:
+    from dlparity import check_parity  # noqa: PLC0415
+
+    (tmp_path / "dropout_layer.m").write_text(NEVER_SEEDS, encoding="utf-8")
+
+    class NoOctave:
+        def call(self, *args: object, **kw: object) -> object:
+            raise AssertionError("Octave was reached")
+
+    with pytest.raises(InputError, match=words):
+        check_parity(tmp_path / "dropout_layer.m", _dropout_layer, {"a1": np.ones((2, 2)), "p": 0.5},
+                     bridge=NoOctave(), **kwargs)  # type: ignore[arg-type]
