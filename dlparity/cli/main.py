@@ -1,7 +1,8 @@
 """The ``dlparity`` command line: ``compare`` (Octave vs NumPy, side by side) and its siblings.
 
 Exit status: 0 everything matches, 1 a mismatch, 2 bad input (one sentence on stderr),
-3 Octave missing or failing, 4 the results were printed but an output file could not be written;
+3 Octave missing or failing, 4 the results were printed but an output file could not be written,
+5 (pair mode) no mismatch, but variables the automatic tolerance cannot bound were not checked;
 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): Octave stopped, its folder removed, one line.
 """
 

@@ -111,8 +111,9 @@ def check_value(name: str, value: Any, label: str) -> tuple[Any, Any]:  # noqa: 
 
 
 
-def check_tolerance(rtol: float | None, atol: float | None) -> dict[str, float] | None:
-    """The chosen tolerance as ``{"rtol": r, "atol": a}`` (a flag not given is 0), or None for the automatic one."""
+def check_tolerance(rtol: float | None, atol: float | None, prefix: str = "") -> dict[str, float] | None:
+    """A chosen tolerance as ``{"rtol": r, "atol": a}`` (a flag not given is 0), or None when neither is given;
+    ``prefix`` names the pair in the sentence (``fallback_``)."""
     if rtol is None and atol is None:
         return None
     out = {}
@@ -121,12 +122,11 @@ def check_tolerance(rtol: float | None, atol: float | None) -> dict[str, float] 
             out[flag] = 0.0
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-            raise InputError(f"{flag} is {value!r}; expected a finite number >= 0.")
+            raise InputError(f"{prefix}{flag} is {value!r}; expected a finite number >= 0.")
         if not (math.isfinite(float(value)) and float(value) >= 0):
-            raise InputError(f"{flag} is {value!r}; expected a finite number >= 0.")
+            raise InputError(f"{prefix}{flag} is {value!r}; expected a finite number >= 0.")
         out[flag] = float(value)
     return out
-
 
 
 def check_matlab_side(mfile: MatlabFile, cases: list[CheckedInputs]) -> None:

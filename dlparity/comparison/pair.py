@@ -23,6 +23,7 @@ checks), :mod:`~dlparity.comparison.matlab_side` (the ``.m`` run in Octave),
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -38,7 +39,7 @@ from dlparity.comparison.inputs import check_cases, check_matlab_side, check_tol
 from dlparity.comparison.loading import check_signature, load_callable, load_pair, one_line, run_python
 from dlparity.comparison.matlab_side import MFILES, MatlabError, run_octave
 from dlparity.comparison.report import Divergence, ParityResult, first_divergence
-from dlparity.comparison.variables import compare_all, shape_hint
+from dlparity.comparison.variables import CaseBounds, ToleranceRule, compare_all, shape_hint
 from dlparity.validation import InputError
 
 Array = NDArray[np.float64]
@@ -59,6 +60,8 @@ def check_parity(
     atol: float | None = None,
     bridge: OctaveSide | None = None,
     labels: Sequence[str] | None = None,
+    fallback_rtol: float | None = None,
+    fallback_atol: float | None = None,
     random_seed: int | None = None,
     random_mode: str = "octave",
 ) -> ParityResult:
@@ -85,6 +88,12 @@ def check_parity(
         The Octave side: a live session (default: the shared one), a recording one, or stored results.
     labels : sequence of str, optional
         A name per case for the report (default ``"1"``, ``"2"``, …).
+    fallback_rtol, fallback_atol : float, optional
+        The tolerance ``fallback_atol + fallback_rtol * |matlab value|`` for the variables the
+        automatic tolerance cannot bound (they depend on an operation the tracker has no rule
+        for, named in the report); every other variable keeps its derived tolerance. Without
+        them such variables are listed as not checked and ``ok`` is False (``status`` "not
+        checked"): never a silent pass. Not with ``rtol``/``atol``, which already cover all.
     random_seed : int, optional
         The seed (0 to 2^32 - 1) every case's generators start from, on both sides; by default each
         case's own, :func:`dlparity.random.case_seed` of its label. See docs/harness.md, code that draws.
@@ -95,7 +104,7 @@ def check_parity(
     Returns
     -------
     ParityResult
-        ``.ok``, ``.reports``, ``.table()``, ``.to_json()``, ``.first_divergence``.
+        ``.ok``, ``.status``, ``.reports``, ``.table()``, ``.to_json()``, ``.first_divergence``.
 
     Raises
     ------
@@ -110,6 +119,11 @@ def check_parity(
     mfile, func, label = load_pair(matlab, python)
     cases, names = check_cases(inputs, labels)
     user = check_tolerance(rtol, atol)
+    fallback = check_tolerance(fallback_rtol, fallback_atol, "fallback_")
+    if user is not None and fallback is not None:
+        raise InputError("fallback_rtol/fallback_atol (--fallback-rtol/--fallback-atol) are for the variables the "
+                         "automatic tolerance cannot bound, and rtol/atol (--rtol/--atol) replace it for every variable; "
+                         "give one or the other.")
     check_matlab_side(mfile, cases)
     for c in cases:
         check_signature(func, list(c.python), label)
@@ -127,16 +141,13 @@ def check_parity(
         python_out.append(run_python(func, c.python, label))
         twin_draws.append(mr.draw_counts())
     python_seconds = time.perf_counter() - t0
-    tolerances: list[dict[str, Array]] = []
-    ambiguous: list[dict[str, int]] = []
+    bounds = []
     if user is None:
-        for c, n, seed in zip(cases, names, seeds, strict=True):
-            mr.seed_case(seed, random_mode)
-            with mr.draws_tracked():
-                tol, amb = tracked_tolerances(func, c.python, label, n)
-            tolerances.append(tol)
-            ambiguous.append(amb)
+        for c, seed in zip(cases, seeds, strict=True):
+            with mr.draws_tracked():  # seeded at every call: the tracker may run the twin more than once
+                bounds.append(tracked_tolerances(_seeded(func, seed, random_mode), c.python, label))
     mr.set_mode("octave")
+    rule = ToleranceRule(user=user, fallback=fallback, bounds=bounds)
 
     # The MATLAB side: every case in one Octave call.
     if bridge is None:
@@ -148,11 +159,13 @@ def check_parity(
 
     # Compare, in the MATLAB side's statement order.
     order = mfile.order()
-    found = compare_all(mfile, names, octave_out, python_out, set(cases[0].python), user, tolerances, ambiguous)
+    found = compare_all(mfile, names, octave_out, python_out, set(cases[0].python), rule)
     first = first_divergence(mfile, func, order + [r.name for r in found.reports if r.name not in order],
                              found.reports, found.hints, found.complex)
     description = (f"chosen by the user: atol {user['atol']:g} + rtol {user['rtol']:g} x |octave value|" if user else
-                   "automatic: 2 x the rounding-error bound tracked through the NumPy twin (docs/error-bounds.md)")
+                   "automatic: 2 x the rounding-error bound tracked through the NumPy twin (docs/error-bounds.md)"
+                   + (f"; where it cannot bound a variable, the fallback atol {fallback['atol']:g} + rtol "
+                      f"{fallback['rtol']:g} x |octave value|" if fallback else ""))
     complex_values: dict[str, str] = {}
     for (name, _), why in found.complex.items():
         complex_values.setdefault(name, why)  # the first case's
@@ -166,15 +179,16 @@ def check_parity(
         python_only=found.python_only, not_compared=found.not_compared, tolerance=description, user_tolerance=user,
         first_divergence=first, octave=octave_info, python_seconds=python_seconds, shape_hints=found.hints,
         values=[{"octave": m, "numpy": p} for (m, _), p in zip(octave_out, python_out, strict=True)],
-        complex_values=complex_values, random=random)
+        complex_values=complex_values, fallback_tolerance=fallback, tolerance_from=found.tolerance_from,
+        not_checked=found.not_checked, random=random)
     for observer in list(OBSERVERS):
         observer(result)
     return result
 
 
-
 def assert_parity(*args: Any, **kwargs: Any) -> ParityResult:
-    """:func:`check_parity`, raising ``AssertionError`` whose message is the side-by-side table on a mismatch."""
+    """:func:`check_parity`, raising ``AssertionError`` whose message is the side-by-side table unless ``ok`` (on a
+    mismatch, on nothing compared, and on variables not checked)."""
     __tracebackhide__ = True
     result = check_parity(*args, **kwargs)
     if not result.ok:
@@ -183,23 +197,38 @@ def assert_parity(*args: Any, **kwargs: Any) -> ParityResult:
 
 
 
-def tracked_tolerances(func: Callable[..., Any], inputs: dict[str, Any], label: str,
-                        case: str) -> tuple[dict[str, Array], dict[str, int]]:
-    """Per output of the twin, its tracked rounding-error bound E and its count of ambiguous comparisons."""
-    from dlparity.bounds.tracked import UnsupportedOperation, track  # noqa: PLC0415
+def tracked_tolerances(func: Callable[..., Any], inputs: dict[str, Any], label: str) -> CaseBounds:
+    """Per output of the twin, its tracked rounding-error bound E and its count of ambiguous comparisons, or why the
+    tracker could not bound it (an operation without a rule, named with the twin's line)."""
+    from dlparity.bounds.tracked import TrackedValue, UnsupportedOperation, track  # noqa: PLC0415
 
     try:
         with np.errstate(all="ignore"):  # a value or bound that stops being finite is refused in one sentence
             tracked = track(func, inputs)
-    except UnsupportedOperation as exc:
+    except UnsupportedOperation as exc:  # the whole run void (a bound not finite): no variable can be bounded
         raise InputError(f"the automatic tolerance is unavailable for {label}: {exc}") from None  # it says rtol=/atol=
     except InputError:
         raise
     except Exception as exc:
         raise InputError(f"python function {label} raised {one_line(exc)} while its rounding-error bounds were "
                          "tracked.") from None
-    return ({n: np.asarray(v.error, dtype=np.float64) for n, v in tracked.items()},
-            {n: int(v.ambiguous) for n, v in tracked.items()})
+    bounds = CaseBounds()
+    for name, value in tracked.items():
+        if isinstance(value, TrackedValue):
+            bounds.error[name] = np.asarray(value.error, dtype=np.float64)
+            bounds.ambiguous[name] = int(value.ambiguous)
+        elif isinstance(getattr(value, "reason", None), str):  # Untracked(value, reason)
+            bounds.untracked[name] = value.reason
+    return bounds
+
+
+def _seeded(func: Callable[..., Any], seed: int, mode: str) -> Callable[..., Any]:
+    """``func`` with :mod:`dlparity.random` put in the case's state before every call."""
+    @functools.wraps(func)
+    def run(**kwargs: Any) -> Any:
+        mr.seed_case(seed, mode)
+        return func(**kwargs)
+    return run
 
 
 def _checked_seed(seed: object) -> int:

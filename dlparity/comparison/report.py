@@ -31,15 +31,16 @@ def fmt_number(x: float, spec: str) -> str:
     return "-" if isinstance(x, float) and math.isnan(x) else format(x, spec)
 
 
-def render_table(rows: Sequence[Sequence[str]], left: int = 0) -> list[str]:
+def render_table(rows: Sequence[Sequence[str]], left: int = 0, last_left: bool = False) -> list[str]:
     """Rows (the first is the header) as aligned lines with a rule under the header.
 
-    The first ``left`` columns are left-aligned (names), the rest right-aligned (numbers); two
-    spaces between columns, no trailing blanks.
+    The first ``left`` columns are left-aligned (names), and the last one too when ``last_left``
+    (a note), the rest right-aligned (numbers); two spaces between columns, no trailing blanks.
     """
     widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) if k < left else c.rjust(w) for k, (c, w) in enumerate(zip(row, widths, strict=True)))
-             .rstrip() for row in rows]
+    flush_left = set(range(left)) | ({len(widths) - 1} if last_left else set())
+    lines = ["  ".join(c.ljust(w) if k in flush_left else c.rjust(w)
+                       for k, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return lines
 
@@ -99,6 +100,13 @@ class ParityResult:
         How the tolerance was chosen (automatic or by the user).
     first_divergence : Divergence or None
         The first mismatching variable in statement order, with both sides' lines.
+    tolerance_from : dict of (str, str) to str
+        Per (variable, case) compared, where its tolerance came from: ``"derived"`` (2x the tracked bound),
+        ``"fallback (numpy.linalg.solve at twin.py:14)"`` (the user's fallback, and why the tracker could not
+        bound it) or ``"user"`` (``rtol``/``atol``).
+    not_checked : dict of str to str
+        Variables the tracker could not bound and no fallback tolerance was given for, with why: nothing
+        judged them, so the verdict is not a pass (``status`` "not checked").
     """
 
     matlab: MatlabFile
@@ -117,9 +125,22 @@ class ParityResult:
     #: Per case, what each side returned: ``values[k]["octave"]``, ``values[k]["numpy"]`` (name -> value).
     values: list[dict[str, dict[str, Any]]] = field(default_factory=list)
     complex_values: dict[str, str] = field(default_factory=dict)
+    fallback_tolerance: dict[str, float] | None = None
+    tolerance_from: dict[tuple[str, str], str] = field(default_factory=dict)
+    not_checked: dict[str, str] = field(default_factory=dict)
     #: The random generators: ``mode``, ``seeds`` (one per case) and ``draws`` (per case, what the
     #: ``matlab`` and the ``twin`` drew: ``{"uniforms": n, "normals": m}``).
     random: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """``"match"``; ``"mismatch"`` (some variable out of tolerance, or of another shape); ``"not checked"`` (none
+        out of tolerance, but some variable had no tolerance to judge it); ``"nothing compared"``."""
+        if any(not r.ok for r in self.reports):
+            return "mismatch"
+        if self.not_checked:
+            return "not checked"
+        return "match" if self.reports else "nothing compared"
 
     def draws_differ(self) -> dict[str, str]:
         """Per case label, where the two sides drew differently, the sentence saying what each drew."""
@@ -151,8 +172,8 @@ class ParityResult:
 
     @property
     def ok(self) -> bool:
-        """Every shared variable of every case within tolerance, and at least one variable compared."""
-        return bool(self.reports) and all(r.ok for r in self.reports)
+        """Every shared variable of every case within tolerance, none left unchecked, and at least one compared."""
+        return self.status == "match"
 
     def by_variable(self) -> list[QuantityReport]:
         """The worst report of each variable over the cases, in statement order."""
@@ -171,7 +192,7 @@ class ParityResult:
         kind = self.matlab.kind
         n = len(self.case_labels)
         head: tuple[str, ...] = ("variable", "line", "shape", "octave", "numpy", "max|Δ|", "max rel Δ", "max ULP",
-                                 "tolerance", "|Δ|/tol", "verdict")
+                                 "tolerance", "|Δ|/tol", "verdict", "tolerance from")
         many = n > 1
         if many:
             head = ("case", *head)
@@ -182,9 +203,10 @@ class ParityResult:
                 f"{'x'.join(map(str, r.gold_shape))}≠{'x'.join(map(str, r.shape)) or '()'}")
             row = (r.name, str(where.line) if where else "", shape, fmt_number(r.gold_sample, ".10g"),
                    fmt_number(r.mine_sample, ".10g"), fmt_number(r.max_abs_diff, ".2e"), fmt_number(r.max_rel_diff, ".2e"),
-                   str(r.max_ulp), fmt_number(r.tolerance, ".2e"), fmt_number(r.bound_ratio, ".2g"), "ok" if r.ok else "MISMATCH")
+                   str(r.max_ulp), fmt_number(r.tolerance, ".2e"), fmt_number(r.bound_ratio, ".2g"), "ok" if r.ok else "MISMATCH",
+                   self.tolerance_from.get((r.name, r.case), "-"))
             rows.append((r.case, *row) if many else row)
-        lines = render_table(rows, left=4 if many else 3)
+        lines = render_table(rows, left=4 if many else 3, last_left=True)
         source = self.octave.get("source", "live")
         version = self.octave.get("version", "?")
         recorded = f", recorded {self.octave['recorded']}" if self.octave.get("recorded") else ""  # None when live
@@ -194,6 +216,16 @@ class ParityResult:
                f"tolerance: {self.tolerance}",
                *([self.random_line()] if self.drew() else []),
                "octave/numpy: the entry with the largest |Δ|/tolerance" + (" (the worst case of each variable)" if many else ""), "", *lines, ""]
+        out += self.notes()
+        if self.first_divergence is not None:
+            out.append(self.first_divergence.describe())
+        out += self._draws_lines()
+        out.append(self.verdict())
+        return "\n".join(out)
+
+    def notes(self) -> list[str]:
+        """What was not compared or not checked, and why; the shape hints."""
+        out = []
         if self.matlab_only:
             out.append(f"only in MATLAB (not compared): {', '.join(self.matlab_only)}")
         if self.python_only:
@@ -204,21 +236,29 @@ class ParityResult:
         if self.complex_values:
             out.append("complex, so MISMATCH (only real values are compared): "
                        + ", ".join(f"{k} ({v})" for k, v in self.complex_values.items()))
-        for name, hint in self.shape_hints.items():
-            out.append(f"shape of {name}: {hint}")
-        if self.first_divergence is not None:
-            out.append(self.first_divergence.describe())
-        out.extend(self._draws_lines())
-        bad = sum(not r.ok for r in self.by_variable())
+        out += [f"shape of {name}: {hint}" for name, hint in self.shape_hints.items()]
+        if self.not_checked:
+            out.append("not checked (the automatic tolerance cannot bound them, and no fallback tolerance was given): "
+                       + ", ".join(f"{k} ({v})" for k, v in self.not_checked.items()))
+        return out
+
+    def verdict(self) -> str:
+        """The table's last line: the :attr:`status` in words."""
+        n = len(self.case_labels)
         total = len(self.by_variable())
-        if not self.reports:
-            out.append("nothing compared: the two sides share no numeric variable")
-        elif bad:
-            out.append(f"{bad} of {total} variables MISMATCH")
-        else:
-            out.append(f"all {total} variables match over {n} case{'s' if n != 1 else ''} "
-                       f"(largest |Δ|/tolerance {self.largest_ratio():.2g})")
-        return "\n".join(out)
+        status = self.status
+        if status == "nothing compared":
+            return "nothing compared: the two sides share no numeric variable"
+        if status == "mismatch":
+            return f"{sum(not r.ok for r in self.by_variable())} of {total} variables MISMATCH"
+        if status == "not checked":
+            count = len(self.not_checked)
+            return (f"NOT CHECKED: {count} variable{'s' if count != 1 else ''} not checked "
+                    f"({', '.join(self.not_checked)}), the other {total} within tolerance; give "
+                    "fallback_rtol=/fallback_atol= (--fallback-rtol/--fallback-atol) to compare them with a chosen "
+                    "tolerance")
+        return (f"all {total} variables match over {n} case{'s' if n != 1 else ''} "
+                f"(largest |Δ|/tolerance {self.largest_ratio():.2g})")
 
     __str__ = table
 
@@ -226,13 +266,14 @@ class ParityResult:
         """The ``--json`` fields of ``dlparity compare``, plus what only this mode has."""
         return {
             "ok": self.ok,
+            "status": self.status,
             "mode": "pair",
             "matlab": {"file": str(self.matlab.path), "kind": self.matlab.kind, "name": self.matlab.name},
             "python": self.python,
             "cases": self.case_labels,
             "octave": self.octave,
             "tolerance": {"source": "user" if self.user_tolerance else "automatic", "description": self.tolerance,
-                          **(self.user_tolerance or {})},
+                          **(self.user_tolerance or {}), "fallback": self.fallback_tolerance},
             "quantities": [
                 {"form": self.matlab.name, "name": r.name, "case": r.case, "shape": list(r.shape),
                  "matlab_shape": list(r.gold_shape), "max_abs_diff": json_number(r.max_abs_diff),
@@ -240,13 +281,14 @@ class ParityResult:
                  "bound_ratio": json_number(r.bound_ratio), "mask_ambiguous": r.ambiguous,
                  "octave_sample": json_number(r.gold_sample), "numpy_sample": json_number(r.mine_sample),
                  "line": (self.matlab.where(r.name).line if self.matlab.where(r.name) else None),  # type: ignore[union-attr]
-                 "ok": r.ok}
+                 "tolerance_from": self.tolerance_from.get((r.name, r.case)), "ok": r.ok}
                 for r in self.reports
             ],
             "matlab_only": self.matlab_only,
             "python_only": self.python_only,
             "not_compared": self.not_compared,
             "complex": self.complex_values,
+            "not_checked": self.not_checked,
             "first_divergence": None if self.first_divergence is None else self.first_divergence.to_json(),
             "random": self.random,
         }

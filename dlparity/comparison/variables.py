@@ -19,6 +19,54 @@ from dlparity.matlab_file import MatlabFile
 Array = NDArray[np.float64]
 
 
+@dataclass(frozen=True)
+class CaseBounds:
+    """What tracking the twin gave for one case: per output its bound E and its count of mask-ambiguous entries,
+    or why it has none (``untracked``: name -> "numpy.linalg.solve at twin.py:14")."""
+
+    error: dict[str, Array] = field(default_factory=dict)
+    ambiguous: dict[str, int] = field(default_factory=dict)
+    untracked: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ToleranceRule:
+    """Where each variable's tolerance comes from: the user's ``rtol``/``atol`` for all of them, else 2E from the
+    tracked bound, and for a variable the tracker could not bound the user's fallback, if given.
+
+    ``bounds`` holds one :class:`CaseBounds` per case (none when the user chose the tolerance).
+    """
+
+    user: dict[str, float] | None = None
+    fallback: dict[str, float] | None = None
+    bounds: list[CaseBounds] = field(default_factory=list)
+
+    def source(self, case: int, name: str) -> str:
+        """Where the tolerance of ``name`` in case ``case`` comes from (see :meth:`tolerance`)."""
+        if self.user is not None:
+            return "user"
+        reason = self.bounds[case].untracked.get(name)
+        if reason is None:
+            return "derived"
+        return "untracked" if self.fallback is None else f"fallback ({reason})"
+
+    def tolerance(self, case: int, name: str, gold: Array, shape: tuple[int, ...]) -> tuple[Array | None, str]:
+        """(the tolerance of ``name`` in case ``case``, elementwise as ``gold``; where it comes from): ``"user"``,
+        ``"derived"``, ``"fallback (REASON)"``; or None with ``"untracked"`` when nothing may judge it (the tracker
+        could not bound it and no fallback was given)."""
+        source = self.source(case, name)
+        if source == "untracked":
+            return None, source
+        chosen = self.user if self.user is not None else self.fallback if source != "derived" else None
+        if chosen is not None:
+            return chosen["atol"] + chosen["rtol"] * np.abs(gold), source
+        error = self.bounds[case].error.get(name, np.zeros(gold.shape))
+        return 2.0 * np.broadcast_to(np.reshape(error, shape), gold.shape), source
+
+    def ambiguous(self, case: int, name: str) -> int:
+        return self.bounds[case].ambiguous.get(name, 0) if self.bounds else 0
+
+
 @dataclass
 class Found:
     """What matching the two sides found, over every case."""
@@ -29,6 +77,10 @@ class Found:
     not_compared: dict[str, str] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
     complex: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, case) -> which side is complex
+    #: (name, case) -> where its tolerance came from: "user", "derived", "fallback (REASON)"
+    tolerance_from: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: name -> why the tracker could not bound it, for variables compared with no tolerance at all (the first case's)
+    not_checked: dict[str, str] = field(default_factory=dict)
 
     def note(self, names: list[str], name: str) -> None:
         if name not in names:
@@ -36,10 +88,9 @@ class Found:
 
 
 def compare_all(mfile: MatlabFile, labels: list[str], octave_out: list[tuple[dict[str, Any], dict[str, str]]],
-                 python_out: list[dict[str, Any]], input_names: set[str], user: dict[str, float] | None,
-                 tolerances: list[dict[str, Array]], ambiguous: list[dict[str, int]],
-                 ) -> Found:
-    """Every shared name of every case, shapes first, then values; what is not shared is listed; complex refused."""
+                python_out: list[dict[str, Any]], input_names: set[str], rule: ToleranceRule) -> Found:
+    """Every shared name of every case, shapes first, then values; what is not shared is listed; complex refused;
+    a variable with no tolerance to judge it (untracked, no fallback) listed as not checked, never passed."""
     f = Found()
     order = mfile.order()
     for k, (m_vals, m_skipped) in enumerate(octave_out):
@@ -63,23 +114,25 @@ def compare_all(mfile: MatlabFile, labels: list[str], octave_out: list[tuple[dic
                     case=labels[k], form=mfile.name, name=n, shape=mine.shape, gold_shape=gold.shape,
                     gold_label="octave", mine_label="numpy", gold_sample=math.nan, mine_sample=math.nan,
                     max_abs_diff=math.nan, max_rel_diff=math.nan, max_ulp=0, tolerance=math.nan,
-                    bound_ratio=math.inf, ambiguous=ambiguous[k].get(n, 0) if ambiguous else 0, ok=False))
+                    bound_ratio=math.inf, ambiguous=rule.ambiguous(k, n), ok=False))
                 continue
             gold = gold.astype(np.float64)
-            if mine.shape != gold.shape:
+            if mine.shape != gold.shape:  # a MISMATCH whatever the tolerance
                 f.hints[n] = shape_hint(n, gold.shape, mine.shape)
-                tol = np.zeros(gold.shape)
-            elif user is not None:
-                tol = user["atol"] + user["rtol"] * np.abs(gold)
+                tol, source = np.zeros(gold.shape), rule.source(k, n)
             else:
-                tol = 2.0 * np.broadcast_to(tolerances[k].get(n, np.zeros(gold.shape)).reshape(mine.shape), gold.shape)
+                found, source = rule.tolerance(k, n, gold, mine.shape)
+                if found is None:
+                    f.not_checked.setdefault(n, rule.bounds[k].untracked[n])
+                    continue
+                tol = found
+            f.tolerance_from[(n, labels[k])] = source
             f.reports.append(compare_quantity(labels[k], mfile.name, n, gold, mine, np.asarray(tol, dtype=np.float64),
-                                              ambiguous[k].get(n, 0) if ambiguous else 0))
+                                              rule.ambiguous(k, n)))
         for n in p_vals:
             if n not in m_vals and n not in m_skipped and n not in input_names:
                 f.note(f.python_only, n)
     return f
-
 
 
 def as_compared(value: Any) -> NDArray[Any] | str:
