@@ -39,7 +39,9 @@ from typing import Any
 
 import numpy as np
 
+from dlparity import wire
 from dlparity.bridge import OctaveUnavailable
+from dlparity.values import Cell, Opaque, StructArray
 
 #: The package's own store: shipped inside the wheel beside the code.
 PACKAGE_STORE = Path(__file__).resolve().parent / "reference"
@@ -60,9 +62,22 @@ class StaleReference(OctaveUnavailable):
 
 # -- keys: what was sent to Octave, as bytes ------------------------------------------------------------------
 
-def _feed(h: Any, value: Any) -> None:
-    """Hash ``value`` canonically: type, then content (arrays by dtype, shape and C-order bytes)."""
-    if isinstance(value, np.ndarray) and value.dtype != object:
+def _feed(h: Any, value: Any) -> None:  # noqa: PLR0912 (one branch per kind)
+    """Hash ``value`` canonically: type, then content (arrays by dtype, shape and C-order bytes; a cell, a struct
+    array and a NumPy scalar of a class other than double by their shape, fields and class too)."""
+    if isinstance(value, np.generic) and value.dtype not in (np.float64, np.bool_):
+        value = np.asarray(value)
+    if isinstance(value, StructArray):
+        h.update(f"T{value.shape}{value.fields}".encode())
+        for item in value:
+            _feed(h, item)
+    elif isinstance(value, Cell):
+        h.update(f"C{value.shape}".encode())
+        for v in value:
+            _feed(h, v)
+    elif isinstance(value, Opaque):
+        h.update(f"O{value.matlab_class}".encode())
+    elif isinstance(value, np.ndarray) and value.dtype != object:
         arr = np.ascontiguousarray(value)
         h.update(f"A{arr.dtype.str}{arr.shape}".encode())
         h.update(arr.tobytes())
@@ -101,7 +116,17 @@ def sha256_file(path: Path) -> str:
 
 # -- trees of results <-> arrays + JSON -------------------------------------------------------------------------
 
-def _encode(value: Any, arrays: dict[str, Any], prefix: str) -> Any:  # noqa: PLR0911 (one return per kind)
+def _encode(value: Any, arrays: dict[str, Any], prefix: str) -> Any:  # noqa: PLR0911, PLR0912 (one return per kind)
+    """A result as JSON plus arrays: every type :mod:`dlparity.values` names keeps its type, shape and class."""
+    if isinstance(value, np.generic) and value.dtype not in (np.float64, np.bool_):
+        return {"g": _encode(np.asarray(value), arrays, prefix)}  # a NumPy scalar of its class (float32, int32)
+    if isinstance(value, StructArray):
+        return {"T": list(value.shape), "f": list(value.fields),
+                "i": [_encode(dict(v), arrays, prefix) for v in value]}
+    if isinstance(value, Cell):
+        return {"C": list(value.shape), "i": [_encode(v, arrays, prefix) for v in value]}
+    if isinstance(value, Opaque):
+        return {"o": value.matlab_class}
     if isinstance(value, np.ndarray) and value.dtype != object:
         arr = np.ascontiguousarray(value)
         digest = key_of(arr)  # identical arrays (the two forms' x, y_true, ... in one case) are stored once
@@ -130,6 +155,14 @@ def _encode(value: Any, arrays: dict[str, Any], prefix: str) -> Any:  # noqa: PL
 def _decode(tree: Any, arrays: Mapping[str, np.ndarray]) -> Any:  # noqa: PLR0911 (one return per kind)
     if tree is None:
         return None
+    if "g" in tree:
+        return _decode(tree["g"], arrays)[()]
+    if "T" in tree:
+        return StructArray([_decode(v, arrays) for v in tree["i"]], tree["T"], tree["f"])
+    if "C" in tree:
+        return Cell([_decode(v, arrays) for v in tree["i"]], tree["C"])
+    if "o" in tree:
+        return Opaque(tree["o"])
     if "a" in tree:
         return np.array(arrays[tree["a"]])
     if "d" in tree:
@@ -294,60 +327,83 @@ def _pair_paths(files: str | Sequence[str]) -> list[Path]:
 
 
 def _record_pair(recorder: RecordingBridge, args: tuple[Any, ...], out: Any) -> None:
-    kind, files, payload, outnames = args[:4]
+    kind, files, sent, words, outnames = args[:5]
+    payload = wire.from_octave(sent, words)  # the cases as MATLAB received them (dlparity.values types): the key
     paths = _pair_paths(files)
     folder_m = [p for f in paths for p in f.parent.glob("*.m")]  # the helpers beside it too
-    items = list(np.ravel(out)) if isinstance(out, np.ndarray) else [out]
+    reply = wire.from_octave(str(out[0]), out[1])
+    items = reply.get("results", []) if isinstance(reply, Mapping) else []
     temporary = any(_inside(p, Path(tempfile.gettempdir())) and not _inside(p, recorder.base) for p in paths)
-    failed = len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]
+    failed = not isinstance(reply, Mapping) or "error" in reply
     if failed or temporary:  # a file in a temporary folder of its own (a planted bug) does not outlive its test
         return
-    drawing = _random_keys(args, len(payload))
-    for case, item, random in zip(payload, items, drawing, strict=True):
-        drew = isinstance(item, Mapping) and float(np.sum(np.asarray(item.get("draws", 0), dtype=np.float64))) > 0
-        recorder.note(pair_key(kind, paths, case, outnames, recorder.base, random if drew else None), "pair",
-                      {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames),
-                       **({"random": list(random)} if drew and random else {})}, folder_m, item)
+    seeded = _random_keys(args, len(payload))
+    draws = _draw_rows(reply, len(payload))
+    for case, item, random, drew in zip(payload, items, seeded, draws, strict=True):
+        if random is not None and sum(drew) > 0:  # a case that drew: filed under its mode and seed, with its counts
+            recorder.note(pair_key(kind, paths, case, outnames, recorder.base, random), "pair",
+                          {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames),
+                           "random": list(random)}, folder_m, {**item, _DRAWS: np.array(drew, dtype=np.float64)})
+        else:
+            recorder.note(pair_key(kind, paths, case, outnames, recorder.base), "pair",
+                          {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames)}, folder_m, item)
+
+
+#: Where a stored case that drew keeps its draw counts beside its variables (no MATLAB variable comes back with
+#: a ``dlparity_`` name: the runner leaves its own out).
+_DRAWS = "dlparity_draws__"
 
 
 def _random_keys(args: tuple[Any, ...], n: int) -> list[tuple[str, int] | None]:
-    """Per case, (mode, seed) when the call seeded the cases (its fifth argument), else None."""
-    if len(args) < 5:
+    """Per case, (mode, seed) when the call seeded the cases (dlparity_run_mfile's sixth argument), else None."""
+    if len(args) < 6:
         return [None] * n
-    random = args[4]
+    random = args[5]
     seeds = np.ravel(np.asarray(random["seeds"], dtype=np.float64)).tolist()
     return [(str(random["mode"]), int(s)) for s in seeds]
 
 
+def _draw_rows(reply: Any, n: int) -> list[list[float]]:
+    """Per case, [uniforms, normals] as the runner's reply gives them (zeros where it gives none)."""
+    draws = reply.get("draws") if isinstance(reply, Mapping) else None
+    if draws is None:
+        return [[0.0, 0.0] for _ in range(n)]
+    return np.asarray(draws, dtype=np.float64).reshape(n, 2).tolist()
+
+
 def _replay_pair(stored: StoredBridge, args: tuple[Any, ...]) -> Any:
-    kind, files, payload, outnames = args[:4]
+    kind, files, sent, words, outnames = args[:5]
+    payload = wire.from_octave(sent, words)
     paths = _pair_paths(files)
-    cell = np.empty(len(payload), dtype=object)
-    drawing = _random_keys(args, len(payload))
+    seeded = _random_keys(args, len(payload))
+    results: list[Any] = []
+    draws: list[list[float]] = []
     for k, case in enumerate(payload):
         answer = next((a for a in (answer(stored, kind, paths, case) for answer in PAIR_ANSWERS) if a is not None),
                       None)
-        if answer is not None:
-            cell[k] = answer
-            continue
+        if answer is None:
+            answer = _replay_case(stored, partial(pair_key, kind, paths, case, outnames), seeded[k],
+                                  f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs")
+        counts = answer.get(_DRAWS) if isinstance(answer, Mapping) else None
+        draws.append([0.0, 0.0] if counts is None else np.ravel(np.asarray(counts, dtype=np.float64)).tolist())
+        results.append({n: v for n, v in answer.items() if n != _DRAWS} if isinstance(answer, Mapping) else answer)
+    reply = {"results": results} if len(args) < 6 else {"results": results, "draws": np.array(draws).reshape(-1, 2)}
+    text, data = wire.encode(reply)
+    return text, np.frombuffer(data, dtype=np.uint8).reshape(-1, 1)  # as Octave's dlparity_run_mfile answers
 
-        def key(base: Path, case: Any = case, random: tuple[str, int] | None = None) -> str:
-            return pair_key(kind, paths, case, outnames, base, random)
 
-        what = f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs"
-        how = "or record it beside its test with 'pytest --dlparity-record' where Octave is installed"
-        seeded = drawing[k]
-        if seeded is None:
-            cell[k] = stored.find(key, what, how)
-            continue
-        try:  # a case that drew is filed under its mode and seed; one that did not, without
-            cell[k] = stored.find(partial(key, random=seeded), f"{what} ({seeded[0]} mode, seed {seeded[1]})", how)
-        except NotRecorded as seeded_missing:
-            try:
-                cell[k] = stored.find(key, what, how)
-            except NotRecorded:
-                raise seeded_missing from None
-    return cell.reshape(1, -1)
+def _replay_case(stored: StoredBridge, key: Callable[..., str], seeded: tuple[str, int] | None, what: str) -> Any:
+    """One case's stored result: a case that drew is filed under its mode and seed, one that did not without."""
+    how = "or record it beside its test with 'pytest --dlparity-record' where Octave is installed"
+    if seeded is None:
+        return stored.find(key, what, how)
+    try:
+        return stored.find(partial(key, random=seeded), f"{what} ({seeded[0]} mode, seed {seeded[1]})", how)
+    except NotRecorded as seeded_missing:
+        try:
+            return stored.find(key, what, how)
+        except NotRecorded:
+            raise seeded_missing from None
 
 
 RECORDED_CALLS["dlparity_run_mfile"] = RecordedCall(_record_pair, _replay_pair)

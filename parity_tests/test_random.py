@@ -261,6 +261,18 @@ def _twin_of_drawing_script() -> dict[str, NDArray[np.float64]]:
     return {"W": W, "idx": idx, "mask": mask, "y": y, "u": u}
 
 
+def _run(octave_bridge: OctaveBridge, script: Path, cases: list[dict[str, object]], random: dict[str, object]
+         ) -> dict[str, object]:
+    """dlparity_run_mfile on a script, its cases and its reply in dlparity.wire's form."""
+    from dlparity import wire  # noqa: PLC0415
+
+    text, words = wire.to_octave(cases)
+    reply = octave_bridge.call("dlparity_run_mfile", "script", script.as_posix(), text, words, [], random, nout=2)
+    answer = wire.from_octave(str(reply[0]), reply[1])
+    assert isinstance(answer, dict) and "results" in answer, answer
+    return answer
+
+
 @pytest.mark.octave
 @pytest.mark.parametrize("mode", ["octave", "stream"])
 def test_runner_seeds_each_case_and_counts_draws(octave_bridge: OctaveBridge, tmp_path: Path, mode: str) -> None:
@@ -272,20 +284,17 @@ def test_runner_seeds_each_case_and_counts_draws(octave_bridge: OctaveBridge, tm
     script.write_text(DRAWING_SCRIPT, encoding="utf-8")
     octave_bridge.call("addpath", MFILES.as_posix(), nout=0)
     path_before = octave_bridge.call("path")
-    outs = octave_bridge.call("dlparity_run_mfile", "script", script.as_posix(), [{}, {}], [],
-                              {"mode": mode, "seeds": np.array([[11.0, 4294967295.0]])})
+    reply = _run(octave_bridge, script, [{}, {}], {"mode": mode, "seeds": np.array([[11.0, 4294967295.0]])})
     assert octave_bridge.call("path") == path_before
     assert octave_bridge.call("exist", "rand") == 5  # Octave's built-in again after the call
-    items = list(np.ravel(outs))
-    for item, seed in zip(items, (11, 4294967295), strict=True):
+    for k, (gold, seed) in enumerate(zip(reply["results"], (11, 4294967295), strict=True)):
         mr.seed_case(seed, mode)
         mine = _twin_of_drawing_script()
-        gold = item["values"]
         for name, value in mine.items():
             g = np.asarray(gold[name], dtype=np.float64)
             m = np.asarray(value, dtype=np.float64)
             assert np.array_equal(m.view(np.int64), g.view(np.int64)), f"{mode} seed {seed}: {name} mine {m} gold {g}"
-        counts = np.ravel(item["draws"]).tolist()
+        counts = np.asarray(reply["draws"])[k].tolist()
         assert counts == [mr.draw_counts()["uniforms"], mr.draw_counts()["normals"]], (mode, counts, mr.draw_counts())
     mr.set_mode("octave")
 
@@ -299,11 +308,9 @@ def test_runner_leaves_the_users_own_rand_alone(octave_bridge: OctaveBridge, tmp
     script = tmp_path / "mine.m"
     script.write_text("u = rand(2, 3);\n", encoding="utf-8")
     octave_bridge.call("addpath", MFILES.as_posix(), nout=0)
-    outs = octave_bridge.call("dlparity_run_mfile", "script", script.as_posix(), [{}], [],
-                              {"mode": "stream", "seeds": np.array([[1.0]])})
-    item = np.ravel(outs)[0]
-    assert np.array_equal(np.asarray(item["values"]["u"]), np.full((2, 3), 0.25))
-    assert np.ravel(item["draws"]).tolist() == [0, 0]  # the user's rand is not the shim: nothing counted
+    reply = _run(octave_bridge, script, [{}], {"mode": "stream", "seeds": np.array([[1.0]])})
+    assert np.array_equal(np.asarray(reply["results"][0]["u"]), np.full((2, 3), 0.25))
+    assert np.ravel(reply["draws"]).tolist() == [0, 0]  # the user's rand is not the shim: nothing counted
     assert octave_bridge.call("exist", "rand") == 5  # Octave's built-in again after the call
 
 

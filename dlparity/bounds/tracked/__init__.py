@@ -84,6 +84,7 @@ from dlparity.bounds.tracked.values import (
     TrackedValue,
     U,
     UnsupportedOperation,
+    Untracked,
     refuse,
 )
 
@@ -100,6 +101,7 @@ __all__ = [
     "TrackedValue",
     "U",
     "UnsupportedOperation",
+    "Untracked",
     "_Integer",
     "ambiguous_count",
     "dispatch",

@@ -94,23 +94,23 @@ class _Integer(Tracked):
             return getattr(self.n, name)
         refuse(f"int.{name}")
 
-    __add__ = __radd__ = __iadd__ = _int_method(operator.add, "__add__")  # type: ignore[assignment]
-    __sub__ = __isub__ = _int_method(operator.sub, "__sub__")  # type: ignore[assignment]
+    __add__ = __radd__ = __iadd__ = _int_method(operator.add, "__add__")
+    __sub__ = __isub__ = _int_method(operator.sub, "__sub__")
     __rsub__ = _int_method(operator.sub, "__rsub__", reflected=True)
-    __mul__ = __rmul__ = __imul__ = _int_method(operator.mul, "__mul__")  # type: ignore[assignment]
+    __mul__ = __rmul__ = __imul__ = _int_method(operator.mul, "__mul__")
     __floordiv__ = __ifloordiv__ = _int_method(operator.floordiv, "__floordiv__")
     __rfloordiv__ = _int_method(operator.floordiv, "__floordiv__", reflected=True)
     __mod__ = __imod__ = _int_method(operator.mod, "__mod__")
     __rmod__ = _int_method(operator.mod, "__mod__", reflected=True)
     __divmod__ = _int_method(divmod, _refuse_int_operation("divmod"))
     __rdivmod__ = _int_method(divmod, _refuse_int_operation("divmod"), reflected=True)
-    __and__ = __rand__ = _int_method(operator.and_, _refuse_int_operation("&"))  # type: ignore[assignment]
-    __or__ = __ror__ = _int_method(operator.or_, _refuse_int_operation("|"))  # type: ignore[assignment]
-    __xor__ = __rxor__ = _int_method(operator.xor, _refuse_int_operation("^"))  # type: ignore[assignment]
-    __lshift__ = _int_method(operator.lshift, _refuse_int_operation("<<"))  # type: ignore[assignment]
-    __rshift__ = _int_method(operator.rshift, _refuse_int_operation(">>"))  # type: ignore[assignment]
-    __rlshift__ = _int_method(operator.lshift, _refuse_int_operation("<<"), reflected=True)  # type: ignore[assignment]
-    __rrshift__ = _int_method(operator.rshift, _refuse_int_operation(">>"), reflected=True)  # type: ignore[assignment]
+    __and__ = __rand__ = _int_method(operator.and_, _refuse_int_operation("&"))
+    __or__ = __ror__ = _int_method(operator.or_, _refuse_int_operation("|"))
+    __xor__ = __rxor__ = _int_method(operator.xor, _refuse_int_operation("^"))
+    __lshift__ = _int_method(operator.lshift, _refuse_int_operation("<<"))
+    __rshift__ = _int_method(operator.rshift, _refuse_int_operation(">>"))
+    __rlshift__ = _int_method(operator.lshift, _refuse_int_operation("<<"), reflected=True)
+    __rrshift__ = _int_method(operator.rshift, _refuse_int_operation(">>"), reflected=True)
 
     def _compared(self, other: Any, op: Callable[[Any, Any], bool], tracked: str) -> Any:
         m = _int_operand(other)
@@ -151,7 +151,7 @@ class _Integer(Tracked):
             return _Integer(self.n**q)
         return Tracked.__pow__(self, p)
 
-    __ipow__ = __pow__  # type: ignore[assignment]
+    __ipow__ = __pow__
 
     def __rpow__(self, base: Any) -> Tracked:
         if type(base) is int and 0 <= self.n <= 4096:
@@ -164,7 +164,7 @@ class _Integer(Tracked):
     def __abs__(self) -> Tracked:
         return _Integer(abs(self.n))
 
-    def __invert__(self) -> Tracked:  # type: ignore[override]
+    def __invert__(self) -> Tracked:
         return _Integer(~self.n)
 
     def __hash__(self) -> int:  # type: ignore[override]  # as its int's, so that i in {1, 2} and d[i] work
@@ -184,13 +184,16 @@ class _Integer(Tracked):
     def __round__(self, ndigits: int | None = None) -> Tracked:
         return self if ndigits is None or ndigits >= 0 else _Integer(round(self.n, ndigits))
 
+    def plain(self) -> Any:
+        return self.n
+
     def __str__(self) -> str:
         return str(self.n)
 
     def __repr__(self) -> str:
         return repr(self.n)
 
-    def __float__(self) -> float:  # type: ignore[override]  # exact up to 2^53: a plain float, as int(i) is a plain int
+    def __float__(self) -> float:  # exact up to 2^53: a plain float, as int(i) is a plain int
         f = float(self.n)
         if int(f) != self.n:
             refuse(f"float() of the integer {self.n}" if self.n.bit_length() < 200 else "float() of a large integer",
@@ -204,6 +207,6 @@ class _Integer(Tracked):
         return self.n != 0
 
 
-_TRACKED_FIELDS = frozenset(Tracked.__slots__)
+_TRACKED_FIELDS = frozenset(Tracked.__slots__) - {"__weakref__"}
 
 

@@ -3,7 +3,8 @@ returns (the final widening :math:`1 + 2\gamma_k` of §6 applied)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -13,16 +14,22 @@ from dlparity.bounds.tracked.integers import _Integer
 from dlparity.bounds.tracked.values import (
     _CAREFUL,
     _NO_AMBIGUITY,
+    _RUN,
     Ambiguity,
     Array,
     Tracked,
     TrackedMask,
     TrackedValue,
     UnsupportedOperation,
+    Untracked,
+    UntrackedArray,
     _all_finite,
     _Fresh,
     _Input0d,
+    _Run,
+    called_from_twin,
 )
+from dlparity.values import Cell, StructArray
 
 _multiply = np.multiply
 
@@ -38,6 +45,8 @@ def _input(name: str, value: Any, error: Any) -> Any:
     """
     kind = type(value)  # the common cases first: a float64 array, a Python int (as 1-based i, batch_size)
     if kind is np.ndarray and error is None and value.dtype is _F64:
+        value = value.view()  # the caller's memory, read-only here: a write copies it first (see operations.write)
+        value.flags.writeable = False
         return Tracked(value) if value.ndim else _Input0d(value)
     if kind is int and (error is None or np.all(np.asarray(error, dtype=np.float64) == 0)):
         return _Integer(value)  # exact as a Python int, as in the plain twin; as a float64 it charges its conversion
@@ -72,10 +81,22 @@ def _not_finite(name: str) -> str:
     return f"input {name!r} is not finite; first-order bounds need finite inputs."
 
 
+def _leaves(name: str, value: Any) -> Iterator[tuple[str, Any]]:
+    """Every leaf of a nested input or output, with its path (``nn.W[0]``)."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _leaves(f"{name}.{key}", item)
+    elif isinstance(value, (list, tuple)):
+        for k, item in enumerate(value):
+            yield from _leaves(f"{name}[{k}]", item)
+    else:
+        yield name, value
+
+
 def _refuse_non_finite_input(inputs: Mapping[str, Any]) -> None:
     """Raise ValueError naming every float64 input array that holds inf or NaN, if there is one."""
-    bad = [name for name, value in inputs.items()
-           if type(value) is np.ndarray and value.dtype.kind == "f" and not np.isfinite(value).all()]
+    bad = [path for name, value in inputs.items() for path, leaf in _leaves(name, value)
+           if type(leaf) is np.ndarray and leaf.dtype.kind == "f" and not np.isfinite(leaf).all()]
     if len(bad) == 1:
         raise ValueError(_not_finite(bad[0]))
     if bad:
@@ -121,26 +142,35 @@ def finish(value: Any) -> TrackedValue:
 
 
 def track(func: Callable[..., Any], inputs: Mapping[str, Any], errors: Mapping[str, Any] | None = None,
-          ) -> dict[str, TrackedValue]:
+          ) -> dict[str, Any]:
     r"""Run ``func(**inputs)`` on bound-tracking arrays; return every variable it returns with its bound.
 
     Parameters
     ----------
     func : callable
         An unmodified NumPy function, called as ``func(**kwargs)``, returning a dict of name to value.
-    inputs : mapping of str to array-like
+    inputs : mapping of str to array-like, or to a nest of them
         float64 arrays of any shape (0-d and MATLAB's (1, 1) included), Python ints and floats:
         each is wrapped as :class:`Tracked`, exact unless ``errors`` gives its bound. Strings,
-        booleans and boolean arrays are exact and reach the twin as they are (a boolean array times
-        a tracked one is a mask with no ambiguous entry).
+        booleans, boolean arrays and None are exact and reach the twin as they are (a boolean array
+        times a tracked one is a mask with no ambiguous entry). Any of these may sit in dicts, lists,
+        tuples, :class:`~dlparity.values.Cell` and :class:`~dlparity.values.StructArray` to any depth
+        (MATLAB's structs and cells): the twin gets the same nest, each leaf wrapped.
     errors : mapping of str to array-like, optional
-        Bounds on the inputs' distance from exact (broadcastable to each input's shape).
+        Bounds on the inputs' distance from exact (broadcastable to each input's shape), nested as
+        the input is.
 
     Returns
     -------
-    dict of str to TrackedValue
-        For each returned name: the value (bit for bit plain NumPy's), the bound with the final
-        widening :math:`1 + 2\gamma_k` applied, and the count of mask-ambiguous entries reaching it.
+    dict of str to TrackedValue or Untracked, or to a nest of them
+        For each returned name, nested as the twin returned it (dict, list, tuple, Cell with its shape,
+        StructArray), each numeric leaf as :class:`TrackedValue`: the value (bit for bit plain NumPy's),
+        the bound with the final widening :math:`1 + 2\gamma_k` applied, and the count of mask-ambiguous
+        entries reaching it; or as :class:`Untracked` (the value and why) where the value depends on an
+        operation without a rule (the first one is named, with the twin's line), and for every leaf when
+        a value escaped the tracker (``float(x)``, ``np.asarray(x)``, ``.item()``, ``out=``, ``bool()``
+        of an ambiguous comparison): what the twin did with the plain value cannot be followed.
+        Text and None leaves are returned as they are.
 
     Notes
     -----
@@ -155,20 +185,19 @@ def track(func: Callable[..., Any], inputs: Mapping[str, Any], errors: Mapping[s
         unknown = set(errors) - set(inputs)
         if unknown:
             raise TypeError(f"errors names {sorted(unknown)} that are not inputs; expected some of {sorted(inputs)}.")
-        wrapped = {name: _input(name, value, errors.get(name)) for name, value in inputs.items()}
-    else:
-        wrapped = {name: _input(name, value, None) for name, value in inputs.items()}
+    errors = errors or {}
+    wrapped = {name: _wrapped(name, value, errors.get(name)) for name, value in inputs.items()}
     try:
         try:
             with np.errstate(under="raise"):  # the first-order model holds only where nothing underflows
-                return _finish_all(func(**wrapped), inputs)
+                return _run(func, wrapped, inputs)
         except FloatingPointError as exc:
             if "underflow" not in str(exc):
                 raise
         token = _CAREFUL.set(True)  # something underflowed: again, with absolute slack on every rounding
         try:
             with np.errstate(under="ignore"):
-                return _finish_all(func(**wrapped), inputs)
+                return _run(func, wrapped, inputs)
         finally:
             _CAREFUL.reset(token)
     except UnsupportedOperation:  # an input holding inf or NaN is the cause to name, when there is one
@@ -176,33 +205,129 @@ def track(func: Callable[..., Any], inputs: Mapping[str, Any], errors: Mapping[s
         raise
 
 
-def _finish_all(out: Any, inputs: Mapping[str, Any]) -> dict[str, TrackedValue]:
-    """Every returned value finished (:func:`finish`); product bounds still unevaluated are evaluated here."""
+def _wrapped(name: str, value: Any, error: Any) -> Any:
+    """An input as the tracked twin gets it: each numeric leaf of a nest wrapped (:func:`_input`), the nest kept."""
+    if isinstance(value, Mapping):
+        return {k: _wrapped(f"{name}.{k}", v, _part(name, error, k)) for k, v in value.items()}
+    if isinstance(value, StructArray):
+        return StructArray([_wrapped(f"{name}({j + 1})", v, _part(name, error, j)) for j, v in enumerate(value)],
+                           value.shape, value.fields)
+    if isinstance(value, Cell):
+        return Cell([_wrapped(f"{name}{{{j + 1}}}", v, _part(name, error, j)) for j, v in enumerate(value)], value.shape)
+    if type(value) in (list, tuple):
+        return type(value)(_wrapped(f"{name}[{j}]", v, _part(name, error, j)) for j, v in enumerate(value))
+    if value is None:
+        return None
+    return _input(name, value, error)
+
+
+def _part(name: str, error: Any, key: Any) -> Any:
+    """The part of a nested input's ``errors`` entry for one of its items (None: that item is exact)."""
+    if error is None:
+        return None
+    try:
+        return error[key]
+    except (KeyError, IndexError, TypeError):
+        raise TypeError(f"errors[{name!r}] must be nested as the input is (a dict, list or cell holding the bounds "
+                        f"of its numeric items); it has no item {key!r}.") from None
+
+
+#: NumPy's constructors of a float64 array from a shape. Inside a run, called from the twin, each gives an exact
+#: tracked array, so that a twin can preallocate and fill (``G = np.zeros((m, n))``, then ``G[:, k] = ...`` or
+#: ``D2 += ...``); a plain array could not hold a bound, and storing into it is an escape.
+CONSTRUCTORS = ("zeros", "ones", "empty", "full")
+
+
+def _tracked_constructor(original: Callable[..., Any]) -> Callable[..., Any]:
+    def constructor(*args: Any, **kwargs: Any) -> Any:
+        if _RUN.get() is None or not called_from_twin():  # not the twin's own call: NumPy's plain array
+            return original(*args, **kwargs)
+        fill = args[1] if original is np.full and len(args) > 1 else kwargs.get("fill_value")
+        if isinstance(fill, (Tracked, TrackedMask, UntrackedArray)):  # np.full(shape, x): written as x, bound and all
+            plain_args = (args[0], 0.0, *args[2:]) if len(args) > 1 else args
+            out = Tracked(original(*plain_args, **{k: v for k, v in kwargs.items() if k != "fill_value"}))
+            out[...] = fill
+            return out
+        out = original(*args, **kwargs)
+        return Tracked(out) if isinstance(out, np.ndarray) and out.dtype == np.float64 else out
+    constructor.__wrapped__ = original  # type: ignore[attr-defined]
+    return constructor
+
+
+@contextlib.contextmanager
+def _constructors_tracked() -> Iterator[None]:
+    """NumPy's :data:`CONSTRUCTORS` give tracked arrays to the twin while the block runs (then NumPy's again)."""
+    originals = {name: getattr(np, name) for name in CONSTRUCTORS}
+    if any(hasattr(f, "__wrapped__") for f in originals.values()):  # a run inside a run: already in place
+        yield
+        return
+    for name, f in originals.items():
+        setattr(np, name, _tracked_constructor(f))
+    try:
+        yield
+    finally:
+        for name, f in originals.items():
+            setattr(np, name, f)
+
+
+def _run(func: Callable[..., Any], wrapped: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """One run of the twin (in its own :class:`_Run`), and every returned value finished."""
+    run = _Run()
+    token = _RUN.set(run)
+    try:
+        with _constructors_tracked():
+            out = func(**wrapped)
+    finally:
+        _RUN.reset(token)
     if not isinstance(out, Mapping):
         raise TypeError(f"the tracked function returned a {type(out).__name__}; the bound tracker expects a "
                         "dict of variable name to value.")
-    finished: dict[int, TrackedValue] = {}  # one value returned under two names (y_pred = z3) is finished once
-    result = {}
-    widenings = _WIDENINGS
-    for name, value in out.items():
+    finished: dict[int, Any] = {}  # one value returned under two names (y_pred = z3) is finished once
+    return {name if type(name) is str else str(name): _finished(value, finished, inputs, run.escaped)
+            for name, value in out.items()}
+
+
+def _finished(value: Any, done: dict[int, Any], inputs: Mapping[str, Any], escaped: str | None) -> Any:  # noqa: PLR0911 (one return per kind of nest)
+    """A returned value, nested as returned, each numeric leaf a :class:`TrackedValue` or :class:`Untracked`."""
+    kind = type(value)
+    if kind is Tracked or kind is _Fresh:  # the common case first
         key = id(value)
-        done = finished.get(key)
-        if done is None:
-            kind = type(value)
-            if kind is Tracked or kind is _Fresh:  # finish(value), inline for the common case
-                v, e = value.v, value.e
-                if e is None:  # exact: input entries moved or combined exactly, finite unless they are not
-                    if v.size and not _all_finite(v):
-                        _refuse_non_finite_input(inputs)
-                    error = np.zeros(v.shape)
-                else:
-                    w = widenings.get(value.k)
-                    error = _multiply(e, _widening(value.k) if w is None else w)
-                    if type(error) is not np.ndarray:  # a 0-d bound times a 0-d array is a NumPy scalar
-                        error = np.asarray(error)
-                amb = value.amb
-                done = finished[key] = _tuple_new(TrackedValue, (v, error, ambiguous_count(amb) if amb else 0))
-            else:
-                done = finished[key] = finish(value)
-        result[name if type(name) is str else str(name)] = done
-    return result
+        leaf = done.get(key)
+        if leaf is None:
+            leaf = done[key] = _finish_tracked(value, inputs)
+    elif isinstance(value, Mapping):
+        return {k: _finished(v, done, inputs, escaped) for k, v in value.items()}
+    elif isinstance(value, StructArray):
+        return StructArray([_finished(v, done, inputs, escaped) for v in value], value.shape, value.fields)
+    elif isinstance(value, Cell):
+        return Cell([_finished(v, done, inputs, escaped) for v in value], value.shape)
+    elif kind is list or kind is tuple:
+        return kind(_finished(v, done, inputs, escaped) for v in value)
+    elif value is None or isinstance(value, str):
+        return value
+    elif kind is UntrackedArray:
+        return Untracked(_as_float(value.v), value.reason)
+    else:
+        leaf = finish(value)
+    return leaf if escaped is None else Untracked(leaf.value, escaped)
+
+
+def _as_float(v: Any) -> Any:
+    arr = np.asarray(v)
+    return arr.astype(np.float64) if arr.dtype.kind in "biuf" else arr
+
+
+def _finish_tracked(value: Tracked, inputs: Mapping[str, Any]) -> TrackedValue:
+    """:func:`finish` of a :class:`Tracked`, inline; product bounds still unevaluated are evaluated here."""
+    v, e = value.v, value.e
+    if e is None:  # exact: input entries moved or combined exactly, finite unless they are not
+        if v.size and not _all_finite(v):
+            _refuse_non_finite_input(inputs)
+        error = np.zeros(v.shape)
+    else:
+        w = _WIDENINGS.get(value.k)
+        error = _multiply(e, _widening(value.k) if w is None else w)
+        if type(error) is not np.ndarray:  # a 0-d bound times a 0-d array is a NumPy scalar
+            error = np.asarray(error)
+    amb = value.amb
+    return _tuple_new(TrackedValue, (v, error, ambiguous_count(amb) if amb else 0))

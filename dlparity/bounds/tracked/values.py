@@ -14,7 +14,11 @@ import functools
 import itertools
 import math
 import operator
+import os
+import sys
+import weakref
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeAlias, cast
 
 import numpy as np
@@ -51,13 +55,86 @@ _ADVICE = "pass rtol=/atol= (or --rtol/--atol) to compare with a chosen toleranc
 
 
 class UnsupportedOperation(TypeError):  # noqa: N818 (the name other modules code against)
-    """An operation the bound tracker has no rule for (the message is one sentence naming it)."""
+    """An operation the bound tracker has no rule for (the message is one sentence naming it, ``op`` names it alone).
+
+    Inside :func:`~dlparity.bounds.tracked.track` the operation's result becomes :class:`Untracked` instead (see
+    :func:`~dlparity.bounds.tracked.dispatch.dispatch`); outside, and for :class:`BoundVoid`, it is raised.
+    """
+
+    def __init__(self, message: str, op: str = "", why: str = "") -> None:
+        super().__init__(message)
+        self.op, self.why = op, why
+
+    def naming(self, where: str) -> str:
+        """What an Untracked value's reason says: the operation, why, and where in the twin."""
+        return f"{self.op} ({self.why}) at {where}" if self.why else f"{self.op} at {where}"
+
+
+class BoundVoid(UnsupportedOperation):
+    """A value or bound stopped being finite (overflow, division by zero, an input's inf or NaN): the first-order
+    analysis is void, for this variable and for any the twin computes after it, so the whole run is refused."""
 
 
 def refuse(op: str, why: str = "") -> NoReturn:
     """Raise :class:`UnsupportedOperation` naming ``op`` (and why, when there is more to say)."""
     reason = f" ({why})" if why else ""
-    raise UnsupportedOperation(f"the bound tracker has no rule for {op}{reason}; {_ADVICE}.")
+    raise UnsupportedOperation(f"the bound tracker has no rule for {op}{reason}; {_ADVICE}.", op, why)
+
+
+class Untracked(NamedTuple):
+    """One returned variable the tracker could not bound: NumPy's value, and why (``"numpy.linalg.solve at
+    twin.py:14"``: the first operation without a rule it depends on, or a conversion that let a value escape)."""
+
+    value: Any
+    reason: str
+
+
+class _Run:
+    """The state of one :func:`~dlparity.bounds.tracked.track` run: the first escape, if a value left the tracker."""
+
+    __slots__ = ("escaped",)
+
+    def __init__(self) -> None:
+        self.escaped: str | None = None
+
+
+#: the run in progress (None outside track(): operations without a rule are then refused, as unit tests expect)
+_RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("dlparity_tracked_run", default=None)
+
+_OUTSIDE = (str(Path(__file__).resolve().parents[2]) + os.sep, str(Path(np.__file__).resolve().parent) + os.sep)
+
+
+def _in_twin(filename: str) -> bool:
+    """True for code outside dlparity, NumPy and SciPy (and Python's frozen modules): the twin's."""
+    return not filename.startswith(_OUTSIDE) and "scipy" + os.sep not in filename and not filename.startswith("<frozen")
+
+
+def where_in_twin() -> str:
+    """``file.py:line`` of the first frame outside dlparity, NumPy and SciPy (the twin's line), or ``?``."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if _in_twin(frame.f_code.co_filename):
+            return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+        frame = frame.f_back  # type: ignore[assignment]
+    return "?"
+
+
+def called_from_twin() -> bool:
+    """True when the caller of the function calling this one is the twin's code (not NumPy's or dlparity's)."""
+    return _in_twin(sys._getframe(2).f_code.co_filename)
+
+
+def escape(op: str, plain: Callable[[], Any], why: str = "") -> Any:
+    """A conversion that lets a value leave the tracker as a plain Python or NumPy value (``float(x)``,
+    ``np.asarray(x)``, ``.item()``, ``out=``): what the twin then computes with it cannot be followed, so in a run
+    every output becomes :class:`Untracked` naming this (the first such) conversion, and the twin gets the plain
+    value; outside a run it is refused."""
+    run = _RUN.get()
+    if run is None:
+        refuse(op, why)
+    if run.escaped is None:
+        run.escaped = f"{op} ({why}) at {where_in_twin()}" if why else f"{op} at {where_in_twin()}"
+    return plain()
 
 
 class TrackedValue(NamedTuple):
@@ -122,7 +199,7 @@ class Tracked(_ArrayShape):
         The mask-ambiguous entries of every comparison this value depends on.
     """
 
-    __slots__ = ("_abs", "acc", "amb", "e", "k", "mag", "v")
+    __slots__ = ("__weakref__", "_abs", "_base", "_views", "_writable", "acc", "amb", "e", "k", "mag", "v")
     __array_priority__ = 1000.0
     #: True only for a 0-d ndarray given as an input (:class:`_Input0d`): every other 0-d value stands for the
     #: NumPy scalar plain NumPy would hold there (np.sum(x), x[0, 0], arithmetic on 0-d arrays all give scalars),
@@ -139,6 +216,9 @@ class Tracked(_ArrayShape):
         self.mag = mag
         self.amb = amb
         self._abs: Array | None = None  # |v|, computed once when a rule first needs it (see _abs)
+        self._base: Tracked | None = None  # the tracked array whose memory this one's value views (see _viewed)
+        self._views: list[weakref.ref[Tracked]] | None = None  # views of this one's memory handed out
+        self._writable = False  # v is this object's own memory (made so by its first write, see write())
 
     # -- what an ndarray exposes that the twins read -------------------------------------------
     @property
@@ -155,10 +235,15 @@ class Tracked(_ArrayShape):
     def __repr__(self) -> str:
         return f"Tracked(value={self.v!r}, bound={self.error!r})"
 
+    def plain(self) -> Any:
+        """The value as plain NumPy holds it (an int input: its Python int)."""
+        return self.v
+
     # -- exact structural operations: E moves with the value -----------------------------------
     def _same(self, f: Callable[[Array], Any], keep_acc: bool = False) -> Tracked:
         e = self.e
-        return Tracked(f(self.v), None if e is None else f(e), self.k, amb=self.amb, acc=self.acc if keep_acc else None)
+        return _viewed(self, Tracked(f(self.v), None if e is None else f(e), self.k, amb=self.amb,
+                                     acc=self.acc if keep_acc else None))
 
     @property
     def T(self) -> Tracked:  # noqa: N802 (NumPy's name)
@@ -167,7 +252,7 @@ class Tracked(_ArrayShape):
         a = self._abs
         if a is not None:  # |v.T| is |v|.T, a view: the magnitudes computed once serve both
             out._abs = a.T
-        return out
+        return _viewed(self, out)
 
     def transpose(self, *axes: Any) -> Tracked:
         return self._same(lambda a: a.transpose(*axes))
@@ -187,11 +272,6 @@ class Tracked(_ArrayShape):
     def squeeze(self, axis: Any = None) -> Tracked:
         return self._same(lambda a: a.squeeze(axis))
 
-    def astype(self, dtype: Any, **kwargs: Any) -> Tracked:
-        if np.dtype(dtype) != np.float64:
-            refuse(f"astype({np.dtype(dtype)})", "only float64 is tracked")
-        return self._same(np.copy)
-
     def __neg__(self) -> Tracked:
         # negation is exact and keeps the magnitudes of the terms: a fresh sum stays fresh, a fresh product too
         if type(self) is _Fresh and self._bound is None:
@@ -208,25 +288,6 @@ class Tracked(_ArrayShape):
         return Tracked(a, self.e, self.k, mag=self.mag, amb=self.amb)
 
     # -- refused arithmetic (the arithmetic with rules is attached by .dispatch) -------------------
-    def __floordiv__(self, other: Any) -> NoReturn:
-        refuse("// (floor division)")
-
-    __rfloordiv__ = __floordiv__
-
-    def __mod__(self, other: Any) -> NoReturn:
-        refuse("% (modulo)")
-
-    __rmod__ = __mod__
-
-    def _inplace(self, other: Any) -> NoReturn:
-        refuse("an in-place operator (+=, -=, *=, /=, @=) on a tracked array",
-               "write x = x + y: an in-place write would change every alias, which rebinding cannot")
-
-    __iadd__ = __isub__ = __imul__ = __itruediv__ = __imatmul__ = __ipow__ = _inplace
-
-    def __setitem__(self, key: Any, value: Any) -> NoReturn:
-        refuse("item assignment (x[...] = ...) on a tracked array", "build the array from tracked pieces instead")
-
     __hash__ = None  # type: ignore[assignment]
 
     # -- conversions: only when exact ----------------------------------------------------------------
@@ -239,21 +300,21 @@ class Tracked(_ArrayShape):
             refuse(f"{op} of a value with a nonzero rounding-error bound", "the plain number would drop its bound")
         return float(self.v.reshape(-1)[0])
 
-    def __float__(self) -> NoReturn:  # NumPy calls it too, to store a value into a plain array
-        refuse("float() of a tracked value (also storing it into a plain array)",
-               "the plain float would leave the tracker and its later arithmetic would go unbounded; keep it tracked")
+    def __float__(self) -> float:  # NumPy calls it too, to store a value into a plain array
+        return escape("float() of a tracked value (also storing it into a plain array)", lambda: float(self.v),
+                      "the plain float would leave the tracker and its later arithmetic would go unbounded; keep it tracked")
 
-    def item(self) -> NoReturn:
-        refuse(".item() of a tracked value", "the plain number would leave the tracker; keep it tracked")
+    def item(self, *args: Any) -> Any:
+        return escape(".item() of a tracked value", lambda: self.v.item(*args),
+                      "the plain number would leave the tracker; keep it tracked")
 
-    def __round__(self, ndigits: int | None = None) -> Any:  # refuses (Any: an int input's rounds)
-        refuse("round() of a tracked value", "the plain number would leave the tracker; keep it tracked")
-
-    def _bitwise(self, other: Any = None) -> Any:  # refuses (Any: an int input's compute)
-        refuse("a bitwise operation (& | ^ << >> ~) on a tracked float", "it has no rounding-error rule")
-
-    __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = _bitwise
-    __lshift__ = __rlshift__ = __rshift__ = __rrshift__ = __invert__ = _bitwise
+    def __round__(self, ndigits: int | None = None) -> Any:  # (Any: an int input's rounds)
+        """``round(x)``: Python's int, exact where every value within the bound rounds to it (half to even, as
+        Python); ``round(x, n)`` is a plain float that leaves the tracker (an escape)."""
+        if ndigits is None and self.v.size == 1:
+            return self._integer("round()", np.rint)
+        return escape("round() of a tracked value", lambda: round(cast("Any", self.v[()] if self.v.ndim == 0 else self.v), ndigits),
+                      "the plain number would leave the tracker; keep it tracked")
 
     def __index__(self) -> int:
         x = self._scalar("use as an index")
@@ -262,23 +323,32 @@ class Tracked(_ArrayShape):
         return int(x)
 
     def __int__(self) -> int:
-        x = self._scalar("int()")
-        if not x.is_integer():
-            refuse(f"int() of {x!r}", "truncation is not tracked")
-        return int(x)
+        """``int(x)``: truncation toward 0, exact where every value within the bound truncates alike."""
+        if self.v.size != 1:
+            refuse(f"int() of an array of shape {self.v.shape}", "only a single value converts")
+        return self._integer("int()", np.trunc)
+
+    def _integer(self, op: str, f: Callable[[Any], Any]) -> int:
+        """``f`` (trunc, rint) of this single value as a Python int when certain; else an escape (in a run)."""
+        try:
+            return int(whole_numbers(op, self, f).reshape(-1)[0])
+        except UnsupportedOperation as exc:
+            return escape(exc.op, lambda: int(f(self.v.reshape(-1)[0])))
 
     def __bool__(self) -> bool:
         if self.v.size != 1:
             refuse(f"bool() of an array of shape {self.v.shape}")
         x, e = float(self.v.reshape(-1)[0]), 0.0 if self.e is None else float(self.e.reshape(-1)[0])
-        if e > 0 and abs(x) <= 2 * e:
-            refuse("bool() of a value within rounding of 0", f"{x!r} with bound {e!r}")
+        if e > 0 and abs(x) <= 2 * e:  # another correct evaluation may take the other branch
+            return escape("bool() of a value within rounding of 0", lambda: x != 0,
+                          f"{x!r} with bound {e!r}")
         return x != 0
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> NoReturn:
-        refuse("a conversion to a plain ndarray (np.asarray, np.array, or storing a tracked value into a plain "
-               "array as y[i] = x[i])", "it would drop the bound silently; build arrays from tracked pieces "
-               "(np.concatenate, np.where) instead")
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Array:
+        return escape(
+            "a conversion to a plain ndarray (np.asarray, np.array, or storing a tracked value into a plain array "
+            "as y[i] = x[i])", lambda: self.v if dtype is None else self.v.astype(dtype),
+            "it would drop the bound silently; build arrays from tracked pieces (np.concatenate, np.where) instead")
 
     # No __getattr__: a class with one reads every attribute through it (CPython cannot specialize the reads),
     # which costs more than all of this class's own work on small arrays. NumPy's other attributes are refused
@@ -286,6 +356,8 @@ class Tracked(_ArrayShape):
 
     if TYPE_CHECKING:  # attached by .dispatch: each calls dispatch(NumPy's name of the operation, operands)
         def __getitem__(self, key: Any) -> Any: ...
+        def __setitem__(self, key: Any, value: Any) -> None: ...
+        def astype(self, dtype: Any, **kwargs: Any) -> Any: ...
         def __add__(self, other: Any) -> Any: ...
         def __radd__(self, other: Any) -> Any: ...
         def __sub__(self, other: Any) -> Any: ...
@@ -305,6 +377,10 @@ class Tracked(_ArrayShape):
         def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any: ...
         def __matmul__(self, other: Any) -> Any: ...
         def __rmatmul__(self, other: Any) -> Any: ...
+        def __floordiv__(self, other: Any) -> Any: ...
+        def __rfloordiv__(self, other: Any) -> Any: ...
+        def __mod__(self, other: Any) -> Any: ...
+        def __rmod__(self, other: Any) -> Any: ...
         def __pow__(self, other: Any) -> Any: ...
         def __rpow__(self, other: Any) -> Any: ...
         def mean(self, *args: Any, **kwargs: Any) -> Any: ...
@@ -320,6 +396,7 @@ class _Fresh(Tracked):
 
     def __init__(self, v: Array, k: int, acc: Accumulation | None, amb: Ambiguity) -> None:  # sets every field
         self.v, self.k, self.acc, self.mag, self.amb, self._abs = v, k, acc, None, amb, None
+        self._base, self._views, self._writable = None, None, False
         self._bound: Array | None = None
 
     @property
@@ -341,8 +418,13 @@ class _Fresh(Tracked):
 
 
 def _refused_attribute(name: str) -> property:
-    def refused(self: Any) -> NoReturn:
-        refuse(f"{'mask' if isinstance(self, TrackedMask) else 'ndarray'}.{name}")
+    """NumPy's attribute ``name``, which has no rule: refused outside a run; in a run NumPy's own attribute of the
+    plain value, its results untracked (``x.cumsum()``: "ndarray.cumsum at twin.py:9")."""
+    def refused(self: Any) -> Any:
+        op = f"{'mask' if isinstance(self, TrackedMask) else 'ndarray'}.{name}"
+        if _RUN.get() is None:
+            refuse(op)
+        return untracked(getattr(self.v, name), f"{op} at {where_in_twin()}")
     return property(refused)
 
 
@@ -368,6 +450,10 @@ class TrackedMask(_ArrayShape):
 
     def __repr__(self) -> str:
         return f"TrackedMask(value={self.v!r}, ambiguous={self.ambiguous!r})"
+
+    def plain(self) -> Any:
+        """The value as plain NumPy holds it."""
+        return self.v
 
 
     if TYPE_CHECKING:  # attached by .dispatch: each calls dispatch(NumPy's name of the operation, operands)
@@ -469,11 +555,134 @@ class TrackedMask(_ArrayShape):
         if self.v.size != 1:
             refuse(f"bool() of a mask of shape {self.v.shape}")
         if self.ambiguous is not None and bool(self.ambiguous.reshape(-1)[0]):
-            refuse("bool() of a comparison that another correct evaluation could decide the other way")
+            return escape("bool() of a comparison that another correct evaluation could decide the other way",
+                          lambda: bool(self.v.reshape(-1)[0]))
         return bool(self.v.reshape(-1)[0])
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> NoReturn:
-        refuse("a conversion of a tracked mask to a plain ndarray", "it would drop which entries are ambiguous")
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        return escape("a conversion of a tracked mask to a plain ndarray",
+                      lambda: self.v if dtype is None else self.v.astype(dtype), "it would drop which entries are ambiguous")
+
+
+class UntrackedArray(_ArrayShape):
+    """A value the tracker cannot bound, inside a run: NumPy's plain value ``v`` and why (``reason``, the first cause).
+
+    Every operation with it gives NumPy's plain result, untracked with the same reason (:func:`.dispatch.dispatch`);
+    NumPy's attributes and methods are the plain value's, their results untracked too. A conversion to a plain
+    number or array is an :func:`escape`.
+    """
+
+    __slots__ = ("reason", "v")
+    __array_priority__ = 1000.0
+
+    def __init__(self, v: Any, reason: str) -> None:
+        self.v = v
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"UntrackedArray(value={self.v!r}, reason={self.reason!r})"
+
+    def plain(self) -> Any:
+        """The value as plain NumPy holds it."""
+        return self.v
+
+    def __len__(self) -> int:
+        return len(self.v)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[j] for j in range(len(self)))
+
+    def __getattr__(self, name: str) -> Any:  # NumPy's other attributes (.T, .cumsum, .real): the plain value's
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return untracked(getattr(self.v, name), self.reason)
+
+    def _escape(self, plain: Callable[[], Any]) -> Any:
+        run = _RUN.get()
+        if run is not None and run.escaped is None:
+            run.escaped = self.reason
+        return plain()
+
+    def __float__(self) -> float:
+        return self._escape(lambda: float(self.v))
+
+    def __int__(self) -> int:
+        return self._escape(lambda: int(self.v))
+
+    def __index__(self) -> int:
+        return self._escape(self.v.__index__)
+
+    def __bool__(self) -> bool:
+        return self._escape(lambda: bool(self.v))
+
+    def item(self, *args: Any) -> Any:
+        return self._escape(lambda: np.asarray(self.v).item(*args))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        return self._escape(lambda: np.asarray(self.v, dtype=dtype))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    if TYPE_CHECKING:  # attached by .dispatch, as Tracked's
+        def __getitem__(self, key: Any) -> Any: ...
+
+
+def untracked(value: Any, reason: str) -> Any:
+    """``value`` (a plain result) as untracked with ``reason``: arrays and numbers (booleans and ints too: a
+    comparison or an argmax of untracked values may differ as well), each entry of a tuple or list; a method of
+    the plain value as one whose results are untracked; anything else (text, None, a shape) as it is."""
+    if isinstance(value, (int, float, complex)):  # a Python number: as NumPy's scalar, which has a shape
+        return UntrackedArray(np.asarray(value)[()], reason)
+    if isinstance(value, (np.ndarray, np.generic)):
+        return UntrackedArray(value, reason)
+    if isinstance(value, (tuple, list)):  # np.linalg.eigh's pair, np.shape's tuple
+        return type(value)(untracked(x, reason) for x in value) if not hasattr(value, "_fields") else \
+            type(value)(*(untracked(x, reason) for x in value))
+    if callable(value) and not isinstance(value, type):
+        return lambda *args, **kwargs: untracked(value(*_plain(args), **_plain(kwargs)), reason)
+    return value
+
+
+def _plain(x: Any) -> Any:
+    """``x`` with every tracked value replaced by its plain value (in tuples, lists and dicts, as arguments are)."""
+    if isinstance(x, (Tracked, TrackedMask, UntrackedArray)):
+        return x.plain()
+    if type(x) in (tuple, list):
+        return type(x)(_plain(y) for y in x)
+    if type(x) is dict:
+        return {k: _plain(y) for k, y in x.items()}
+    return x
+
+
+def _viewed(source: Tracked, out: Tracked) -> Tracked:
+    """Record ``out`` as a view of ``source``'s memory when its value shares it (slices, ``.T``, reshapes): a write
+    into either must then change both, which a write refuses (see :func:`~.operations.setitem`)."""
+    if np.may_share_memory(out.v, source.v):
+        root = source if source._base is None else source._base
+        out._base = root
+        if root._views is None:
+            root._views = []
+        root._views.append(weakref.ref(out))
+    return out
+
+
+def whole_numbers(op: str, x: Tracked, f: Callable[[Any], Any]) -> Array:
+    r"""``f(x)`` for f a rounding to integers that never decreases (``np.trunc``, ``np.floor``, ``np.ceil``,
+    ``np.rint``), exact: NumPy's value where every value in :math:`[x - E, x + E]` rounds to it; refused naming
+    the first entry where the bound reaches another integer (the interval's ends are taken outward, one ulp
+    each, so their own rounding cannot hide a crossing)."""
+    v = f(x.v)
+    e = x.e
+    if e is not None:
+        lo, hi = np.nextafter(x.v - e, -np.inf), np.nextafter(x.v + e, np.inf)
+        differ = f(lo) != f(hi)
+        if differ.any():
+            at = tuple(int(i) for i in np.argwhere(differ)[0])
+            refuse(f"{op} of a value whose bound reaches another integer",
+                   f"entry {list(at)}: {x.v[at]!r} with bound {e[at]!r}")
+    if v.size and not np.isfinite(v).all():
+        refuse(f"{op} of a value that is not finite")
+    return np.asarray(v)
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -516,7 +725,7 @@ def _all_finite(x: Array) -> bool:
 
 def _void_after(op: str) -> NoReturn:
     """Refuse: after ``op`` a value or bound is not finite, and first-order bounds are void past overflow."""
-    raise UnsupportedOperation(
+    raise BoundVoid(
         f"the bound tracker's first-order bounds are void after {op}: a value or bound is not finite "
         f"(overflow, division by zero or a domain error); {_ADVICE}.")
 
@@ -570,7 +779,7 @@ def _check_exact_operands(op: str, *operands: Tracked) -> None:
     a rounding rule would show it as a non-finite bound, these would not."""
     for t in operands:
         if t.e is None and t.acc is None and t.v.size and not _all_finite(t.v):
-            raise UnsupportedOperation(
+            raise BoundVoid(
                 f"the bound tracker's first-order bounds are void at {op}: an operand is not finite; {_ADVICE}.")
 
 
