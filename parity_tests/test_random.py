@@ -361,3 +361,68 @@ def test_bad_random_options_are_one_sentence_before_octave(tmp_path: Path, kwarg
     with pytest.raises(InputError, match=words):
         check_parity(tmp_path / "dropout_layer.m", _dropout_layer, {"a1": np.ones((2, 2)), "p": 0.5},
                      bridge=NoOctave(), **kwargs)  # type: ignore[arg-type]
+
+
+TOOLBOX_DROPOUT = """\
+function nn = nnff_dropout(nn, x)
+%NNFF_DROPOUT  feed-forward of a toolbox-style network (a struct of cell arrays) with dropout on the hidden
+%   layers, as DeepLearnToolbox's nnff draws it; it never seeds.
+    n = nn.n;
+    m = size(x, 1);
+    x = [ones(m, 1) x];
+    nn.a{1} = x;
+    for i = 2 : n - 1
+        nn.a{i} = sigm(nn.a{i - 1} * nn.W{i - 1}');
+        nn.dropOutMask{i} = (rand(size(nn.a{i})) > nn.dropoutFraction);
+        nn.a{i} = nn.a{i} .* nn.dropOutMask{i};
+        nn.a{i} = [ones(m, 1) nn.a{i}];
+    end
+    nn.a{n} = sigm(nn.a{n - 1} * nn.W{n - 1}');
+end
+
+function X = sigm(P)
+    X = 1 ./ (1 + exp(-P));
+end
+"""
+
+
+def _nnff_dropout(nn: dict[str, object], x: NDArray[np.float64], transposed: bool = False) -> dict[str, object]:
+    nn = dict(nn)
+    n = nn["n"]
+    m = x.shape[0]
+    x = np.hstack([np.ones((m, 1)), x])
+    nn["a"] = [None] * n  # nn.a{1..n}
+    nn["a"][0] = x
+    nn["dropOutMask"] = [np.zeros((0, 0))] * (n - 1)  # nn.dropOutMask{2..n-1}; {1} stays []
+    for i in range(1, n - 1):  # MATLAB i = 2 : n - 1
+        nn["a"][i] = 1 / (1 + np.exp(-(nn["a"][i - 1] @ nn["W"][i - 1].T)))
+        shape = nn["a"][i].shape
+        draw = mr.rand(*shape[::-1]).T if transposed else mr.rand(*shape)
+        nn["dropOutMask"][i] = draw > nn["dropoutFraction"]
+        nn["a"][i] = nn["a"][i] * nn["dropOutMask"][i]
+        nn["a"][i] = np.hstack([np.ones((m, 1)), nn["a"][i]])
+    nn["a"][n - 1] = 1 / (1 + np.exp(-(nn["a"][n - 2] @ nn["W"][n - 2].T)))
+    return {"nn": nn}
+
+
+@pytest.mark.octave
+def test_a_toolbox_feed_forward_with_dropout_that_never_seeds(octave_bridge: OctaveBridge, tmp_path: Path) -> None:
+    """issue 18: a struct-based toolbox's feed-forward with dropout passes though its MATLAB never seeds; the twin
+    drawing each mask transposed is caught (the masks and the activations after them differ; within one struct
+    the leaves have no statement order, so the first named is nn.a{2})."""
+    from dlparity import check_parity  # noqa: PLC0415
+
+    (tmp_path / "nnff_dropout.m").write_text(TOOLBOX_DROPOUT, encoding="utf-8")
+    rng = np.random.default_rng(3)
+    nn = {"n": 4, "W": [0.5 * rng.standard_normal((6, 4)), 0.5 * rng.standard_normal((5, 7)),
+                        0.5 * rng.standard_normal((2, 6))], "dropoutFraction": 0.4}
+    cases = [{"nn": nn, "x": rng.standard_normal((10, 3))}, {"nn": nn, "x": rng.standard_normal((4, 3))}]
+    result = check_parity(tmp_path / "nnff_dropout.m", _nnff_dropout, cases, bridge=octave_bridge)
+    assert result.ok, result.table()
+    assert [d["matlab"]["uniforms"] for d in result.random["draws"]] == [10 * 6 + 10 * 5, 4 * 6 + 4 * 5]
+    slipped = check_parity(tmp_path / "nnff_dropout.m", lambda nn, x: _nnff_dropout(nn, x, transposed=True),
+                           cases, bridge=octave_bridge)
+    assert not slipped.ok and slipped.first_divergence is not None, slipped.table()
+    failing = {r.name for r in slipped.reports if not r.ok}
+    assert {"nn.dropOutMask{2}", "nn.dropOutMask{3}"} <= failing, slipped.table()
+    assert "nn.W{1}" not in failing and "nn.a{1}" not in failing
