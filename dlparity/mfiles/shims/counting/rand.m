@@ -1,10 +1,5 @@
 function varargout = rand (varargin)
-% dlparity's shim for rand (put on the path by the harness for a run, removed after it): Octave's own
-% rand, its draws counted for the report. In the stream mode 'seed' seeds the twister as 'state' does.
-  if nargin >= 1 && ischar (varargin{1}) && any (strcmpi (varargin{1}, {'state', 'twister', 'seed'}))
-    varargout = dlparity_generator_form__ ('rand', varargin);
-    return;
-  end
-  varargout{1} = builtin ('rand', varargin{:});
-  dlparity_count_draws__ (1, numel (varargout{1}));
+% dlparity's shim for rand, on the path only while the harness runs a pair: Octave's own rand, its draws
+% counted for the report (dlparity_counted__).
+  varargout = dlparity_counted__ ('rand', 1, varargin);
 end
