@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -23,7 +23,7 @@ DRAWS: dict[str, tuple[Callable[[int], object], str]] = {
     "rand": (lambda n: mr.rand(n, 1), "rand(n, 1)"),
     "randn": (lambda n: mr.randn(n, 1), "randn(n, 1)"),
     "randi": (lambda n: mr.randi(10, n, 1), "randi(10, n, 1)"),
-    "randperm": (lambda n: mr.randperm(n), "randperm(n)"),
+    "randperm": (mr.randperm, "randperm(n)"),
 }
 
 
