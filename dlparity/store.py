@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from dlparity import wire
-from dlparity.bridge import OctaveUnavailable
+from dlparity.bridge import OctaveBridge, OctaveSide, OctaveUnavailable
 from dlparity.values import Cell, Opaque, StructArray
 
 #: The package's own store: shipped inside the wheel beside the code.
@@ -268,7 +268,7 @@ def changed_mfile(entry: Entry, base: Path) -> tuple[Path, str] | None:
     return None
 
 
-def _octave_provenance(live: Any, regenerate: str) -> dict[str, Any]:
+def _octave_provenance(live: OctaveSide, regenerate: str) -> dict[str, Any]:
     from dlparity import __version__  # noqa: PLC0415
 
     def ask(*args: Any) -> str:
@@ -326,11 +326,17 @@ def _pair_paths(files: str | Sequence[str]) -> list[Path]:
     return [Path(f) for f in ([files] if isinstance(files, str) else files)]
 
 
+def _pair_folders(args: tuple[Any, ...]) -> list[Path]:
+    """The folders a pair call puts on Octave's path besides its files' own (``--path``; none before it existed)."""
+    return [Path(f) for f in args[5]] if len(args) > 5 else []
+
+
 def _record_pair(recorder: RecordingBridge, args: tuple[Any, ...], out: Any) -> None:
     kind, files, sent, words, outnames = args[:5]
     payload = wire.from_octave(sent, words)  # the cases as MATLAB received them (dlparity.values types): the key
-    paths = _pair_paths(files)
-    folder_m = [p for f in paths for p in f.parent.glob("*.m")]  # the helpers beside it too
+    paths, folders = _pair_paths(files), _pair_folders(args)
+    # the helpers beside it, and in the folders put on the path, count for freshness too
+    folder_m = [p for folder in [f.parent for f in paths] + folders for p in folder.glob("*.m")]
     reply = wire.from_octave(str(out[0]), out[1])
     items = reply.get("results", []) if isinstance(reply, Mapping) else []
     temporary = any(_inside(p, Path(tempfile.gettempdir())) and not _inside(p, recorder.base) for p in paths)
@@ -340,13 +346,15 @@ def _record_pair(recorder: RecordingBridge, args: tuple[Any, ...], out: Any) -> 
     seeded = _random_keys(args, len(payload))
     draws = _draw_rows(reply, len(payload))
     for case, item, random, drew in zip(payload, items, seeded, draws, strict=True):
+        spec: dict[str, Any] = {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames)}
+        if folders:
+            spec["path"] = [_relative(f, recorder.base) for f in folders]
         if random is not None and sum(drew) > 0:  # a case that drew: filed under its mode and seed, with its counts
-            recorder.note(pair_key(kind, paths, case, outnames, recorder.base, random), "pair",
-                          {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames),
-                           "random": list(random)}, folder_m, {**item, _DRAWS: np.array(drew, dtype=np.float64)})
+            spec["random"] = list(random)
+            recorder.note(pair_key(kind, paths, case, outnames, recorder.base, folders, random), "pair", spec,
+                          folder_m, {**item, _DRAWS: np.array(drew, dtype=np.float64)})
         else:
-            recorder.note(pair_key(kind, paths, case, outnames, recorder.base), "pair",
-                          {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames)}, folder_m, item)
+            recorder.note(pair_key(kind, paths, case, outnames, recorder.base, folders), "pair", spec, folder_m, item)
 
 
 #: Where a stored case that drew keeps its draw counts beside its variables (no MATLAB variable comes back with
@@ -355,10 +363,10 @@ _DRAWS = "dlparity_draws__"
 
 
 def _random_keys(args: tuple[Any, ...], n: int) -> list[tuple[str, int] | None]:
-    """Per case, (mode, seed) when the call seeded the cases (dlparity_run_mfile's sixth argument), else None."""
-    if len(args) < 6:
+    """Per case, (mode, seed) when the call seeded the cases (dlparity_run_mfile's seventh argument), else None."""
+    if len(args) < 7:
         return [None] * n
-    random = args[5]
+    random = args[6]
     seeds = np.ravel(np.asarray(random["seeds"], dtype=np.float64)).tolist()
     return [(str(random["mode"]), int(s)) for s in seeds]
 
@@ -374,7 +382,7 @@ def _draw_rows(reply: Any, n: int) -> list[list[float]]:
 def _replay_pair(stored: StoredBridge, args: tuple[Any, ...]) -> Any:
     kind, files, sent, words, outnames = args[:5]
     payload = wire.from_octave(sent, words)
-    paths = _pair_paths(files)
+    paths, folders = _pair_paths(files), _pair_folders(args)
     seeded = _random_keys(args, len(payload))
     results: list[Any] = []
     draws: list[list[float]] = []
@@ -382,12 +390,15 @@ def _replay_pair(stored: StoredBridge, args: tuple[Any, ...]) -> Any:
         answer = next((a for a in (answer(stored, kind, paths, case) for answer in PAIR_ANSWERS) if a is not None),
                       None)
         if answer is None:
-            answer = _replay_case(stored, partial(pair_key, kind, paths, case, outnames), seeded[k],
+            def key(base: Path, case: Any = case, random: tuple[str, int] | None = None) -> str:
+                return pair_key(kind, paths, case, outnames, base, folders, random)
+
+            answer = _replay_case(stored, key, seeded[k],
                                   f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs")
         counts = answer.get(_DRAWS) if isinstance(answer, Mapping) else None
         draws.append([0.0, 0.0] if counts is None else np.ravel(np.asarray(counts, dtype=np.float64)).tolist())
         results.append({n: v for n, v in answer.items() if n != _DRAWS} if isinstance(answer, Mapping) else answer)
-    reply = {"results": results} if len(args) < 6 else {"results": results, "draws": np.array(draws).reshape(-1, 2)}
+    reply = {"results": results} if len(args) < 7 else {"results": results, "draws": np.array(draws).reshape(-1, 2)}
     text, data = wire.encode(reply)
     return text, np.frombuffer(data, dtype=np.uint8).reshape(-1, 1)  # as Octave's dlparity_run_mfile answers
 
@@ -420,7 +431,7 @@ class RecordingBridge:
 
     source = "live"
 
-    def __init__(self, live: Any, base: Path, regenerate: str) -> None:
+    def __init__(self, live: OctaveBridge, base: Path, regenerate: str) -> None:
         self.live = live
         self.base = base
         self.regenerate = regenerate
@@ -455,14 +466,21 @@ class RecordingBridge:
 
 
 def pair_key(kind: str, files: Sequence[Path], case: Any, outnames: Sequence[str], base: Path,
-             random: tuple[str, int] | None = None) -> str:
-    """The key of one pair case: how the file is run, where it is relative to the record's folder (not its
-    content: that is the freshness check), the inputs; for a case that drew random numbers, the mode and the seed
-    its generators started from as well."""
-    where = [Path(os.path.relpath(Path(f).resolve(), base.resolve())).as_posix() for f in files]
-    if random is None:
-        return key_of("dlparity_run_mfile", kind, where, case, list(outnames))
-    return key_of("dlparity_run_mfile", kind, where, case, list(outnames), "random", random[0], random[1])
+             folders: Sequence[Path] = (), random: tuple[str, int] | None = None) -> str:
+    """The key of one pair case: how the file is run, where it and the folders put on the path are relative to the
+    record's folder (not their content: that is the freshness check), the inputs; for a case that drew random
+    numbers, the mode and the seed its generators started from as well."""
+    where = [_relative(f, base) for f in files]
+    parts: list[Any] = ["dlparity_run_mfile", kind, where, case, list(outnames)]
+    if folders:  # keys without --path stay as they were
+        parts.append([_relative(f, base) for f in folders])
+    if random is not None:  # and so do those of cases that drew nothing
+        parts += ["random", random[0], random[1]]
+    return key_of(*parts)
+
+
+def _relative(path: Path | str, base: Path) -> str:
+    return Path(os.path.relpath(Path(path).resolve(), base.resolve())).as_posix()
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -574,7 +592,7 @@ def reference_parts(folder: Path) -> list[tuple[Path, Path]]:
     return [(p.with_suffix(""), folder.parent) for p in sorted(folder.glob("*.json"))]
 
 
-def octave_for_comparison(folders: Sequence[Path] = ()) -> Any:
+def octave_for_comparison(folders: Sequence[Path] = ()) -> OctaveSide:
     """Live Octave when it starts, else the stored results (the package's, plus ``folders``' parts).
 
     ``DLPARITY_OCTAVE=stored`` uses the store even where Octave is installed (to check what a
