@@ -267,7 +267,7 @@ def _run(octave_bridge: OctaveBridge, script: Path, cases: list[dict[str, object
     from dlparity import wire  # noqa: PLC0415
 
     text, words = wire.to_octave(cases)
-    reply = octave_bridge.call("dlparity_run_mfile", "script", script.as_posix(), text, words, [], random, nout=2)
+    reply = octave_bridge.call("dlparity_run_mfile", "script", script.as_posix(), text, words, [], [], random, nout=2)
     answer = wire.from_octave(str(reply[0]), reply[1])
     assert isinstance(answer, dict) and "results" in answer, answer
     return answer
@@ -278,7 +278,7 @@ def _run(octave_bridge: OctaveBridge, script: Path, cases: list[dict[str, object
 def test_runner_seeds_each_case_and_counts_draws(octave_bridge: OctaveBridge, tmp_path: Path, mode: str) -> None:
     """dlparity_run_mfile with a random struct: each case from dlparity_seed_case, the shims behind the user's
     folder, the draws counted; the twin in the same mode draws the same bits; the path is restored exactly."""
-    from dlparity.comparison.pair import MFILES  # noqa: PLC0415
+    from dlparity.bridge import MFILES  # noqa: PLC0415
 
     script = tmp_path / "draws.m"
     script.write_text(DRAWING_SCRIPT, encoding="utf-8")
@@ -301,7 +301,7 @@ def test_runner_seeds_each_case_and_counts_draws(octave_bridge: OctaveBridge, tm
 
 @pytest.mark.octave
 def test_runner_leaves_the_users_own_rand_alone(octave_bridge: OctaveBridge, tmp_path: Path) -> None:
-    from dlparity.comparison.pair import MFILES  # noqa: PLC0415
+    from dlparity.bridge import MFILES  # noqa: PLC0415
 
     (tmp_path / "rand.m").write_text("function r = rand(varargin)\n  r = 0.25 * ones(varargin{:});\nend\n",
                                      encoding="utf-8")
