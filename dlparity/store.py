@@ -409,12 +409,9 @@ def _replay_case(stored: StoredBridge, key: Callable[..., str], seeded: tuple[st
     if seeded is None:
         return stored.find(key, what, how)
     try:
-        return stored.find(partial(key, random=seeded), f"{what} ({seeded[0]} mode, seed {seeded[1]})", how)
-    except NotRecorded as seeded_missing:
-        try:
-            return stored.find(key, what, how)
-        except NotRecorded:
-            raise seeded_missing from None
+        return stored.find(partial(key, random=seeded), what, how)
+    except NotRecorded:
+        return stored.find(key, f"{what} (if it draws random numbers: from {seeded[0]} mode, seed {seeded[1]})", how)
 
 
 RECORDED_CALLS["dlparity_run_mfile"] = RecordedCall(_record_pair, _replay_pair)

@@ -116,7 +116,7 @@ def test_stored_results_answer_only_their_mode_and_seed() -> None:
     result = check_parity(MATLAB, dropout_forward, CASES, bridge=stored)
     assert result.ok and result.octave["source"] == "stored", result.table()
     assert result.random["draws"][0]["matlab"] == result.random["draws"][0]["twin"]
-    with pytest.raises(NotRecorded, match=r"octave mode, seed 999"):
+    with pytest.raises(NotRecorded, match=r"from octave mode, seed 999"):
         check_parity(MATLAB, dropout_forward, CASES[0], bridge=stored, random_seed=999)
     with pytest.raises(NotRecorded, match=r"stream mode"):
         check_parity(MATLAB, dropout_forward, CASES[0], bridge=stored, random_mode="stream")
