@@ -288,7 +288,12 @@ def _numeric(found: Leaves, case: str, form: str, path: str, py: str, gold: NDAr
     g_class = _class_of(gold)
     m_class = _class_of(mine)
     mine_arr = np.asarray(mine)
-    if m_class is None or (m_class != g_class and not (m_class == "" and g_class not in ("logical", "single"))):
+    # A Python int, or a NumPy integer array (np.argmax, astype(int), an index: how ports hold whole numbers), stands
+    # for MATLAB's double holding whole numbers: its values are compared, not its class (a wrapped or truncated
+    # integer shows there). The other way round, a float for MATLAB's integer or logical class, is a difference.
+    whole_for_double = g_class == "double" and mine_arr.dtype.kind in "iu" and not isinstance(mine, bool)
+    if m_class is None or (m_class != g_class and not whole_for_double
+                           and not (m_class == "" and g_class not in ("logical", "single"))):
         what = f"NumPy {mine_arr.dtype}" if not isinstance(mine, (int, float, bool)) else f"a Python {type(mine).__name__}"
         found.differ(path, case, "class", f"class differs: MATLAB {g_class}, {what}; use {_dtype_fix(g_class or 'double', py)}.")
     count = ambiguous_count(tracked)

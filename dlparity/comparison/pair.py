@@ -25,6 +25,7 @@ checks), :mod:`~dlparity.comparison.matlab_side` (the ``.m`` run in Octave),
 
 from __future__ import annotations
 
+import copy
 import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -212,7 +213,7 @@ def tracked_tolerances(func: Callable[..., Any], inputs: dict[str, Any], label: 
 
     try:
         with np.errstate(all="ignore"):  # a value or bound that stops being finite is refused in one sentence
-            return track_nested(track, func, inputs)
+            return track_nested(track, func, copy.deepcopy(inputs))  # its own copy, as the plain run has
     except UnsupportedOperation as exc:  # the whole run void (a bound not finite): no variable can be bounded
         raise InputError(f"the automatic tolerance is unavailable for {label}: {exc}") from None  # it says rtol=/atol=
     except InputError:
