@@ -48,6 +48,18 @@ def add_pair_arguments(p: argparse.ArgumentParser) -> None:
                         "in the report) with atol + rtol x |octave value|; without it they are not checked (exit 5)")
     g.add_argument("--fallback-atol", type=_nonnegative("--fallback-atol"), metavar="A",
                    help="see --fallback-rtol (either may be given alone)")
+    g.add_argument("--random-seed", type=_seed, metavar="S",
+                   help="the seed both sides' random generators start each case from (default: one per case, "
+                        "from its label; docs/harness.md, code that draws)")
+    g.add_argument("--random-mode", choices=("octave", "stream"), default="octave",
+                   help="rand, randn, randi, randperm, rng as GNU Octave draws them (default), or from the "
+                        "documented stream of dlparity's shims")
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit() or int(text) > 2**32 - 1:
+        raise argparse.ArgumentTypeError(f"--random-seed is {text!r}; expected a whole number from 0 to 4294967295.")
+    return int(text)
 
 
 def _nonnegative(flag: str) -> Any:
@@ -93,7 +105,7 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
     bridge = LazyOctave([matlab.parent / REFERENCE_FOLDER])
     result = check_parity(matlab, args.python, inputs, rtol=args.rtol, atol=args.atol, labels=[args.inputs.name],
                           bridge=bridge, fallback_rtol=args.fallback_rtol, fallback_atol=args.fallback_atol,
-                          path=args.path)
+                          path=args.path, random_seed=args.random_seed, random_mode=args.random_mode)
     not_written = None
     if args.save is not None:
         try:  # a name taken meanwhile: InputError, as serially; a failed write: the results are still shown
