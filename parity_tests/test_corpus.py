@@ -60,7 +60,7 @@ def tolerance_today(name: str) -> dict[str, float]:
 #: FLIP to True once dlparity hands MATLAB's ``lambda`` to the twin as ``lambda_`` (issue 16, item 5): the
 #: routines declaring ``lambda`` are then checked from their unmodified .m with the inputs keyed ``lambda``.
 #: Until then, from a copy whose only change is ``lambda`` -> ``lambda_`` (a valid MATLAB name).
-LAMBDA_REACHES_THE_TWIN = False
+LAMBDA_REACHES_THE_TWIN = True  # issue 16 item 5 landed (the matio branch): the unmodified .m is checked
 
 
 def check(r: Routine, cases: list[dict[str, Any]], tmp_path: Path, octave: Any, matlab: Path | None = None,
