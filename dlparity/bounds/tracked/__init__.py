@@ -53,7 +53,7 @@ one path to it), :mod:`.operations` (the operations, registered), :mod:`.integer
 :mod:`.run` (:func:`track`).
 """
 
-from dlparity.bounds.tracked import operations  # noqa: F401  (fills the dispatch table)
+from dlparity.bounds.tracked import convolution, everyday, operations  # noqa: F401  (fill the dispatch table)
 from dlparity.bounds.tracked.dispatch import RULES, dispatch, implements
 from dlparity.bounds.tracked.integers import _Integer
 from dlparity.bounds.tracked.rules import (

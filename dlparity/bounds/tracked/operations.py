@@ -557,7 +557,7 @@ for _choice in (np.maximum, np.minimum, np.fmax, np.fmin):
     implements(_choice.__name__)(functools.partial(extreme, _choice))
 for _comparison in (np.greater, np.greater_equal, np.less, np.less_equal):
     implements(_comparison.__name__)(functools.partial(compare, _comparison))
-for _name in ("exp", "expm1", "log", "log1p", "tanh", "sqrt"):
+for _name in ("exp", "expm1", "log", "log1p", "log2", "log10", "tanh", "sin", "cos", "sqrt"):
     implements(_name)(lambda x, name=_name: elementary(name, _wrap(x, f"numpy.{name}")))
 for _name, _logic in (("bitwise_and", operator.and_), ("logical_and", operator.and_), ("bitwise_or", operator.or_),
                       ("logical_or", operator.or_), ("bitwise_xor", operator.xor), ("logical_xor", operator.xor)):
@@ -650,14 +650,6 @@ for _name in ("zeros_like", "ones_like", "full_like"):
     implements(_name)(functools.partial(_like, getattr(np, _name)))
 for _name in ("shape", "ndim", "size"):
     implements(_name)(lambda x, name=_name: getattr(_wrap(x, name), name))
-
-
-@implements("dot")
-def _dot(*a: Any, **k: Any) -> Any:
-    """np.dot is matmul for 1-D and 2-D operands only (for N-D it is a different product)."""
-    if k or len(a) != 2 or not all(np.ndim(_value_of(x)) in (1, 2) for x in a):
-        return NotImplemented
-    return matmul(*a)
 
 
 @implements("where")

@@ -9,6 +9,7 @@ its own evaluation (the chain k). They are module-level so that the tests can we
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -320,14 +321,34 @@ def _df_tanh(x: Array, e: Array) -> Array:
     return 1.0 / np.cosh(t) ** 2
 
 
+def _df_log_base(name: str, ln_base: float) -> Callable[[Array, Array], Array]:
+    """log2 / log10: 1 / ((x - E) ln b), ln b rounded as math.log gives it (within an ulp: the chain k covers it)."""
+    def df(x: Array, e: Array) -> Array:
+        low = x - e
+        if not (low > 0).all():
+            refuse(f"numpy.{name} of a value whose bound reaches 0", f"{name} has no finite bound there")
+        return 1.0 / (low * ln_base)
+    return df
+
+
+def _df_sin(x: Array, e: Array) -> Array:
+    return np.minimum(1.0, np.abs(np.cos(x)) + e)  # |cos| is 1-Lipschitz: at most |cos x| + E on the interval
+
+
+def _df_cos(x: Array, e: Array) -> Array:
+    return np.minimum(1.0, np.abs(np.sin(x)) + e)
+
+
 #: max |f'| on [x - E, x + E] for each libm-style function
 DERIVATIVE_BOUNDS: dict[str, Callable[[Array, Array], Array]] = {
     "exp": _df_exp, "expm1": _df_exp, "log": _df_log, "log1p": _df_log1p, "tanh": _df_tanh,
+    "log2": _df_log_base("log2", math.log(2.0)), "log10": _df_log_base("log10", math.log(10.0)),
+    "sin": _df_sin, "cos": _df_cos,
 }
 
 
 def rule_elementary(name: str, x: Tracked, v: Array) -> tuple[Array, int]:
-    r"""``f(x)`` for f in exp, expm1, log, log1p, tanh: :math:`\max_{[x-E, x+E]} |f'| \cdot E + k\,\mathrm{ulp}(f(x))`.
+    r"""``f(x)`` for f in exp, expm1, log, log1p, log2, log10, tanh, sin, cos: :math:`\max_{[x-E, x+E]} |f'| \cdot E + k\,\mathrm{ulp}(f(x))`.
 
     k = :data:`LIBM_ULP` for every function (glibc's published maxima are lower; NumPy's AVX-512
     SVML loops are within 4 ULP); one ULP of y is at most 2u|y|.

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from dlparity.bounds.hand import gamma
+from dlparity.bounds.tracked.convolution import scipy_signal_routed
 from dlparity.bounds.tracked.integers import _Integer
 from dlparity.bounds.tracked.values import (
     _CAREFUL,
@@ -233,7 +234,8 @@ def _run(func: Callable[..., Any], wrapped: Mapping[str, Any], inputs: Mapping[s
     run = _Run()
     token = _RUN.set(run)
     try:
-        out = func(**wrapped)
+        with scipy_signal_routed(func):  # scipy.signal's convolutions take tracked operands for this run only
+            out = func(**wrapped)
     finally:
         _RUN.reset(token)
     if not isinstance(out, Mapping):

@@ -1,0 +1,132 @@
+r"""Convolution and correlation, as MATLAB's ``conv``, ``conv2``, ``convn`` and ``filter2`` get ported: ``np.convolve``,
+``np.correlate`` and ``scipy.signal``'s ``convolve``, ``correlate``, ``convolve2d``, ``correlate2d`` in the modes
+``full``, ``same`` and ``valid``, evaluated directly.
+
+Each output entry is an inner product of at most :math:`n = \prod_d \min(s_{1,d}, s_{2,d})` terms, so the bound is
+the multilinear rule of :func:`~.everyday.rule_contraction` with the same call on the magnitudes:
+
+.. math:: E = \gamma_n\, f(|\hat a|, |\hat b|) + f(E_a, |\hat b|) + f(|\hat a| + E_a, E_b)
+
+The value is the plain call on the plain values, bit for bit. An FFT evaluation (``method='fft'``, or
+``method='auto'`` where SciPy's :func:`scipy.signal.choose_conv_method` picks it) rounds differently, with a
+bound of another kind: refused in a sentence.
+
+``scipy.signal``'s functions are not NumPy functions: given tracked arrays they would call ``np.asarray`` on
+them. :func:`scipy_signal_routed` therefore replaces them, for the length of one :func:`~.run.track` run,
+by rules that route tracked operands here (plain operands go to SciPy unchanged): in ``scipy.signal`` itself
+and wherever the twin's module bound them by name (``from scipy.signal import convolve2d``); every
+replacement is restored when the run ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from dlparity.bounds.tracked.dispatch import implements
+from dlparity.bounds.tracked.everyday import contraction
+from dlparity.bounds.tracked.values import Tracked, TrackedMask, _wrap, refuse
+
+_MODES = ("full", "same", "valid")
+
+
+def _terms(a: Tracked, b: Tracked) -> int:
+    """The most terms of one output entry: the overlap of the two operands along every axis."""
+    return max(math.prod(min(p, q) for p, q in zip(a.v.shape, b.v.shape, strict=True)), 1)
+
+
+def _mode(name: str, mode: Any) -> str:
+    if mode not in _MODES:
+        refuse(f"{name} with mode={mode!r}", "the modes are 'full', 'same' and 'valid'")
+    return str(mode)
+
+
+def _numpy_rule(func: Callable[..., Any], default: str) -> Callable[..., Tracked]:
+    name = f"numpy.{func.__name__}"
+
+    def rule(a: Any, v: Any, mode: Any = default) -> Tracked:
+        ta, tv = _wrap(a, name), _wrap(v, name)
+        if ta.v.ndim != 1 or tv.v.ndim != 1:
+            refuse(f"{name} of operands of shapes {ta.v.shape} and {tv.v.shape}", "it takes 1-D arrays")
+        m = _mode(name, mode)
+        return contraction(name, lambda x, y: func(x, y, m), [ta, tv], _terms(ta, tv))
+    return rule
+
+
+implements("convolve")(_numpy_rule(np.convolve, "full"))
+implements("correlate")(_numpy_rule(np.correlate, "valid"))
+
+
+def _is_tracked(x: Any) -> bool:
+    return isinstance(x, (Tracked, TrackedMask))
+
+
+def _signal_rule(name: str, plain: Callable[..., Any]) -> Callable[..., Any]:
+    """``scipy.signal.<name>`` for tracked operands (plain ones go to SciPy as they are)."""
+    import scipy.signal  # noqa: PLC0415 (SciPy is needed only by twins that call it)
+    from scipy.signal._signaltools import _inputs_swap_needed  # noqa: PLC0415
+
+    full_name = f"scipy.signal.{name}"
+
+    @functools.wraps(plain)
+    def rule(in1: Any, in2: Any, mode: str = "full", *args: Any, **kwargs: Any) -> Any:
+        if not (_is_tracked(in1) or _is_tracked(in2)):
+            return plain(in1, in2, mode, *args, **kwargs)
+        a, b = _wrap(in1, full_name), _wrap(in2, full_name)
+        m = _mode(full_name, mode)
+        if name.endswith("2d"):
+            boundary = kwargs.get("boundary", args[0] if args else "fill")
+            fillvalue = kwargs.get("fillvalue", args[1] if len(args) > 1 else 0)
+            if _is_tracked(fillvalue) or fillvalue != 0:
+                refuse(f"{full_name} with fillvalue={fillvalue!r}", "only the zero fill is tracked")
+            del boundary  # 'fill', 'wrap', 'symm': each output entry still a sum of products of entries
+        else:
+            method = kwargs.get("method", args[0] if args else "auto")
+            if method == "auto":
+                x, y = (b.v, a.v) if _inputs_swap_needed(m, a.v.shape, b.v.shape) else (a.v, b.v)
+                method = scipy.signal.choose_conv_method(x, y, mode=m)
+            if method != "direct":
+                refuse(f"{full_name} by FFT (method={method!r})",
+                       "an FFT rounds differently from the direct sums the bound is derived for; pass method='direct'")
+            args, kwargs = (), {**kwargs, "method": "direct"}
+        return contraction(full_name, lambda x, y: plain(x, y, m, *args, **kwargs), [a, b], _terms(a, b))
+    return rule
+
+
+SIGNAL_FUNCTIONS = ("convolve", "correlate", "convolve2d", "correlate2d")
+
+
+@contextlib.contextmanager
+def scipy_signal_routed(twin: Callable[..., Any]) -> Iterator[None]:
+    """For one run of ``twin``: ``scipy.signal``'s convolutions take tracked operands (see the module's notes);
+    everything replaced is put back on exit. A no-op where SciPy is not imported (nothing can call it)."""
+    import sys  # noqa: PLC0415
+
+    signal = sys.modules.get("scipy.signal")
+    if signal is None:
+        yield
+        return
+    originals = {name: getattr(signal, name) for name in SIGNAL_FUNCTIONS}
+    rules = {name: _signal_rule(name, plain) for name, plain in originals.items()}
+    by_identity = {id(plain): rules[name] for name, plain in originals.items()}
+    namespaces: list[dict[str, Any]] = [vars(signal)]
+    twin_globals = getattr(twin, "__globals__", None)
+    if isinstance(twin_globals, dict):
+        namespaces.append(twin_globals)
+    replaced: list[tuple[dict[str, Any], str, Any]] = []
+    for namespace in namespaces:
+        for key, value in list(namespace.items()):
+            rule = by_identity.get(id(value))
+            if rule is not None:
+                replaced.append((namespace, key, value))
+                namespace[key] = rule
+    try:
+        yield
+    finally:
+        for namespace, key, value in reversed(replaced):
+            namespace[key] = value
