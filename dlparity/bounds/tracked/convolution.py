@@ -13,7 +13,8 @@ bound of another kind: refused in a sentence.
 
 ``scipy.signal``'s functions are not NumPy functions: given tracked arrays they would call ``np.asarray`` on
 them. :func:`scipy_signal_routed` therefore replaces them, for the length of one :func:`~.run.track` run,
-by rules that route tracked operands here (plain operands go to SciPy unchanged): in ``scipy.signal`` itself
+by functions that send tracked operands to the one dispatch path (:func:`~.dispatch.dispatch`, under the names
+``scipy.signal.convolve2d`` and so on; plain operands go to SciPy unchanged): in ``scipy.signal`` itself
 and wherever the twin's module bound them by name (``from scipy.signal import convolve2d``); every
 replacement is restored when the run ends.
 """
@@ -23,14 +24,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from dlparity.bounds.tracked.dispatch import implements
+from dlparity.bounds.tracked.dispatch import dispatch, implements
 from dlparity.bounds.tracked.everyday import contraction
-from dlparity.bounds.tracked.values import Tracked, TrackedMask, _wrap, refuse
+from dlparity.bounds.tracked.values import Tracked, TrackedMask, UntrackedArray, _wrap, refuse
 
 _MODES = ("full", "same", "valid")
 
@@ -63,31 +65,34 @@ implements("correlate")(_numpy_rule(np.correlate, "valid"))
 
 
 def _is_tracked(x: Any) -> bool:
-    return isinstance(x, (Tracked, TrackedMask))
+    return isinstance(x, (Tracked, TrackedMask, UntrackedArray))
 
 
-def _signal_rule(name: str, plain: Callable[..., Any]) -> Callable[..., Any]:
-    """``scipy.signal.<name>`` for tracked operands (plain ones go to SciPy as they are)."""
-    import scipy.signal  # noqa: PLC0415 (SciPy is needed only by twins that call it)
-    from scipy.signal._signaltools import _inputs_swap_needed  # noqa: PLC0415
+def _scipy_signal(name: str) -> Callable[..., Any]:
+    """SciPy's own ``scipy.signal.<name>`` (from its defining module, whatever the routing has replaced)."""
+    from scipy.signal import _signaltools  # noqa: PLC0415 (SciPy is needed only by twins that call it)
 
+    return getattr(_signaltools, name)
+
+
+def _signal_rule(name: str) -> Callable[..., Any]:
+    """The rule of ``scipy.signal.<name>`` (registered as ``scipy.signal.<name>``): SciPy's value, direct sums only."""
     full_name = f"scipy.signal.{name}"
 
-    @functools.wraps(plain)
     def rule(in1: Any, in2: Any, mode: str = "full", *args: Any, **kwargs: Any) -> Any:
-        if not (_is_tracked(in1) or _is_tracked(in2)):
-            return plain(in1, in2, mode, *args, **kwargs)
+        import scipy.signal  # noqa: PLC0415
+        from scipy.signal._signaltools import _inputs_swap_needed  # noqa: PLC0415
+
+        plain = _scipy_signal(name)
         a, b = _wrap(in1, full_name), _wrap(in2, full_name)
         m = _mode(full_name, mode)
-        if name.endswith("2d"):
-            boundary = kwargs.get("boundary", args[0] if args else "fill")
+        if name.endswith("2d"):  # boundary 'fill', 'wrap', 'symm': each output entry still a sum of products
             fillvalue = kwargs.get("fillvalue", args[1] if len(args) > 1 else 0)
             if _is_tracked(fillvalue) or fillvalue != 0:
                 refuse(f"{full_name} with fillvalue={fillvalue!r}", "only the zero fill is tracked")
-            del boundary  # 'fill', 'wrap', 'symm': each output entry still a sum of products of entries
         else:
             method = kwargs.get("method", args[0] if args else "auto")
-            if method == "auto":
+            if method == "auto":  # SciPy's own choice, made as convolve makes it (after its swap)
                 x, y = (b.v, a.v) if _inputs_swap_needed(m, a.v.shape, b.v.shape) else (a.v, b.v)
                 method = scipy.signal.choose_conv_method(x, y, mode=m)
             if method != "direct":
@@ -99,32 +104,40 @@ def _signal_rule(name: str, plain: Callable[..., Any]) -> Callable[..., Any]:
 
 
 SIGNAL_FUNCTIONS = ("convolve", "correlate", "convolve2d", "correlate2d")
+for _name in SIGNAL_FUNCTIONS:
+    implements(f"scipy.signal.{_name}")(_signal_rule(_name))
+
+
+def _routed(name: str, plain: Callable[..., Any]) -> Callable[..., Any]:
+    """``scipy.signal.<name>`` during a run: tracked operands go to the one dispatch path, plain ones to SciPy."""
+    @functools.wraps(plain)
+    def routed(*args: Any, **kwargs: Any) -> Any:
+        if not any(_is_tracked(a) for a in (*args, *kwargs.values())):
+            return plain(*args, **kwargs)
+        return dispatch(f"scipy.signal.{name}", plain, args, kwargs)
+    return routed
 
 
 @contextlib.contextmanager
 def scipy_signal_routed(twin: Callable[..., Any]) -> Iterator[None]:
     """For one run of ``twin``: ``scipy.signal``'s convolutions take tracked operands (see the module's notes);
     everything replaced is put back on exit. A no-op where SciPy is not imported (nothing can call it)."""
-    import sys  # noqa: PLC0415
-
     signal = sys.modules.get("scipy.signal")
     if signal is None:
         yield
         return
-    originals = {name: getattr(signal, name) for name in SIGNAL_FUNCTIONS}
-    rules = {name: _signal_rule(name, plain) for name, plain in originals.items()}
-    by_identity = {id(plain): rules[name] for name, plain in originals.items()}
+    by_identity = {id(_scipy_signal(name)): _routed(name, _scipy_signal(name)) for name in SIGNAL_FUNCTIONS}
     namespaces: list[dict[str, Any]] = [vars(signal)]
     twin_globals = getattr(twin, "__globals__", None)
-    if isinstance(twin_globals, dict):
+    if isinstance(twin_globals, dict) and twin_globals is not vars(signal):
         namespaces.append(twin_globals)
     replaced: list[tuple[dict[str, Any], str, Any]] = []
     for namespace in namespaces:
         for key, value in list(namespace.items()):
-            rule = by_identity.get(id(value))
-            if rule is not None:
+            routed = by_identity.get(id(value))
+            if routed is not None:
                 replaced.append((namespace, key, value))
-                namespace[key] = rule
+                namespace[key] = routed
     try:
         yield
     finally:

@@ -221,7 +221,9 @@ def rule_cumprod(x: Tracked, axis: int) -> Array:
     return np.moveaxis(bound, -1, axis)
 
 
-def _prefix(name: str, func: Any, rule: Callable[[Tracked, int], Array]) -> Callable[..., Tracked]:
+def _prefix(name: str, func: Any) -> Callable[..., Tracked]:
+    """``cumsum`` / ``cumprod`` along one axis (or flattened), bound by ``rule_cumsum`` / ``rule_cumprod`` (read from
+    this module on each call, so that the tests can change one)."""
     def prefix(x: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Tracked:
         _plain_options(name, {"dtype": dtype, "out": out}, ())
         t = _wrap(x, f"numpy.{name}")
@@ -230,12 +232,13 @@ def _prefix(name: str, func: Any, rule: Callable[[Tracked, int], Array]) -> Call
         ax = 0 if axis is None else int(axis)
         v = np.asarray(func(t.v, axis=ax))
         n = t.v.shape[ax] if t.v.ndim else 1
-        return _result(f"numpy.{name}", v, rule(t, ax), n + 6, t.k + n + 6, t.amb)
+        e = globals()[f"rule_{name}"](t, ax)
+        return _result(f"numpy.{name}", v, e, n + 6, t.k + n + 6, t.amb)
     return prefix
 
 
-implements("cumsum")(_prefix("cumsum", np.cumsum, rule_cumsum))
-implements("cumprod")(_prefix("cumprod", np.cumprod, rule_cumprod))
+implements("cumsum")(_prefix("cumsum", np.cumsum))
+implements("cumprod")(_prefix("cumprod", np.cumprod))
 
 
 @implements("prod")
