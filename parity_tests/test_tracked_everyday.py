@@ -354,3 +354,15 @@ def test_convolve_bound_counts_the_overlap_not_the_output_length() -> None:
     a, k = np.ones(200), np.ones(3)
     out = track(lambda a, k: {"c": np.convolve(a, k, "valid")}, {"a": a, "k": k})["c"]
     assert np.all(out.value == 3.0) and float(np.max(out.error)) < 4 * math.ulp(3.0) * 3
+
+
+def test_arange_of_int_inputs_is_numpys_exact_array() -> None:
+    """np.arange(n), np.arange(1, n + 1, 2) with int inputs: NumPy's exact integers (bound 0), bit for bit, in a run
+    only (np.arange is NumPy's own again after it)."""
+    def twin(n: Any, x: Any) -> dict[str, Any]:
+        return {"k": np.arange(n) * 1.0, "odd": np.arange(1, n + 1, 2) * 1.0, "f": np.arange(n, dtype=float) * x}
+    out, plain = track(twin, {"n": 5, "x": np.array(0.5)}), twin(5, np.array(0.5))
+    for name, value in plain.items():
+        assert isinstance(out[name], tr.TrackedValue) and np.array_equal(out[name].value, value), name
+    assert out["k"].error.max() == 0 and out["odd"].error.max() == 0
+    assert not hasattr(np.arange, "__wrapped__")

@@ -219,7 +219,7 @@ def test_integer_inputs_divide_repeat_and_convert_as_python_does() -> None:
     for call, op in ((lambda: track(lambda x: {"y": x.sum() & 1}, {"x": np.ones(2)}), "bitwise"),
                      (lambda: track(lambda i: {"y": divmod(i, 2.5)[0]}, {"i": 5}), "divmod")):
         assert op in _refusal(call)
-    assert "round()" in _untracked(track(lambda x: {"y": round(x.sum() / 3), "z": x * 2}, {"x": np.ones(2)}))
+    assert "round()" in _untracked(track(lambda x: {"y": round(x.sum() / 3, 2), "z": x * 2}, {"x": np.ones(2)}))
 
 
 def test_a_negative_zero_constant_keeps_its_sign() -> None:
@@ -293,9 +293,7 @@ REFUSALS: dict[str, tuple[Callable[[], Any], str]] = {
     "linalg.solve": (lambda: np.linalg.solve(_tracked(), _tracked()), "numpy.linalg.solve"),
     "linalg.svd": (lambda: np.linalg.svd(_tracked()), "numpy.linalg.svd"),
     "out=": (lambda: np.add(_tracked(), 1.0, out=np.zeros((2, 2))), "out="),
-    "in-place +=": (lambda: _tracked().__iadd__(1.0), "in-place"),
     "asarray": (lambda: np.asarray(_tracked()), "np.asarray"),
-    "item assignment": (lambda: _tracked().__setitem__(0, 1.0), "item assignment"),
     "float of inexact": (lambda: float(_tracked()[0, 0]), "float()"),
     "bool of ambiguous": (lambda: bool(_tracked(1.0)[1, 1] > 0), "bool()"),
     "ufunc.reduce": (lambda: np.add.reduce(_tracked()), "numpy.add.reduce"),
@@ -599,14 +597,16 @@ def test_a_tracked_whole_number_as_an_exponent() -> None:
                                                            errors={"t": 1e-3}))
 
 
-def test_storing_into_a_preallocated_array_names_what_happened() -> None:
+def test_storing_into_a_preallocated_array_is_followed() -> None:
+    """np.zeros called by the twin gives a tracked array inside a run, so y[0] = x[0] keeps x's (zero) bound."""
     def twin(x: Any) -> dict[str, Any]:
         y = np.zeros(x.shape)
         y[0] = x[0]
+        y[1] = x[1] * 3
         return {"y": y}
 
-    assert "storing a tracked value into a plain array as y[i] = x[i]" in _untracked(
-        track(twin, {"x": np.arange(1.0, 4.0).reshape(3, 1)}))
+    y = track(twin, {"x": np.arange(1.0, 4.0).reshape(3, 1)})["y"]
+    assert y.value.tolist() == [[1.0], [6.0], [0.0]] and (y.error == 0).all()  # 2 * 3 is exact: E = 0
 
 
 # -- found by a second fuzzing review ------------------------------------------------------------------

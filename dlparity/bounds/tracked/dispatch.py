@@ -65,8 +65,10 @@ def dispatch(name: str, func: Callable[..., Any], args: tuple[Any, ...], kwargs:
         except UnsupportedOperation as exc:
             if _RUN.get() is None:
                 raise
+            if not exc.op:
+                exc.op = f"numpy.{name}"
             try:
-                return _untracked_call(func, args, kwargs, f"{exc.op or 'numpy.' + name} at {where_in_twin()}")
+                return _untracked_call(func, args, kwargs, exc.naming(where_in_twin()))
             except Exception:  # plain NumPy fails there too (an int beyond float64): the refusal says why
                 raise exc from None
         if out is not NotImplemented:
@@ -137,6 +139,10 @@ OPERATORS: dict[str, tuple[str, Callable[[Any, Any], Any], bool]] = {
     "__eq__": ("equal", operator.eq, False), "__ne__": ("not_equal", operator.ne, False),
     "__getitem__": ("getitem", operator.getitem, False),
 }
+
+
+def _setitem(self: Any, key: Any, value: Any) -> None:
+    dispatch("setitem", operator.setitem, (self, key, value))
 #: the operators a comparison mask has (NumPy's booleans: no @ or ** of their own here)
 MASK_OPERATORS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
                   "__gt__", "__ge__", "__lt__", "__le__", "__eq__", "__ne__", "__getitem__")
@@ -176,8 +182,10 @@ for _dunder, (_name, _plain_op, _swapped) in OPERATORS.items():
     if _dunder in MASK_OPERATORS:
         setattr(TrackedMask, _dunder, _operator(_name, _plain_op, _swapped))
 for _cls in (Tracked, TrackedMask, UntrackedArray):
+    setattr(_cls, "__setitem__", _setitem)  # noqa: B010
     setattr(_cls, "__array_ufunc__", _array_ufunc)  # noqa: B010 (attached after the class, as every operator)
     setattr(_cls, "__array_function__", _array_function)  # noqa: B010
+setattr(Tracked, "astype", _method("astype"))  # noqa: B010
 for _name in ("sum", "mean", "max", "min"):
     setattr(Tracked, _name, _method(_name))
     setattr(UntrackedArray, _name, _method(_name))

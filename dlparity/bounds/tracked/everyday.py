@@ -10,9 +10,10 @@ in the operands' bounds, as the rest of the tracker (Higham, *Accuracy and Stabi
 
 from __future__ import annotations
 
+import contextlib
 import math
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 from dlparity.bounds.tracked import dispatch as _dispatch
 from dlparity.bounds.tracked import operations
 from dlparity.bounds.tracked.dispatch import implements
+from dlparity.bounds.tracked.integers import _Integer
 from dlparity.bounds.tracked.rules import _sum_along
 from dlparity.bounds.tracked.values import (
     _NO_AMBIGUITY,
@@ -563,3 +565,30 @@ for _name in ("cumsum", "cumprod", "prod", "var", "std", "any", "all", "argsort"
     setattr(Tracked, _name, _dispatch._method(_name))
 for _name in ("any", "all"):
     setattr(TrackedMask, _name, _dispatch._method(_name))
+
+
+# -- np.arange of int inputs -----------------------------------------------------------------------------------
+
+def _arange(original: Callable[..., Any]) -> Callable[..., Any]:
+    def arange(*args: Any, **kwargs: Any) -> Any:
+        """``np.arange`` with int inputs (``np.arange(n)``, ``np.arange(1, n + 1)``) as their ints: NumPy's exact
+        plain array, as in the plain twin (NumPy would otherwise divide the tracked ints as numbers)."""
+        return original(*(a.n if type(a) is _Integer else a for a in args),
+                        **{k: a.n if type(a) is _Integer else a for k, a in kwargs.items()})
+    arange.__wrapped__ = original  # type: ignore[attr-defined]
+    return arange
+
+
+@contextlib.contextmanager
+def arange_takes_int_inputs() -> Iterator[None]:
+    """For one run: ``np.arange`` takes int inputs as their ints (``np.arange`` is no NumPy function a tracked
+    value can intercept: it has no ``__array_function__`` dispatch); NumPy's own again on exit."""
+    original = np.arange
+    if hasattr(original, "__wrapped__"):  # a run inside a run: already in place
+        yield
+        return
+    np.arange = _arange(original)
+    try:
+        yield
+    finally:
+        np.arange = original

@@ -94,10 +94,10 @@ class _Integer(Tracked):
             return getattr(self.n, name)
         refuse(f"int.{name}")
 
-    __add__ = __radd__ = __iadd__ = _int_method(operator.add, "__add__")  # type: ignore[assignment]
-    __sub__ = __isub__ = _int_method(operator.sub, "__sub__")  # type: ignore[assignment]
+    __add__ = __radd__ = __iadd__ = _int_method(operator.add, "__add__")
+    __sub__ = __isub__ = _int_method(operator.sub, "__sub__")
     __rsub__ = _int_method(operator.sub, "__rsub__", reflected=True)
-    __mul__ = __rmul__ = __imul__ = _int_method(operator.mul, "__mul__")  # type: ignore[assignment]
+    __mul__ = __rmul__ = __imul__ = _int_method(operator.mul, "__mul__")
     __floordiv__ = __ifloordiv__ = _int_method(operator.floordiv, "__floordiv__")
     __rfloordiv__ = _int_method(operator.floordiv, "__floordiv__", reflected=True)
     __mod__ = __imod__ = _int_method(operator.mod, "__mod__")
@@ -151,7 +151,7 @@ class _Integer(Tracked):
             return _Integer(self.n**q)
         return Tracked.__pow__(self, p)
 
-    __ipow__ = __pow__  # type: ignore[assignment]
+    __ipow__ = __pow__
 
     def __rpow__(self, base: Any) -> Tracked:
         if type(base) is int and 0 <= self.n <= 4096:
@@ -207,6 +207,6 @@ class _Integer(Tracked):
         return self.n != 0
 
 
-_TRACKED_FIELDS = frozenset(Tracked.__slots__)
+_TRACKED_FIELDS = frozenset(Tracked.__slots__) - {"__weakref__"}
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from dlparity.bounds.tracked import rules
-from dlparity.bounds.tracked.dispatch import implements
+from dlparity.bounds.tracked.dispatch import dispatch, implements
 from dlparity.bounds.tracked.integers import _int_operand, _int_quotient, _Integer
 from dlparity.bounds.tracked.rules import Product, _sum_along
 from dlparity.bounds.tracked.values import (
@@ -25,6 +25,8 @@ from dlparity.bounds.tracked.values import (
     Tracked,
     TrackedMask,
     U,
+    UnsupportedOperation,
+    UntrackedArray,
     _abs_diff,
     _as_mask,
     _check,
@@ -36,10 +38,14 @@ from dlparity.bounds.tracked.values import (
     _mask_float,
     _mask_ids,
     _merge,
+    _plain,
     _result,
     _value_of,
+    _viewed,
     _wrap,
+    escape,
     refuse,
+    whole_numbers,
 )
 
 _UFUNCS = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply, "divide": np.true_divide}
@@ -543,7 +549,77 @@ def getitem(x: Any, key: Any) -> Tracked | TrackedMask:
     if type(x) is TrackedMask:
         return x._moved(lambda a: a[key])
     e = x.e
-    return Tracked(x.v[key], None if e is None else e[key], x.k, None, None, x.amb)
+    return _viewed(x, Tracked(x.v[key], None if e is None else e[key], x.k, None, None, x.amb))
+
+
+def setitem(x: Any, key: Any, value: Any) -> None:
+    r"""``x[key] = value`` into a tracked array, ``value`` tracked or plain: exact (values are moved, not rounded),
+    so each written entry takes the written value's bound and every other entry keeps its own.
+
+    NumPy's aliasing: a view (``x = G[0]``, ``G.T``) shares its base's memory, so a write through either changes
+    both. The tracker follows a write when the array shares memory with no other live tracked array; otherwise
+    (and for a write into a mask, or of an untracked value) the write is made on the plain values and is an
+    escape (every output of the run Untracked, naming it). An input's memory is the caller's: the first write
+    copies it (the plain twin writes into the caller's array; the tracked run leaves it as it was).
+    """
+    try:
+        if type(x) is TrackedMask:
+            refuse("item assignment into a comparison mask")
+        if type(value) is UntrackedArray:
+            refuse("item assignment of an untracked value", value.reason)
+        if isinstance(key, (Tracked, TrackedMask, tuple)):
+            key = _plain_key(key)
+        t = _wrap(value, "item assignment")
+        if x._base is not None or (x._views and any(view() is not None for view in x._views)):
+            refuse("item assignment into a tracked array that shares memory with another live one (a view: NumPy "
+                   "changes both)", "copy it first (x = x.copy()) or write into the array itself")
+    except UnsupportedOperation as exc:
+        if isinstance(x, Tracked) and not x.v.flags.writeable:  # a view of an input: the caller's memory
+            refuse("item assignment through a view of an input array", "NumPy would change the caller's array; "
+                   "copy the input first (x = x.copy())")
+        escape(exc.op, lambda: x.v.__setitem__(_plain(key), _plain(value)), exc.why)
+        return
+    write(x, key, t)
+
+
+def write(x: Tracked, key: Any, t: Tracked) -> None:
+    """``x.v[key] = t.v`` in place, with the bounds alike; x is no longer a fresh product or sum."""
+    e_old = x.e  # a fresh product's bound is evaluated here, before it stops being fresh
+    if not x._writable:  # the value may be an input's memory or shared with a cache: x's own from now on
+        x.v = np.array(x.v, dtype=np.float64, copy=True)
+        x._writable = True
+    x.v[key] = t.v
+    if e_old is not None or t.e is not None:  # a new array: other values may share the old one (-x, abs(x))
+        e = np.zeros(x.v.shape) if e_old is None else np.array(e_old, copy=True)
+        e[key] = t.error
+        x.e = e
+    x.acc, x.mag, x._abs, x._views = None, None, None, None
+    x.k = max(x.k, t.k)
+    x.amb = _merge(x.amb, t.amb)
+
+
+def inplace(name: str, plain: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``x op= y`` (``+= -= *= /= @=``): ``x op y`` by its rule, written into x (:func:`setitem` with ``...``), so
+    every name for x sees it, as NumPy's in-place operators do; a 0-d value that stands for a NumPy scalar is
+    rebound instead (NumPy's scalars are immutable)."""
+    def operator_(x: Any, y: Any) -> Any:
+        r = dispatch(name, plain, (x, y))
+        if type(x) is UntrackedArray or (isinstance(x, Tracked) and x.v.ndim == 0 and not x.array_0d):
+            return r
+        if np.shape(_value_of(r)) != x.v.shape:
+            raise ValueError(f"non-broadcastable output operand with shape {x.v.shape} doesn't match the broadcast "
+                             f"shape {np.shape(_value_of(r))}")
+        dispatch("setitem", operator.setitem, (x, Ellipsis, r))
+        return x
+    return operator_
+
+
+implements("setitem")(setitem)
+for _dunder, _name, _plain_op in (("__iadd__", "add", operator.add), ("__isub__", "subtract", operator.sub),
+                                  ("__imul__", "multiply", operator.mul), ("__itruediv__", "divide", operator.truediv),
+                                  ("__imatmul__", "matmul", operator.matmul)):
+    setattr(Tracked, _dunder, inplace(_name, _plain_op))
+    setattr(UntrackedArray, _dunder, inplace(_name, _plain_op))
 
 
 # -- the table: each operation under NumPy's name, and the operators' (see dispatch.OPERATORS) -----------------
@@ -650,6 +726,38 @@ for _name in ("zeros_like", "ones_like", "full_like"):
     implements(_name)(functools.partial(_like, getattr(np, _name)))
 for _name in ("shape", "ndim", "size"):
     implements(_name)(lambda x, name=_name: getattr(_wrap(x, name), name))
+
+
+def integral(f: Any) -> Callable[..., Any]:
+    """``np.floor``, ``ceil``, ``trunc``, ``rint``, ``fix`` and ``round``/``around`` with 0 decimals: exact integers
+    (:func:`~.values.whole_numbers`), refused naming the entry where the bound reaches another integer."""
+    def rule(x: Any, *args: Any, **kwargs: Any) -> Any:
+        decimals = args[0] if args else kwargs.pop("decimals", 0)
+        if kwargs or len(args) > 1 or decimals != 0:
+            return NotImplemented
+        if isinstance(x, TrackedMask):
+            x = _wrap(x, f"numpy.{f.__name__}")
+        t = _wrap(x, f"numpy.{f.__name__}")
+        return Tracked(whole_numbers(f"numpy.{f.__name__}", t, f), None, t.k, amb=t.amb)
+    return rule
+
+
+for _name in ("floor", "ceil", "trunc", "rint", "fix"):
+    implements(_name)(integral(getattr(np, _name)))
+implements("round", "around")(integral(np.rint))  # NumPy's round to 0 decimals is rint (half to even)
+
+
+@implements("astype")
+def astype(x: Any, dtype: Any, **kwargs: Any) -> Any:
+    r"""``x.astype(float64)``: a copy. ``x.astype(int)`` (any integer dtype): NumPy's integers, truncated toward 0, as
+    a plain array (exact: bound 0) where every value in :math:`[x - E, x + E]` truncates to the same integer (labels
+    ``y.astype(int)``); where the bound reaches another integer, refused naming the entry (Untracked in a run)."""
+    t = _wrap(x, "ndarray.astype")
+    if np.dtype(dtype).kind in "iu":
+        return whole_numbers(f"astype({np.dtype(dtype)})", t, np.trunc).astype(dtype, **kwargs)
+    if np.dtype(dtype) != np.float64:
+        refuse(f"astype({np.dtype(dtype)})", "only float64 and integer dtypes are tracked")
+    return t._same(np.copy)
 
 
 @implements("where")

@@ -3,6 +3,7 @@ returns (the final widening :math:`1 + 2\gamma_k` of §6 applied)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from dlparity.bounds.hand import gamma
 from dlparity.bounds.tracked.convolution import scipy_signal_routed
+from dlparity.bounds.tracked.everyday import arange_takes_int_inputs
 from dlparity.bounds.tracked.integers import _Integer
 from dlparity.bounds.tracked.values import (
     _CAREFUL,
@@ -27,6 +29,7 @@ from dlparity.bounds.tracked.values import (
     _Fresh,
     _Input0d,
     _Run,
+    called_from_twin,
 )
 from dlparity.values import Cell, StructArray
 
@@ -44,6 +47,8 @@ def _input(name: str, value: Any, error: Any) -> Any:
     """
     kind = type(value)  # the common cases first: a float64 array, a Python int (as 1-based i, batch_size)
     if kind is np.ndarray and error is None and value.dtype is _F64:
+        value = value.view()  # the caller's memory, read-only here: a write copies it first (see operations.write)
+        value.flags.writeable = False
         return Tracked(value) if value.ndim else _Input0d(value)
     if kind is int and (error is None or np.all(np.asarray(error, dtype=np.float64) == 0)):
         return _Integer(value)  # exact as a Python int, as in the plain twin; as a float64 it charges its conversion
@@ -229,12 +234,52 @@ def _part(name: str, error: Any, key: Any) -> Any:
                         f"of its numeric items); it has no item {key!r}.") from None
 
 
+#: NumPy's constructors of a float64 array from a shape. Inside a run, called from the twin, each gives an exact
+#: tracked array, so that a twin can preallocate and fill (``G = np.zeros((m, n))``, then ``G[:, k] = ...`` or
+#: ``D2 += ...``); a plain array could not hold a bound, and storing into it is an escape.
+CONSTRUCTORS = ("zeros", "ones", "empty", "full")
+
+
+def _tracked_constructor(original: Callable[..., Any]) -> Callable[..., Any]:
+    def constructor(*args: Any, **kwargs: Any) -> Any:
+        if _RUN.get() is None or not called_from_twin():  # not the twin's own call: NumPy's plain array
+            return original(*args, **kwargs)
+        fill = args[1] if original is np.full and len(args) > 1 else kwargs.get("fill_value")
+        if isinstance(fill, (Tracked, TrackedMask, UntrackedArray)):  # np.full(shape, x): written as x, bound and all
+            plain_args = (args[0], 0.0, *args[2:]) if len(args) > 1 else args
+            out = Tracked(original(*plain_args, **{k: v for k, v in kwargs.items() if k != "fill_value"}))
+            out[...] = fill
+            return out
+        out = original(*args, **kwargs)
+        return Tracked(out) if isinstance(out, np.ndarray) and out.dtype == np.float64 else out
+    constructor.__wrapped__ = original  # type: ignore[attr-defined]
+    return constructor
+
+
+@contextlib.contextmanager
+def _constructors_tracked() -> Iterator[None]:
+    """NumPy's :data:`CONSTRUCTORS` give tracked arrays to the twin while the block runs (then NumPy's again)."""
+    originals = {name: getattr(np, name) for name in CONSTRUCTORS}
+    if any(hasattr(f, "__wrapped__") for f in originals.values()):  # a run inside a run: already in place
+        yield
+        return
+    for name, f in originals.items():
+        setattr(np, name, _tracked_constructor(f))
+    try:
+        yield
+    finally:
+        for name, f in originals.items():
+            setattr(np, name, f)
+
+
 def _run(func: Callable[..., Any], wrapped: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
     """One run of the twin (in its own :class:`_Run`), and every returned value finished."""
     run = _Run()
     token = _RUN.set(run)
     try:
-        with scipy_signal_routed(func):  # scipy.signal's convolutions take tracked operands for this run only
+        # np.zeros and the like give tracked arrays, np.arange takes int inputs, scipy.signal's convolutions take
+        # tracked operands: for this run only
+        with _constructors_tracked(), arange_takes_int_inputs(), scipy_signal_routed(func):
             out = func(**wrapped)
     finally:
         _RUN.reset(token)

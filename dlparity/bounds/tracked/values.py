@@ -16,6 +16,7 @@ import math
 import operator
 import os
 import sys
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeAlias, cast
@@ -60,9 +61,13 @@ class UnsupportedOperation(TypeError):  # noqa: N818 (the name other modules cod
     :func:`~dlparity.bounds.tracked.dispatch.dispatch`); outside, and for :class:`BoundVoid`, it is raised.
     """
 
-    def __init__(self, message: str, op: str = "") -> None:
+    def __init__(self, message: str, op: str = "", why: str = "") -> None:
         super().__init__(message)
-        self.op = op
+        self.op, self.why = op, why
+
+    def naming(self, where: str) -> str:
+        """What an Untracked value's reason says: the operation, why, and where in the twin."""
+        return f"{self.op} ({self.why}) at {where}" if self.why else f"{self.op} at {where}"
 
 
 class BoundVoid(UnsupportedOperation):
@@ -73,7 +78,7 @@ class BoundVoid(UnsupportedOperation):
 def refuse(op: str, why: str = "") -> NoReturn:
     """Raise :class:`UnsupportedOperation` naming ``op`` (and why, when there is more to say)."""
     reason = f" ({why})" if why else ""
-    raise UnsupportedOperation(f"the bound tracker has no rule for {op}{reason}; {_ADVICE}.", op)
+    raise UnsupportedOperation(f"the bound tracker has no rule for {op}{reason}; {_ADVICE}.", op, why)
 
 
 class Untracked(NamedTuple):
@@ -99,15 +104,24 @@ _RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("dlparity_tra
 _OUTSIDE = (str(Path(__file__).resolve().parents[2]) + os.sep, str(Path(np.__file__).resolve().parent) + os.sep)
 
 
+def _in_twin(filename: str) -> bool:
+    """True for code outside dlparity, NumPy and SciPy (and Python's frozen modules): the twin's."""
+    return not filename.startswith(_OUTSIDE) and "scipy" + os.sep not in filename and not filename.startswith("<frozen")
+
+
 def where_in_twin() -> str:
-    """``file.py:line`` of the first frame outside dlparity's tracker and NumPy (the twin's line), or ``?``."""
+    """``file.py:line`` of the first frame outside dlparity, NumPy and SciPy (the twin's line), or ``?``."""
     frame = sys._getframe(1)
     while frame is not None:
-        name = frame.f_code.co_filename
-        if not name.startswith(_OUTSIDE) and "scipy" + os.sep not in name and not name.startswith("<frozen"):
-            return f"{os.path.basename(name)}:{frame.f_lineno}"
+        if _in_twin(frame.f_code.co_filename):
+            return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
         frame = frame.f_back  # type: ignore[assignment]
     return "?"
+
+
+def called_from_twin() -> bool:
+    """True when the caller of the function calling this one is the twin's code (not NumPy's or dlparity's)."""
+    return _in_twin(sys._getframe(2).f_code.co_filename)
 
 
 def escape(op: str, plain: Callable[[], Any], why: str = "") -> Any:
@@ -119,7 +133,7 @@ def escape(op: str, plain: Callable[[], Any], why: str = "") -> Any:
     if run is None:
         refuse(op, why)
     if run.escaped is None:
-        run.escaped = f"{op} at {where_in_twin()}"
+        run.escaped = f"{op} ({why}) at {where_in_twin()}" if why else f"{op} at {where_in_twin()}"
     return plain()
 
 
@@ -185,7 +199,7 @@ class Tracked(_ArrayShape):
         The mask-ambiguous entries of every comparison this value depends on.
     """
 
-    __slots__ = ("_abs", "acc", "amb", "e", "k", "mag", "v")
+    __slots__ = ("__weakref__", "_abs", "_base", "_views", "_writable", "acc", "amb", "e", "k", "mag", "v")
     __array_priority__ = 1000.0
     #: True only for a 0-d ndarray given as an input (:class:`_Input0d`): every other 0-d value stands for the
     #: NumPy scalar plain NumPy would hold there (np.sum(x), x[0, 0], arithmetic on 0-d arrays all give scalars),
@@ -202,6 +216,9 @@ class Tracked(_ArrayShape):
         self.mag = mag
         self.amb = amb
         self._abs: Array | None = None  # |v|, computed once when a rule first needs it (see _abs)
+        self._base: Tracked | None = None  # the tracked array whose memory this one's value views (see _viewed)
+        self._views: list[weakref.ref[Tracked]] | None = None  # views of this one's memory handed out
+        self._writable = False  # v is this object's own memory (made so by its first write, see write())
 
     # -- what an ndarray exposes that the twins read -------------------------------------------
     @property
@@ -225,7 +242,8 @@ class Tracked(_ArrayShape):
     # -- exact structural operations: E moves with the value -----------------------------------
     def _same(self, f: Callable[[Array], Any], keep_acc: bool = False) -> Tracked:
         e = self.e
-        return Tracked(f(self.v), None if e is None else f(e), self.k, amb=self.amb, acc=self.acc if keep_acc else None)
+        return _viewed(self, Tracked(f(self.v), None if e is None else f(e), self.k, amb=self.amb,
+                                     acc=self.acc if keep_acc else None))
 
     @property
     def T(self) -> Tracked:  # noqa: N802 (NumPy's name)
@@ -234,7 +252,7 @@ class Tracked(_ArrayShape):
         a = self._abs
         if a is not None:  # |v.T| is |v|.T, a view: the magnitudes computed once serve both
             out._abs = a.T
-        return out
+        return _viewed(self, out)
 
     def transpose(self, *axes: Any) -> Tracked:
         return self._same(lambda a: a.transpose(*axes))
@@ -253,11 +271,6 @@ class Tracked(_ArrayShape):
 
     def squeeze(self, axis: Any = None) -> Tracked:
         return self._same(lambda a: a.squeeze(axis))
-
-    def astype(self, dtype: Any, **kwargs: Any) -> Tracked:
-        if np.dtype(dtype) != np.float64:
-            refuse(f"astype({np.dtype(dtype)})", "only float64 is tracked")
-        return self._same(np.copy)
 
     def __neg__(self) -> Tracked:
         # negation is exact and keeps the magnitudes of the terms: a fresh sum stays fresh, a fresh product too
@@ -285,15 +298,6 @@ class Tracked(_ArrayShape):
 
     __rmod__ = __mod__
 
-    def _inplace(self, other: Any) -> NoReturn:
-        refuse("an in-place operator (+=, -=, *=, /=, @=) on a tracked array",
-               "write x = x + y: an in-place write would change every alias, which rebinding cannot")
-
-    __iadd__ = __isub__ = __imul__ = __itruediv__ = __imatmul__ = __ipow__ = _inplace
-
-    def __setitem__(self, key: Any, value: Any) -> NoReturn:
-        refuse("item assignment (x[...] = ...) on a tracked array", "build the array from tracked pieces instead")
-
     __hash__ = None  # type: ignore[assignment]
 
     # -- conversions: only when exact ----------------------------------------------------------------
@@ -315,8 +319,12 @@ class Tracked(_ArrayShape):
                       "the plain number would leave the tracker; keep it tracked")
 
     def __round__(self, ndigits: int | None = None) -> Any:  # (Any: an int input's rounds)
-        return escape("round() of a tracked value", lambda: round(float(self.v), ndigits) if ndigits is not None
-                      else round(float(self.v)), "the plain number would leave the tracker; keep it tracked")
+        """``round(x)``: Python's int, exact where every value within the bound rounds to it (half to even, as
+        Python); ``round(x, n)`` is a plain float that leaves the tracker (an escape)."""
+        if ndigits is None and self.v.size == 1:
+            return self._integer("round()", np.rint)
+        return escape("round() of a tracked value", lambda: round(cast("Any", self.v[()] if self.v.ndim == 0 else self.v), ndigits),
+                      "the plain number would leave the tracker; keep it tracked")
 
     def _bitwise(self, other: Any = None) -> Any:  # refuses (Any: an int input's compute)
         refuse("a bitwise operation (& | ^ << >> ~) on a tracked float", "it has no rounding-error rule")
@@ -331,10 +339,17 @@ class Tracked(_ArrayShape):
         return int(x)
 
     def __int__(self) -> int:
-        x = self._scalar("int()")
-        if not x.is_integer():
-            refuse(f"int() of {x!r}", "truncation is not tracked")
-        return int(x)
+        """``int(x)``: truncation toward 0, exact where every value within the bound truncates alike."""
+        if self.v.size != 1:
+            refuse(f"int() of an array of shape {self.v.shape}", "only a single value converts")
+        return self._integer("int()", np.trunc)
+
+    def _integer(self, op: str, f: Callable[[Any], Any]) -> int:
+        """``f`` (trunc, rint) of this single value as a Python int when certain; else an escape (in a run)."""
+        try:
+            return int(whole_numbers(op, self, f).reshape(-1)[0])
+        except UnsupportedOperation as exc:
+            return escape(exc.op, lambda: int(f(self.v.reshape(-1)[0])))
 
     def __bool__(self) -> bool:
         if self.v.size != 1:
@@ -357,6 +372,8 @@ class Tracked(_ArrayShape):
 
     if TYPE_CHECKING:  # attached by .dispatch: each calls dispatch(NumPy's name of the operation, operands)
         def __getitem__(self, key: Any) -> Any: ...
+        def __setitem__(self, key: Any, value: Any) -> None: ...
+        def astype(self, dtype: Any, **kwargs: Any) -> Any: ...
         def __add__(self, other: Any) -> Any: ...
         def __radd__(self, other: Any) -> Any: ...
         def __sub__(self, other: Any) -> Any: ...
@@ -391,6 +408,7 @@ class _Fresh(Tracked):
 
     def __init__(self, v: Array, k: int, acc: Accumulation | None, amb: Ambiguity) -> None:  # sets every field
         self.v, self.k, self.acc, self.mag, self.amb, self._abs = v, k, acc, None, amb, None
+        self._base, self._views, self._writable = None, None, False
         self._bound: Array | None = None
 
     @property
@@ -644,6 +662,37 @@ def _plain(x: Any) -> Any:
     if type(x) is dict:
         return {k: _plain(y) for k, y in x.items()}
     return x
+
+
+def _viewed(source: Tracked, out: Tracked) -> Tracked:
+    """Record ``out`` as a view of ``source``'s memory when its value shares it (slices, ``.T``, reshapes): a write
+    into either must then change both, which a write refuses (see :func:`~.operations.setitem`)."""
+    if np.may_share_memory(out.v, source.v):
+        root = source if source._base is None else source._base
+        out._base = root
+        if root._views is None:
+            root._views = []
+        root._views.append(weakref.ref(out))
+    return out
+
+
+def whole_numbers(op: str, x: Tracked, f: Callable[[Any], Any]) -> Array:
+    r"""``f(x)`` for f a rounding to integers that never decreases (``np.trunc``, ``np.floor``, ``np.ceil``,
+    ``np.rint``), exact: NumPy's value where every value in :math:`[x - E, x + E]` rounds to it; refused naming
+    the first entry where the bound reaches another integer (the interval's ends are taken outward, one ulp
+    each, so their own rounding cannot hide a crossing)."""
+    v = f(x.v)
+    e = x.e
+    if e is not None:
+        lo, hi = np.nextafter(x.v - e, -np.inf), np.nextafter(x.v + e, np.inf)
+        differ = f(lo) != f(hi)
+        if differ.any():
+            at = tuple(int(i) for i in np.argwhere(differ)[0])
+            refuse(f"{op} of a value whose bound reaches another integer",
+                   f"entry {list(at)}: {x.v[at]!r} with bound {e[at]!r}")
+    if v.size and not np.isfinite(v).all():
+        refuse(f"{op} of a value that is not finite")
+    return np.asarray(v)
 
 
 # -- helpers ----------------------------------------------------------------------------------------
