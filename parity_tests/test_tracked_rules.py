@@ -473,9 +473,9 @@ def test_an_operation_without_a_rule_untracks_what_depends_on_it_only(name: str)
         assert np.array_equal(out[k].value, np.asarray(plain[k], dtype=float)), k
 
 
-@pytest.mark.parametrize(("name", "value"), [("float32", np.float32([0.1])), ("float16", np.float16([0.1])),
+@pytest.mark.parametrize(("name", "value"), [("float16", np.float16([0.1])),
                                              ("longdouble", np.array([1], dtype=np.longdouble))])
-def test_float_inputs_other_than_float64_are_refused(name: str, value: Any) -> None:
+def test_float_inputs_other_than_float64_and_float32_are_refused(name: str, value: Any) -> None:
     with pytest.raises(TypeError, match=f"input 'x' has dtype {np.asarray(value).dtype}"):
         track(lambda x: {"y": x * x}, {"x": value})
 

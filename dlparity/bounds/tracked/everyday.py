@@ -30,15 +30,16 @@ from dlparity.bounds.tracked.values import (
     Array,
     Tracked,
     TrackedMask,
-    U,
     _abs,
     _check_exact_operands,
-    _gamma,
+    _mag,
     _mask_ids,
     _merge,
     _result,
     _wrap,
+    gamma_of,
     refuse,
+    unit_roundoff,
 )
 
 
@@ -71,9 +72,10 @@ def rule_contraction(f: Callable[..., Array], operands: Sequence[Tracked], n_ter
     :math:`f(\hat X) - f(X) = \sum_k f(X_1, \dots, X_{k-1}, \hat X_k - X_k, \hat X_{k+1}, \dots)`,
     each factor bounded entrywise (``f`` of non-negative arrays is non-negative).
     """
-    mags = [_abs(t) for t in operands]
+    mags = [_abs(t) for t in operands]  # float64, also for float32 operands (whose result rounds to u = 2^-24)
+    u = unit_roundoff(np.result_type(*(t.v.dtype for t in operands)))
     roundings = n_terms + len(operands) - 2
-    e = _gamma(roundings) * f(*mags) if roundings > 0 else np.zeros(np.shape(f(*mags)))
+    e = gamma_of(roundings, u) * f(*mags) if roundings > 0 else np.zeros(np.shape(f(*mags)))
     for k, t in enumerate(operands):
         if t.e is not None:
             wide = [a if s.e is None else a + s.e for a, s in zip(mags[:k], operands[:k], strict=True)]
@@ -85,8 +87,8 @@ def contraction(name: str, f: Callable[..., Any], operands: Sequence[Tracked], n
                 value: Any = None) -> Tracked:
     """NumPy's ``f`` of the plain values (or the given value), bound by :func:`rule_contraction`."""
     v = np.asarray(f(*(t.v for t in operands)) if value is None else value)
-    if v.dtype != np.float64:
-        refuse(f"{name} giving {v.dtype}", "only float64 is tracked")
+    if v.dtype not in (np.float64, np.float32):
+        refuse(f"{name} giving {v.dtype}", "only float64 and float32 are tracked")
     e = rule_contraction(f, operands, n_terms)
     cost = n_terms + 2 * len(operands) + 4
     return _result(name, v, e, cost, max(t.k for t in operands) + cost, _merged(operands))
@@ -190,16 +192,16 @@ def _einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Any:
 
 # -- prefix sums and products, products, differences ------------------------------------------------------
 
-def _prefix_gamma(n: int, shape: tuple[int, ...]) -> Array:
+def _prefix_gamma(n: int, shape: tuple[int, ...], u: float) -> Array:
     r""":math:`\gamma_{j-1}` for the j-th prefix (j = 1..n) along the last axis, broadcastable to ``shape``."""
     j = np.arange(n, dtype=np.float64)
-    return np.broadcast_to(j * U / (1.0 - j * U), shape)
+    return np.broadcast_to(j * u / (1.0 - j * u), shape)
 
 
 def rule_cumsum(x: Tracked, axis: int) -> Array:
     r"""The j-th prefix sum: :math:`\gamma_{j-1} \sum_{i \le j} |x_i| + \sum_{i \le j} E_i` (Higham §4.2)."""
     a, e = np.moveaxis(_abs(x), axis, -1), None if x.e is None else np.moveaxis(x.e, axis, -1)
-    bound = _prefix_gamma(a.shape[-1], a.shape) * np.cumsum(a, axis=-1)
+    bound = _prefix_gamma(a.shape[-1], a.shape, unit_roundoff(x.v.dtype)) * np.cumsum(a, axis=-1)
     if e is not None:
         bound = bound + np.cumsum(e, axis=-1)
     return np.moveaxis(bound, -1, axis)
@@ -211,7 +213,7 @@ def rule_cumprod(x: Tracked, axis: int) -> Array:
     (no subtraction: every term is non-negative)."""
     a = np.moveaxis(_abs(x), axis, -1)
     P = np.cumprod(a, axis=-1)
-    bound = _prefix_gamma(a.shape[-1], a.shape) * P
+    bound = _prefix_gamma(a.shape[-1], a.shape, unit_roundoff(x.v.dtype)) * P
     if x.e is not None:
         e = np.moveaxis(x.e, axis, -1)
         D = np.empty_like(P)
@@ -298,17 +300,18 @@ def rule_var(x: Tracked, axis: Any, ddof: int, keepdims: bool) -> Array:
     propagated part is exact up to the bound :math:`\sum (\Delta_i - \bar\Delta)^2 \le \sum E_i^2`:
     :math:`N(V(\hat x) - V(x)) = 2\sum (\hat x_i - m)\Delta_i - \sum (\Delta_i - \bar\Delta)^2`.
     """
-    v = x.v
+    u = unit_roundoff(x.v.dtype)
+    v = np.asarray(x.v, dtype=np.float64)  # the bound's arithmetic in float64, also for a float32 variance
     n = _count(v.shape, axis)
     total = _sum_along(v, axis=axis, keepdims=True)
     m = total / n
     d = np.abs(v - m)
-    mu = (_gamma(max(n - 1, 0)) * _sum_along(_abs(x), axis=axis, keepdims=True) + U * np.abs(total)) / n \
-        + U * np.abs(m)
+    mu = (gamma_of(max(n - 1, 0), u) * _sum_along(_abs(x), axis=axis, keepdims=True) + u * np.abs(total)) / n \
+        + u * np.abs(m)
     N = max(n - ddof, 0)
-    num = _gamma(n + 2) * _sum_along(d * d, axis=axis, keepdims=True) + n * mu * mu
+    num = gamma_of(n + 2, u) * _sum_along(d * d, axis=axis, keepdims=True) + n * mu * mu
     if x.e is not None:
-        num = num + _sum_along(2.0 * ((1.0 + U) * d + mu) * x.e + x.e * x.e, axis=axis, keepdims=True)
+        num = num + _sum_along(2.0 * ((1.0 + u) * d + mu) * x.e + x.e * x.e, axis=axis, keepdims=True)
     e = num / N
     if not keepdims:
         e = e.reshape(np.asarray(np.var(v, axis=axis)).shape)
@@ -322,7 +325,7 @@ def _var_tracked(name: str, x: Any, axis: Any, ddof: Any, keepdims: bool, kwargs
     if _count(t.v.shape, axis) - ddof <= 0:
         refuse(f"numpy.{name} with ddof={ddof} over {_count(t.v.shape, axis)} entries", "no degrees of freedom")
     v = np.asarray(np.var(t.v, axis=axis, ddof=ddof, keepdims=keepdims))
-    e = rule_var(t, axis, ddof, keepdims) + U * np.abs(v)
+    e = rule_var(t, axis, ddof, keepdims) + unit_roundoff(v.dtype) * _mag(v)
     n = t.v.size // max(v.size, 1)
     return _result(f"numpy.{name}", v, e, n + 12, t.k + n + 12, t.amb)
 
@@ -389,7 +392,7 @@ def rule_norm2(x: Tracked, v: Array, axis: Any, keepdims: bool) -> Array:
     r"""2-norm (Frobenius), NumPy's ``sqrt(x · x)``: :math:`\gamma_{n+1} \|\hat x\| + \|E\|_2` (the sum of
     squares within :math:`\gamma_n`, the square root halves it and adds u; the norm is 1-Lipschitz)."""
     n = _count(x.v.shape, axis)
-    e = _gamma(n + 1) * np.abs(v)
+    e = gamma_of(n + 1, unit_roundoff(v.dtype)) * _mag(v)
     if x.e is not None:
         e = e + np.sqrt(_sum_along(x.e * x.e, axis=axis, keepdims=keepdims))
     return np.asarray(e, dtype=np.float64)
@@ -409,14 +412,14 @@ def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> 
         a = _abs(t)
         if ord == 1:  # the sum of |x|: gamma_(n-1) sum |x| + sum E
             n = _count(t.v.shape, axes)
-            e = _gamma(max(n - 1, 0)) * _sum_along(a, axis=axes, keepdims=keepdims)
+            e = gamma_of(max(n - 1, 0), unit_roundoff(v.dtype)) * _sum_along(a, axis=axes, keepdims=keepdims)
             if t.e is not None:
                 e = e + _sum_along(t.e, axis=axes, keepdims=keepdims)
         else:  # max |x|: exact, the largest E (1-Lipschitz)
             e = np.zeros(v.shape) if t.e is None else np.max(t.e, axis=axes, keepdims=keepdims)
     elif matrix and ord in (1, math.inf) and t.v.ndim == 2:
         along = 0 if ord == 1 else 1  # 1: the largest column sum; inf: the largest row sum
-        sums = _gamma(max(t.v.shape[along] - 1, 0)) * _sum_along(_abs(t), axis=along)
+        sums = gamma_of(max(t.v.shape[along] - 1, 0), unit_roundoff(v.dtype)) * _sum_along(_abs(t), axis=along)
         if t.e is not None:
             sums = sums + _sum_along(t.e, axis=along)
         e = np.max(sums).reshape(v.shape)
@@ -528,7 +531,7 @@ def _hypot(a: Any, b: Any) -> Tracked:
     :math:`k\,\mathrm{ulp} + \sqrt{E_a^2 + E_b^2}`."""
     ta, tb = _wrap(a, "numpy.hypot"), _wrap(b, "numpy.hypot")
     v = np.asarray(np.hypot(ta.v, tb.v))
-    e = (2 * LIBM_ULP * U) * v + np.hypot(ta.error, tb.error)
+    e = (2 * LIBM_ULP * unit_roundoff(v.dtype)) * _mag(v) + np.hypot(ta.error, tb.error)
     return _result("numpy.hypot", v, np.asarray(e), 2 * LIBM_ULP + 8, max(ta.k, tb.k) + 2 * LIBM_ULP + 8,
                    _merge(ta.amb, tb.amb))
 
@@ -541,7 +544,7 @@ def _arctan2(y: Any, x: Any) -> Tracked:
     origin or crosses the branch cut (x < 0, y = 0), where the angle jumps by 2π."""
     ty, tx = _wrap(y, "numpy.arctan2"), _wrap(x, "numpy.arctan2")
     v = np.asarray(np.arctan2(ty.v, tx.v))
-    e = (2 * LIBM_ULP * U) * np.abs(v)
+    e = (2 * LIBM_ULP * unit_roundoff(v.dtype)) * _mag(v)
     if ty.e is not None or tx.e is not None:
         ey, ex = ty.error, tx.error
         ay, ax = _abs(ty), _abs(tx)

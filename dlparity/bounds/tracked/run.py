@@ -30,6 +30,7 @@ from dlparity.bounds.tracked.values import (
     _Input0d,
     _Run,
     called_from_twin,
+    weak_scalar,
 )
 from dlparity.values import Cell, StructArray
 
@@ -64,19 +65,19 @@ def _input(name: str, value: Any, error: Any) -> Any:
                          "2^53); the bound tracker takes integers it can hold.")
     arr = np.asarray(value)
     if arr.dtype.kind not in "iuf" or (arr.dtype.kind in "iu" and not isinstance(value, (int, np.integer))) or (
-            arr.dtype.kind == "f" and arr.dtype != np.float64 and not isinstance(value, float)):
-        raise TypeError(f"input {name!r} has dtype {arr.dtype}; the bound tracker takes float64 arrays "
-                        "and Python ints or floats (integer, complex and other float arrays are refused: NumPy "
-                        "computes float32 in float32, which the bounds do not model).")
-    v = arr.astype(np.float64)
+            arr.dtype.kind == "f" and arr.dtype not in (np.float64, np.float32) and not isinstance(value, float)):
+        raise TypeError(f"input {name!r} has dtype {arr.dtype}; the bound tracker takes float64 and float32 arrays "
+                        "and Python ints or floats (integer, complex and other float arrays are refused).")
+    v = arr.astype(np.float32 if arr.dtype == np.float32 else np.float64)  # float32 (MATLAB's single) stays float32
     if not np.isfinite(v).all():
         raise ValueError(_not_finite(name))
     if error is None:
-        return Tracked(v)
+        return weak_scalar(Tracked(v)) if kind is float else Tracked(v)  # a Python float is weak (NEP 50)
     e = np.broadcast_to(np.asarray(error, dtype=np.float64), v.shape).copy()
     if not (np.isfinite(e).all() and (e >= 0).all()):
         raise ValueError(f"errors[{name!r}] must be finite and non-negative, broadcastable to {v.shape}.")
-    return Tracked(v, e if e.any() else None)
+    out = Tracked(v, e if e.any() else None)
+    return weak_scalar(out) if kind is float else out
 
 
 def _not_finite(name: str) -> str:
