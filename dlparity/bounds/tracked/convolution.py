@@ -118,6 +118,12 @@ def _routed(name: str, plain: Callable[..., Any]) -> Callable[..., Any]:
     return routed
 
 
+@functools.cache
+def _routing() -> dict[int, tuple[str, Callable[..., Any]]]:
+    """SciPy's function's id -> (its name, its routed stand-in), made once."""
+    return {id(_scipy_signal(name)): (name, _routed(name, _scipy_signal(name))) for name in SIGNAL_FUNCTIONS}
+
+
 @contextlib.contextmanager
 def scipy_signal_routed(twin: Callable[..., Any]) -> Iterator[None]:
     """For one run of ``twin``: ``scipy.signal``'s convolutions take tracked operands (see the module's notes);
@@ -126,20 +132,22 @@ def scipy_signal_routed(twin: Callable[..., Any]) -> Iterator[None]:
     if signal is None:
         yield
         return
-    by_identity = {id(_scipy_signal(name)): _routed(name, _scipy_signal(name)) for name in SIGNAL_FUNCTIONS}
-    namespaces: list[dict[str, Any]] = [vars(signal)]
-    twin_globals = getattr(twin, "__globals__", None)
-    if isinstance(twin_globals, dict) and twin_globals is not vars(signal):
-        namespaces.append(twin_globals)
+    routing = _routing()
     replaced: list[tuple[dict[str, Any], str, Any]] = []
-    for namespace in namespaces:
-        for key, value in list(namespace.items()):
-            routed = by_identity.get(id(value))
-            if routed is not None:
-                replaced.append((namespace, key, value))
-                namespace[key] = routed
+    namespace = vars(signal)
+    for name in SIGNAL_FUNCTIONS:
+        value = namespace.get(name)
+        if id(value) in routing:
+            replaced.append((namespace, name, value))
+            namespace[name] = routing[id(value)][1]
+    twin_globals = getattr(twin, "__globals__", None)
+    if isinstance(twin_globals, dict) and twin_globals is not namespace:  # from scipy.signal import convolve2d
+        bound = [(key, value) for key, value in twin_globals.items() if id(value) in routing and callable(value)]
+        for key, value in bound:
+            replaced.append((twin_globals, key, value))
+            twin_globals[key] = routing[id(value)][1]
     try:
         yield
     finally:
-        for namespace, key, value in reversed(replaced):
-            namespace[key] = value
+        for target, key, value in reversed(replaced):
+            target[key] = value
