@@ -11,7 +11,7 @@ import argparse
 import time
 from collections.abc import Callable
 
-from dlparity.blocks import run_checked
+from dlparity.blocks import run_checked, run_octave_cases
 from dlparity.bridge import get_bridge
 from dlparity.cases import draw_case
 
@@ -37,8 +37,8 @@ def main() -> None:
     for label, sizes, samples, batch in (("small 5-7-3, B=8", (5, 7, 3), 40, 8),
                                          ("upstream 37-128-64, B=32", (37, 128, 64), 64, 32)):
         cases = [draw_case(k, sizes, samples, batch, 1).inputs for k in range(args.cases)]
-        t_batch = best_of(args.repeat, lambda cases=cases: bridge.run_cases("backprop", cases))
-        t_single = best_of(args.repeat, lambda cases=cases: [bridge.run_cases("backprop", [c]) for c in cases])
+        t_batch = best_of(args.repeat, lambda cases=cases: run_octave_cases(bridge, "backprop", cases))
+        t_single = best_of(args.repeat, lambda cases=cases: [run_octave_cases(bridge, "backprop", [c]) for c in cases])
         t_numpy = best_of(args.repeat, lambda cases=cases: [run_checked("backprop", c) for c in cases])
         n = args.cases
         print(f"{label}, {n} cases, section 1.3 block:")

@@ -45,15 +45,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-import numpy as np
-from numpy.typing import NDArray
-
-from dlparity.blocks import OUTPUTS, Form, check_form
-from dlparity.validation import DECIMAL_TEXT, BlockInputs, InputError
-
-Array = NDArray[np.float64]
+from dlparity.validation import DECIMAL_TEXT, InputError
 
 #: Seconds one Octave call may take before Octave is stopped. A 1,000-case batch takes about
 #: 0.5 s and a 100-epoch training run about 5-15 s here; 600 s leaves room for slow machines.
@@ -74,6 +68,24 @@ SWEEP_MIN_AGE = 60.0
 
 INSTALL_HINT = ("install it with 'sudo apt-get install -y --no-install-recommends octave' "
                 "(Debian/Ubuntu), or set OCTAVE_EXECUTABLE to its path")
+
+
+@runtime_checkable
+class OctaveSide(Protocol):
+    """Whatever answers for Octave: live (:class:`OctaveBridge`), recording (:class:`dlparity.store.RecordingBridge`)
+    or recorded results (:class:`dlparity.store.StoredBridge`).
+
+    ``source`` is ``"live"`` or ``"stored"``; ``call`` runs (or answers) one Octave function as
+    :meth:`OctaveBridge.call`; ``describe`` is the ``"octave"`` field of ``--json``: source,
+    version, when recorded (None when live), and what else the side knows (restarts, BLAS).
+    """
+
+    @property
+    def source(self) -> str: ...
+
+    def call(self, func: str, *args: Any, nout: int = 1, stream_handler: Callable[[str], None] | None = None) -> Any: ...
+
+    def describe(self) -> dict[str, Any]: ...
 
 
 class OctaveUnavailable(RuntimeError):  # noqa: N818 (reads as a state: 'Octave unavailable')
@@ -434,10 +446,28 @@ class OctaveBridge:
         self._session: Any = None
         self._workdir: str | None = None
         self._lock = threading.Lock()
+        self._version: str | None = None
+
+    source = "live"
 
     @property
     def started(self) -> bool:
         return self._session is not None
+
+    @property
+    def version(self) -> str:
+        """GNU Octave's version (asked once; ``?`` if it cannot be had: the version is a label, never a reason to fail)."""
+        if self._version is None:
+            try:
+                self._version = str(self.call("OCTAVE_VERSION"))
+            except (OctaveError, OctaveUnavailable):
+                return "?"
+        return self._version
+
+    def describe(self) -> dict[str, Any]:
+        """The ``"octave"`` field of ``--json``; restarts: Octave died during a call and the call was run again in a
+        new Octave (also said on stderr)."""
+        return {"source": "live", "version": self.version, "recorded": None, "restarts": len(self.restarts)}
 
     def _start(self) -> Any:
         if _stopping.is_set():
@@ -693,53 +723,12 @@ class OctaveBridge:
         """Octave's private working directory (removed by :meth:`close`)."""
         return self._workdir
 
-    # -- the blocks --------------------------------------------------------------------------
-
-    def run_cases(self, form: Form, cases: Sequence[BlockInputs]) -> list[dict[str, Array]]:
-        """Run one block in Octave on many checked cases in a single call.
-
-        Cases that share every shape and the same ``i`` and ``batch_size`` are stacked along a
-        third dimension (see ``matlab_ref/run_cases.m``); results come back in the order given.
-        """
-        form = check_form(form)
-        groups: dict[tuple[Any, ...], list[int]] = {}
-        for k, case in enumerate(cases):
-            key = (case.X.shape, case.W1.shape, case.W2.shape, case.i, case.batch_size)
-            groups.setdefault(key, []).append(k)
-        payload = []
-        for members in groups.values():
-            first = cases[members[0]]
-            group: dict[str, Any] = {
-                name: np.stack([cases[k].arrays()[name] for k in members], axis=2)
-                for name in first.arrays()
-            }
-            group["i"] = float(first.i)
-            group["batch_size"] = float(first.batch_size)
-            payload.append(group)
-        if not payload:
-            return []
-        outs = self.call("run_cases", form, payload)
-        outs = [outs] if len(payload) == 1 and not _is_cell(outs) else list(np.ravel(outs))
-        results: list[dict[str, Array]] = [{} for _ in cases]
-        for members, out in zip(groups.values(), outs, strict=True):
-            for name in OUTPUTS[form]:
-                value = np.asarray(out[name], dtype=np.float64)
-                if value.ndim == 2:  # Octave drops a trailing singleton third dimension (K = 1)
-                    value = value[:, :, np.newaxis]
-                for j, k in enumerate(members):
-                    results[k][name] = np.ascontiguousarray(value[:, :, j])
-        return results
-
 
 def _octave_message(text: str) -> str:
     """oct2py's "Octave evaluation error:\nerror: ..." as one line: "..." plus where it was called from."""
     lines = [line.strip() for line in text.strip().splitlines()]
     lines = [line for line in lines if line and line != "Octave evaluation error:"]
     return "; ".join(line.removeprefix("error: ") for line in lines)
-
-
-def _is_cell(value: Any) -> bool:
-    return isinstance(value, np.ndarray) and value.dtype == object
 
 
 _bridge: OctaveBridge | None = None

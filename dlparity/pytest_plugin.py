@@ -88,17 +88,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
     mode = os.environ.get("DLPARITY_OCTAVE", "auto") or "auto"
     exe = find_octave()
-    recorded = "?"
     meta = PACKAGE_STORE / "section1.json"
     if meta.is_file():
         with meta.open(encoding="utf-8") as f:
-            head = f.read(2048)
-        for key in ("octave_version", "recorded"):
-            marker = f'"{key}": "'
-            if marker in head:
-                recorded = head.split(marker, 1)[1].split('"', 1)[0] if key == "recorded" else recorded
-        version = head.split('"octave_version": "', 1)[1].split('"', 1)[0] if '"octave_version": "' in head else "?"
-        stored = f"stored results of GNU Octave {version}, recorded {recorded}"
+            provenance = json.load(f)
+        stored = (f"stored results of GNU Octave {provenance.get('octave_version', '?')}, "
+                  f"recorded {provenance.get('recorded', '?')}")
     else:
         stored = "no stored results"
     if config.getoption("dlparity_record", False):

@@ -254,13 +254,87 @@ def _octave_provenance(live: Any, regenerate: str) -> dict[str, Any]:
     }
 
 
+# -- the calls a store files and answers, one kind per Octave function ---------------------------------------
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """How the calls of one Octave function are filed in a store and answered from it.
+
+    ``record(recorder, args, out)`` notes what a live call returned (:meth:`RecordingBridge.note`, as many
+    entries as it holds cases); ``replay(stored, args)`` answers the same call from the store
+    (:meth:`StoredBridge.find`), in the form the live call returns.
+    """
+
+    record: Callable[[RecordingBridge, tuple[Any, ...], Any], None]
+    replay: Callable[[StoredBridge, tuple[Any, ...]], Any]
+
+
+#: Octave function name -> how its calls are recorded and replayed. The pair mode's kind is here; the section 1
+#: blocks' (``run_cases``) and training runs' (``train_sgd``) register themselves in :mod:`dlparity.blocks` and
+#: :mod:`dlparity.training.runs`, which make those calls.
+RECORDED_CALLS: dict[str, RecordedCall] = {}
+
+
+def _not_recorded(_recorder: RecordingBridge, _args: tuple[Any, ...], _out: Any) -> None:
+    """Calls that change nothing worth keeping (addpath) or that the store answers itself (the version)."""
+
+
+RECORDED_CALLS["addpath"] = RecordedCall(_not_recorded, lambda _stored, _args: None)
+RECORDED_CALLS["OCTAVE_VERSION"] = RecordedCall(_not_recorded, lambda stored, _args: stored.version)
+
+#: Answers for a pair call that the store holds in another form (the document's own scripts, answered by the
+#: recorded section 1 blocks: :mod:`dlparity.blocks`): ``answer(stored, kind, paths, case)``, None when it does not
+#: apply.
+PAIR_ANSWERS: list[Callable[[StoredBridge, str, list[Path], Mapping[str, Any]], Any]] = []
+
+
+def _pair_paths(files: str | Sequence[str]) -> list[Path]:
+    return [Path(f) for f in ([files] if isinstance(files, str) else files)]
+
+
+def _record_pair(recorder: RecordingBridge, args: tuple[Any, ...], out: Any) -> None:
+    kind, files, payload, outnames = args[:4]
+    paths = _pair_paths(files)
+    folder_m = [p for f in paths for p in f.parent.glob("*.m")]  # the helpers beside it too
+    items = list(np.ravel(out)) if isinstance(out, np.ndarray) else [out]
+    temporary = any(_inside(p, Path(tempfile.gettempdir())) and not _inside(p, recorder.base) for p in paths)
+    failed = len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]
+    if failed or temporary:  # a file in a temporary folder of its own (a planted bug) does not outlive its test
+        return
+    for case, item in zip(payload, items, strict=True):
+        recorder.note(pair_key(kind, paths, case, outnames, recorder.base), "pair",
+                      {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames)}, folder_m, item)
+
+
+def _replay_pair(stored: StoredBridge, args: tuple[Any, ...]) -> Any:
+    kind, files, payload, outnames = args[:4]
+    paths = _pair_paths(files)
+    cell = np.empty(len(payload), dtype=object)
+    for k, case in enumerate(payload):
+        answer = next((a for a in (answer(stored, kind, paths, case) for answer in PAIR_ANSWERS) if a is not None),
+                      None)
+        if answer is not None:
+            cell[k] = answer
+            continue
+
+        def key(base: Path, case: Any = case) -> str:
+            return pair_key(kind, paths, case, outnames, base)
+
+        cell[k] = stored.find(key, f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
+                              "or record it beside its test with 'pytest --dlparity-record' where Octave is installed")
+    return cell.reshape(1, -1)
+
+
+RECORDED_CALLS["dlparity_run_mfile"] = RecordedCall(_record_pair, _replay_pair)
+
+
 # -- recording ------------------------------------------------------------------------------------------------
 
 class RecordingBridge:
-    """A live bridge that notes every evaluation it makes, for a store part.
+    """A live bridge that notes every evaluation it makes, for a store part (an :class:`~dlparity.bridge.OctaveSide`).
 
-    ``mfiles_of(kind, args)`` names the ``.m`` files an evaluation depends on; their SHA-256 is
-    recorded beside it (paths relative to ``base``, the folder the store is read against).
+    What each call is filed as, and which ``.m`` files it depends on, is its :data:`RECORDED_CALLS` kind; their
+    SHA-256 is recorded beside it (paths relative to ``base``, the folder the store is read against).
     """
 
     source = "live"
@@ -274,43 +348,24 @@ class RecordingBridge:
     def __getattr__(self, name: str) -> Any:  # session(), pid(), timeout ... of the live bridge
         return getattr(self.live, name)
 
+    def describe(self) -> dict[str, Any]:
+        return dict(self.live.describe())
+
     def _shas(self, paths: Iterable[Path]) -> dict[str, str]:
         out = {}
         for p in sorted(set(paths)):
             out[Path(os.path.relpath(p.resolve(), self.base.resolve())).as_posix()] = sha256_file(p)
         return out
 
-    def run_cases(self, form: str, cases: Sequence[Any]) -> list[dict[str, np.ndarray]]:
-        results: list[dict[str, np.ndarray]] = self.live.run_cases(form, cases)
-        shas = self._shas(block_mfiles())
-        for case, result in zip(cases, results, strict=True):
-            k = block_key(form, case)
-            spec = {"form": form, "N": case.N, "sizes": list(case.sizes), "i": case.i, "batch_size": case.batch_size}
-            self.entries[k] = Entry(k, "block", spec, shas, result)
-        return results
+    def note(self, key: str, kind: str, spec: dict[str, Any], mfiles: Iterable[Path], result: Any) -> None:
+        """File one evaluation under ``key``, with the SHA-256 of the ``.m`` files it depends on."""
+        self.entries[key] = Entry(key, kind, spec, self._shas(mfiles), result)
 
     def call(self, func: str, *args: Any, **kwargs: Any) -> Any:
         out = self.live.call(func, *args, **kwargs)
-        if func == "dlparity_run_mfile":
-            kind, files, payload, outnames = args
-            paths = [Path(f) for f in ([files] if isinstance(files, str) else files)]
-            folder_m = [p for f in paths for p in f.parent.glob("*.m")]  # the helpers beside it too
-            items = list(np.ravel(out)) if isinstance(out, np.ndarray) else [out]
-            temporary = any(_inside(p, Path(tempfile.gettempdir())) and not _inside(p, self.base) for p in paths)
-            failed = len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]
-            if not (failed or temporary):  # a file in a temporary folder of its own (a planted bug) does not outlive its test
-                shas = self._shas(folder_m)
-                for case, item in zip(payload, items, strict=True):
-                    k = pair_key(kind, paths, case, outnames, self.base)
-                    spec = {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames)}
-                    self.entries[k] = Entry(k, "pair", spec, shas, item)
-        elif func == "train_sgd":
-            from dlparity.bridge import matlab_ref_dir  # noqa: PLC0415
-
-            k = key_of("train_sgd", list(args))
-            spec = {"form": args[0], "shapes": [list(np.shape(a)) for a in args[1:11]],
-                    "scalars": [float(a) for a in args[11:] if isinstance(a, (int, float, np.integer, np.floating))]}
-            self.entries[k] = Entry(k, "train", spec, self._shas(matlab_ref_dir().glob("*.m")), out)
+        recorded = RECORDED_CALLS.get(func)
+        if recorded is not None:
+            recorded.record(self, args, out)
         return out
 
     def part(self, path: Path) -> Part:
@@ -318,34 +373,11 @@ class RecordingBridge:
         return Part(path, _octave_provenance(self.live, self.regenerate), dict(self.entries))
 
 
-def block_mfiles() -> list[Path]:
-    """The .m files a section 1 block evaluation runs: every file of matlab_ref but the training loop."""
-    from dlparity.bridge import matlab_ref_dir  # noqa: PLC0415
-
-    return [p for p in matlab_ref_dir().glob("*.m") if p.name != "train_sgd.m"]
-
-
-def block_key(form: str, case: Any) -> str:
-    """The key of one section 1 block case: the form and the workspace run_block.m sets up."""
-    return key_of("run_block", form, case.arrays(), case.i, case.batch_size)
-
-
 def pair_key(kind: str, files: Sequence[Path], case: Any, outnames: Sequence[str], base: Path) -> str:
     """The key of one pair case: how the file is run, where it is relative to the record's folder (not its
     content: that is the freshness check), the inputs."""
     where = [Path(os.path.relpath(Path(f).resolve(), base.resolve())).as_posix() for f in files]
     return key_of("dlparity_run_mfile", kind, where, case, list(outnames))
-
-
-def _document_block(kind: str, paths: Sequence[Path]) -> str | None:
-    """'backprop' or 'manual' when the pair mode runs the document's scripts from the package's matlab_ref."""
-    from dlparity.bridge import matlab_ref_dir  # noqa: PLC0415
-
-    ref = matlab_ref_dir().resolve()
-    if kind != "script" or any(Path(p).resolve().parent != ref for p in paths):
-        return None
-    names = [Path(p).name for p in paths]
-    return {("backprop.m",): "backprop", ("gradient_forward.m", "manual_gradients.m"): "manual"}.get(tuple(names))
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -359,7 +391,8 @@ def _inside(path: Path, folder: Path) -> bool:
 # -- answering from a store ---------------------------------------------------------------------------------
 
 class StoredBridge:
-    """Answers the calls a live bridge would, from recorded results: the Octave side where Octave is missing.
+    """Answers the calls a live bridge would, from recorded results: the Octave side where Octave is missing
+    (an :class:`~dlparity.bridge.OctaveSide`).
 
     Parameters
     ----------
@@ -401,7 +434,9 @@ class StoredBridge:
     def close(self) -> None:
         """Nothing to stop."""
 
-    def _find(self, key: str | Callable[[Path], str], what: str, record: str) -> Any:
+    def find(self, key: str | Callable[[Path], str], what: str, record: str) -> Any:
+        """The recorded result under ``key`` (or ``key(base)`` per part), refused if stale or not recorded; ``what``
+        and ``record`` name the evaluation and how to record it in the sentence."""
         for part, base in self.parts:
             entry = part.entries.get(key if isinstance(key, str) else key(base))
             if entry is None:
@@ -418,66 +453,29 @@ class StoredBridge:
         raise NotRecorded(f"GNU Octave is not available{why} and the stored Octave results do not hold {what}; "
                           f"install GNU Octave to compare it ({record}).")
 
-    def run_cases(self, form: str, cases: Sequence[Any]) -> list[dict[str, np.ndarray]]:
-        out = []
-        for case in cases:
-            result = self._find(block_key(form, case), f"the {form} block on {case.describe()}",
-                                "the store holds dlparity compare's default case and the test suite's cases, "
-                                "recorded with 'dlparity record section1'")
-            out.append({k: np.array(v, dtype=np.float64) for k, v in result.items()})
-        return out
-
-    def _block_as_script(self, form: str, case: Mapping[str, Any]) -> dict[str, Any]:
-        """The document's scripts run by the pair mode on a workspace X, y, W1..b3, i, batch_size, batch_end:
-        the same statements run_block.m runs, so its recorded outputs are their variables."""
-        from dlparity.validation import check_block_inputs  # noqa: PLC0415
-
-        inp = check_block_inputs(case["X"], case["y"], case["W1"], case["b1"], case["W2"], case["b2"], case["W3"],
-                                 case["b3"], int(case["i"]), int(case["batch_size"]))
-        what = f"the {form} block on {inp.describe()}"
-        if int(case.get("batch_end", inp.batch_end)) != inp.batch_end:
-            raise NotRecorded(f"GNU Octave is not available ({self.why}) and {what} was recorded with "
-                              f"batch_end = min(i + batch_size - 1, N), not {case['batch_end']}; install GNU Octave.")
-        values = self._find(block_key(form, inp), what, "the store holds the test suite's cases, recorded with "
-                                                         "'dlparity record section1'")
-        return {"values": dict(values), "logical": {}, "skipped": {}}
-
     def call(self, func: str, *args: Any, **kwargs: Any) -> Any:
-        if func == "addpath":
-            return None
-        if func == "OCTAVE_VERSION":
-            return self.version
-        if func == "dlparity_run_mfile":
-            kind, files, payload, outnames = args
-            paths = [Path(f) for f in ([files] if isinstance(files, str) else files)]
-            cell = np.empty(len(payload), dtype=object)
-            block = _document_block(kind, paths)
-            for k, case in enumerate(payload):
-                if block is not None:  # the document's own scripts: the recorded run_block.m results answer
-                    cell[k] = self._block_as_script(block, case)
-                    continue
-                def key(base: Path, case: Any = case) -> str:
-                    return pair_key(kind, paths, case, outnames, base)
-
-                cell[k] = self._find(key,
-                                     f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
-                                     "or record it beside its test with 'pytest --dlparity-record' where Octave is "
-                                     "installed")
-            return cell.reshape(1, -1)
-        if func == "train_sgd":
-            return self._find(key_of("train_sgd", list(args)), "this training run",
-                              "the store holds the short synthetic runs of 'dlparity selfcheck', recorded with "
-                              "'dlparity record training'")
-        raise NotRecorded(f"GNU Octave is not available ({self.why}) and a stored result cannot answer the Octave "
-                          f"call {func}; install Octave.")
+        del kwargs  # nout, stream_handler: a stored answer is whole, and prints nothing
+        recorded = RECORDED_CALLS.get(func)
+        if recorded is None:
+            raise NotRecorded(f"GNU Octave is not available ({self.why}) and a stored result cannot answer the Octave "
+                              f"call {func}; install Octave.")
+        return recorded.replay(self, args)
 
 
 def package_store(why: str = "") -> StoredBridge:
     """The package's own store (section 1 blocks and training runs), read against the installed ``.m`` files."""
+    return StoredBridge(_package_parts(), why)
+
+
+def _package_parts() -> list[tuple[Path, Path]]:
+    """The package's own store parts, read against the installed ``.m`` files; the kinds of call they hold (the
+    section 1 blocks, the training runs) are registered by importing the modules that make them."""
+    import dlparity.blocks  # noqa: PLC0415
+    import dlparity.training.runs  # noqa: F401, PLC0415
     from dlparity.bridge import matlab_ref_dir  # noqa: PLC0415
 
     base = matlab_ref_dir()
-    return StoredBridge([(PACKAGE_STORE / name, base) for name in ("section1", "training")], why)
+    return [(PACKAGE_STORE / name, base) for name in ("section1", "training")]
 
 
 #: Name of the folder, beside a test file (or a pair's .m file), that holds its recorded Octave results.
@@ -497,7 +495,7 @@ def octave_for_comparison(folders: Sequence[Path] = ()) -> Any:
     ``DLPARITY_OCTAVE=stored`` uses the store even where Octave is installed (to check what a
     machine without Octave would see); ``DLPARITY_OCTAVE=live`` never falls back.
     """
-    from dlparity.bridge import get_bridge, matlab_ref_dir  # noqa: PLC0415
+    from dlparity.bridge import get_bridge  # noqa: PLC0415
     from dlparity.validation import InputError  # noqa: PLC0415
 
     mode = os.environ.get("DLPARITY_OCTAVE", "auto") or "auto"
@@ -514,8 +512,7 @@ def octave_for_comparison(folders: Sequence[Path] = ()) -> Any:
             why = str(exc).rstrip(".")
     else:
         why = "DLPARITY_OCTAVE=stored"
-    base = matlab_ref_dir()
-    parts = [(PACKAGE_STORE / name, base) for name in ("section1", "training")]
+    parts = _package_parts()
     for folder in folders:
         parts += reference_parts(folder)
     stored = StoredBridge(parts, why)

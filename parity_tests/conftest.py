@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dlparity.bridge import OctaveBridge
+from dlparity.cli import main as cli
 
 
 def _torch_missing() -> bool:
@@ -54,3 +60,57 @@ def octave_bridge(live_octave: OctaveBridge) -> OctaveBridge:
 def ratio_log(dlparity_reports: list) -> list:
     """Tests append QuantityReports here; the plugin's end-of-run line prints the largest bound ratio."""
     return dlparity_reports
+
+
+# -- helpers the test files share (imported by name: ``from conftest import run_cli``) -------------------------
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``dlparity ARGV`` in this process: (exit status, stdout, stderr)."""
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def dlparity_process(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+                     timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``python -m dlparity ARGS`` in a process of its own (``env`` added to this one's environment)."""
+    return subprocess.run([sys.executable, "-m", "dlparity", *args], capture_output=True, text=True, timeout=timeout,
+                          check=False, env={**os.environ, **(env or {})}, cwd=cwd)
+
+
+def one_sentence(err: str, command: str = "compare") -> str:
+    """The one line a failed ``dlparity COMMAND`` writes to stderr (asserted: one line, the prefix, no traceback)."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"dlparity {command}: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def assert_one_sentence(message: str) -> None:
+    """An error message is one sentence: one line, ending in a full stop, no second sentence."""
+    assert "\n" not in message and message.endswith("."), f"not one sentence: {message!r}"
+    assert message.count(". ") == 0 or "e.g." in message, f"more than one sentence: {message!r}"
+
+
+@pytest.fixture
+def no_octave(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bad input must be rejected before anything reaches Octave: make reaching it a failure."""
+    def refuse(*args: Any) -> Any:
+        raise AssertionError("Octave was reached despite bad input")
+    monkeypatch.setattr(cli, "octave_for_comparison", refuse)  # live Octave or the stored results: neither
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 64 KiB tmpfs (we run as root; elsewhere the test skips with the reason)."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs to fill ({done.stderr.strip() or 'not root'})")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)

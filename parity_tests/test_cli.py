@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import run_cli
 
 from dlparity.blocks import OUTPUTS
 from dlparity.cli import main as cli
@@ -15,23 +16,9 @@ from dlparity.cli import main as cli
 ISSUE_ARGS = ["--sizes", "5,7,3", "--samples", "40", "--batch", "8", "--start", "33"]
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def no_octave(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Bad input must be rejected before anything reaches Octave: make reaching it a failure."""
-    def refuse(*args: Any) -> Any:
-        raise AssertionError("Octave was reached despite bad input")
-    monkeypatch.setattr(cli, "octave_for_comparison", refuse)  # live Octave or the stored results: neither
-
-
 @pytest.mark.octave
 def test_compare_json(capsys: pytest.CaptureFixture[str], octave_bridge: Any) -> None:
-    code, out, _ = run(capsys, "compare", "--json", *ISSUE_ARGS)
+    code, out, _ = run_cli(capsys, "compare", "--json", *ISSUE_ARGS)
     report = json.loads(out)
     assert code == 0 and report["ok"] is True
     pairs = [(q["form"], q["name"]) for q in report["quantities"]]
@@ -48,7 +35,7 @@ def test_compare_json(capsys: pytest.CaptureFixture[str], octave_bridge: Any) ->
 
 @pytest.mark.octave
 def test_compare_table(capsys: pytest.CaptureFixture[str], octave_bridge: Any) -> None:
-    code, out, _ = run(capsys, "compare", "--form", "backprop", "--seed", "4")
+    code, out, _ = run_cli(capsys, "compare", "--form", "backprop", "--seed", "4")
     assert code == 0
     header = next(line for line in out.splitlines() if line.startswith("form"))
     for column in ("quantity", "shape", "octave", "numpy", "max|Δ|", "max rel Δ", "max ULP", "tolerance", "verdict"):
@@ -59,7 +46,7 @@ def test_compare_table(capsys: pytest.CaptureFixture[str], octave_bridge: Any) -
 @pytest.mark.octave
 def test_save_and_replay(capsys: pytest.CaptureFixture[str], octave_bridge: Any, tmp_path: Path) -> None:
     path = tmp_path / "case.npz"
-    code, _, _ = run(capsys, "compare", "--json", *ISSUE_ARGS, "--save", str(path))
+    code, _, _ = run_cli(capsys, "compare", "--json", *ISSUE_ARGS, "--save", str(path))
     assert code == 0
     with np.load(path) as saved:
         keys = set(saved.files)
@@ -72,7 +59,7 @@ def test_save_and_replay(capsys: pytest.CaptureFixture[str], octave_bridge: Any,
                     assert f"{side}/{form}/{name}" in keys
         assert saved["octave/backprop/dW1"].shape == (7, 5)
         saved_y = saved["y"].copy()
-    code, out, _ = run(capsys, "compare", "--json", "--inputs", str(path))
+    code, out, _ = run_cli(capsys, "compare", "--json", "--inputs", str(path))
     assert code == 0 and json.loads(out)["ok"] is True
     with np.load(path) as again:
         np.testing.assert_array_equal(again["y"], saved_y)
@@ -81,14 +68,14 @@ def test_save_and_replay(capsys: pytest.CaptureFixture[str], octave_bridge: Any,
 def test_save_never_overwrites(capsys: pytest.CaptureFixture[str], tmp_path: Path, no_octave: None) -> None:
     path = tmp_path / "mine.npz"
     path.write_bytes(b"precious")
-    code, out, err = run(capsys, "compare", "--save", str(path))
+    code, out, err = run_cli(capsys, "compare", "--save", str(path))
     assert code == 2 and out == ""
     assert "--save" in err and "already exists" in err and "--overwrite" in err
     assert path.read_bytes() == b"precious"
 
 
 def test_start_zero_is_one_sentence(capsys: pytest.CaptureFixture[str], no_octave: None) -> None:
-    code, out, err = run(capsys, "compare", "--start", "0")
+    code, out, err = run_cli(capsys, "compare", "--start", "0")
     assert code == 2 and out == ""
     assert err.strip() == ("dlparity compare: error: --start is 0; expected a 1-based row with 1 <= --start <= "
                            "--samples (40), as MATLAB's i in X(i:batch_end, :).")
@@ -100,7 +87,7 @@ def test_row_y_is_one_sentence(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     np.savez(path, X=rng.standard_normal((6, 2)), y=rng.standard_normal((1, 6)), W1=np.ones((3, 2)),
              b1=np.ones((3, 1)), W2=np.ones((2, 3)), b2=np.ones((2, 1)), W3=np.ones((1, 2)), b3=np.ones((1, 1)),
              i=1, batch_size=4)
-    code, out, err = run(capsys, "compare", "--inputs", str(path))
+    code, out, err = run_cli(capsys, "compare", "--inputs", str(path))
     assert code == 2 and out == ""
     assert "y has shape (1, 6), a row; expected a column of shape (6, 1)" in err
     assert err.count("\n") == 1
@@ -122,14 +109,14 @@ def test_bad_flags(capsys: pytest.CaptureFixture[str], argv: list[str], fragment
 
 
 def test_missing_inputs_file(capsys: pytest.CaptureFixture[str], tmp_path: Path, no_octave: None) -> None:
-    code, _, err = run(capsys, "compare", "--inputs", str(tmp_path / "nope.npz"))
+    code, _, err = run_cli(capsys, "compare", "--inputs", str(tmp_path / "nope.npz"))
     assert code == 2 and "does not exist" in err
 
 
 @pytest.mark.octave
 def test_default_start_is_the_last_minibatch(capsys: pytest.CaptureFixture[str], octave_bridge: Any) -> None:
     """Without --start, the case is the last minibatch upstream's loop reaches: 38 rows in 8s end with 6."""
-    code, out, _ = run(capsys, "compare", "--json", "--samples", "38", "--batch", "8")
+    code, out, _ = run_cli(capsys, "compare", "--json", "--samples", "38", "--batch", "8")
     report = json.loads(out)
     assert code == 0 and "i=33" in report["case"] and "batch_end=38" in report["case"]
     x = next(q for q in report["quantities"] if q["form"] == "backprop" and q["name"] == "x")

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from ci_requirements import require_house_data
+from conftest import run_cli
 
-from dlparity.cli import main as cli
 from dlparity.cli import train as train_cli
 from dlparity.training.data import SYNTHETIC_FEATURES, load_csv, synthetic_regression
 from dlparity.validation import InputError
@@ -130,12 +130,6 @@ def tripwires(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(train_cli, "get_bridge", never)
 
 
-def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = cli.main(["train", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 @pytest.mark.parametrize(("name", "contents", "fragments"), [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES])
 @pytest.mark.parametrize("which", ["data", "valid"])
 def test_train_refuses_a_bad_file_before_training(
@@ -148,7 +142,7 @@ def test_train_refuses_a_bad_file_before_training(
         bad.write_text(contents, encoding="utf-8")
     save = tmp_path / "run.npz"
     files = ["--data", str(bad), "--valid", str(good)] if which == "data" else ["--data", str(good), "--valid", str(bad)]
-    code, out, err = run_cli([*files, "--save", str(save)], capsys)
+    code, out, err = run_cli(capsys, "train", *[*files, "--save", str(save)])
     assert code == train_cli.EXIT_BAD_INPUT, f"exit status {code}, expected 2 (bad input); stderr {err!r}"
     assert out == "", f"nothing should be printed on stdout, got {out!r}"
     lines = err.strip().splitlines()
@@ -164,7 +158,7 @@ def test_train_refuses_a_validation_file_with_another_feature_count(
 ) -> None:
     train = write(tmp_path, "train.csv", GOOD)
     valid = write(tmp_path, "valid.csv", "a,price\n1,2\n")
-    code, _, err = run_cli(["--data", str(train), "--valid", str(valid)], capsys)
+    code, _, err = run_cli(capsys, "train", *["--data", str(train), "--valid", str(valid)])
     assert code == train_cli.EXIT_BAD_INPUT
     assert f"valid.csv has 1 feature column (then the target); expected 2, the network's input size (set by {train})." in err
 
@@ -176,7 +170,7 @@ def test_train_refuses_a_validation_file_with_another_feature_count(
 def test_train_needs_both_files(
     capsys: pytest.CaptureFixture[str], tripwires: None, argv: list[str], fragment: str,
 ) -> None:
-    code, _, err = run_cli(argv, capsys)
+    code, _, err = run_cli(capsys, "train", *argv)
     assert code == train_cli.EXIT_BAD_INPUT and fragment in err, f"exit {code}, stderr {err!r}"
 
 
@@ -185,7 +179,7 @@ def test_train_refuses_to_overwrite_without_permission(
 ) -> None:
     save = tmp_path / "old.npz"
     save.write_bytes(b"keep me")
-    code, _, err = run_cli(["--save", str(save)], capsys)
+    code, _, err = run_cli(capsys, "train", *["--save", str(save)])
     assert code == train_cli.EXIT_BAD_INPUT and "already exists" in err and "--overwrite" in err
     assert save.read_bytes() == b"keep me"
 
@@ -196,7 +190,7 @@ def test_train_plot_without_matplotlib_is_one_sentence(
     real = train_cli.importlib.util.find_spec
     monkeypatch.setattr(train_cli.importlib.util, "find_spec",
                         lambda name, *a: None if name == "matplotlib" else real(name, *a))
-    code, _, err = run_cli(["--plot", str(tmp_path / "p.png")], capsys)
+    code, _, err = run_cli(capsys, "train", *["--plot", str(tmp_path / "p.png")])
     assert code == train_cli.EXIT_BAD_INPUT
     assert "--plot needs matplotlib" in err and "dlparity[plot]" in err and len(err.strip().splitlines()) == 1
 

@@ -19,7 +19,7 @@ import pytest
 from ci_requirements import require_spec
 from oracle_support import require_torch
 
-from dlparity.blocks import FORMS, run_checked
+from dlparity.blocks import FORMS, run_checked, run_octave_cases
 from dlparity.bounds.hand import U, block_error_bounds
 from dlparity.cases import Case, draw_case
 from dlparity.oracles.autodiff import autodiff_gradients
@@ -124,7 +124,7 @@ def test_a_ragged_batch_scales_by_n_over_batch_size_in_octave(octave_bridge: Any
     """The document's MATLAB itself, run by Octave, has the (n / batch_size) factor."""
     case = ragged_case()
     for form in FORMS:
-        (values,) = octave_bridge.run_cases(form, [case.inputs])
+        (values,) = run_octave_cases(octave_bridge, form, [case.inputs])
         assert_scaled_mean_gradient("octave", form, values, case)
 
 

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from oracle_support import exact_block, exact_excess, require_torch
 
-from dlparity.blocks import FORMS, OUTPUTS, run_checked
+from dlparity.blocks import FORMS, OUTPUTS, run_checked, run_octave_cases
 from dlparity.bounds.hand import U, block_error_bounds, form_error_bounds, gamma
 from dlparity.cases import Case, draw_case, zero_preactivation_case
-from dlparity.comparison.compare import evaluate
+from dlparity.comparison.section1 import evaluate
 from dlparity.oracles.autodiff import autodiff_gradients
 from dlparity.oracles.autograd_oracle import autograd_gradients
 from dlparity.validation import check_block_inputs
@@ -97,7 +97,7 @@ def test_numpy_within_bound_of_exact(case: Case, form: str) -> None:
 def test_octave_within_bound_of_exact(octave_bridge: Any) -> None:
     """Octave's values of every quantity, both forms, within the bound of exact (one call per form)."""
     for form in FORMS:
-        outs = octave_bridge.run_cases(form, [c.inputs for c in CASES])
+        outs = run_octave_cases(octave_bridge, form, [c.inputs for c in CASES])
         for case, values in zip(CASES, outs, strict=True):
             bounds = form_error_bounds(form, case.inputs, run_checked("backprop", case.inputs))
             assert_within_exact(case, "octave", form, values, exact_block(case.inputs), bounds.error, OUTPUTS[form])

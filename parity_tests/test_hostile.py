@@ -13,13 +13,12 @@ import sys
 import time
 import tracemalloc
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from test_cli import no_octave, run  # noqa: F401 (no_octave: the fixture, used by name)
+from conftest import one_sentence, run_cli
 
 from dlparity.cli import main as cli
 from dlparity.fileio import MAX_NPZ_BYTES, OutputError, read_npz, write_atomic
@@ -32,14 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def stored_octave(monkeypatch: pytest.MonkeyPatch) -> None:
     """The default case from the package's stored Octave results: these tests are about files, not Octave."""
     monkeypatch.setenv("DLPARITY_OCTAVE", "stored")
-
-
-def one_sentence(err: str, command: str = "compare") -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith(f"dlparity {command}: error: "), err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 def good_case(path: Path) -> None:
@@ -62,7 +53,7 @@ def test_corrupt_crc_is_one_sentence(capsys: pytest.CaptureFixture[str], tmp_pat
     end = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size - 1
     raw[end] ^= 0xFF
     path.write_bytes(bytes(raw))
-    code, out, err = run(capsys, "compare", "--inputs", str(path))
+    code, out, err = run_cli(capsys, "compare", "--inputs", str(path))
     assert (code, out) == (2, "")
     assert "not a readable .npz" in one_sentence(err)
 
@@ -73,7 +64,7 @@ def test_truncated_npz_is_one_sentence(capsys: pytest.CaptureFixture[str], tmp_p
     good_case(path)
     raw = path.read_bytes()
     path.write_bytes(raw[: len(raw) // 2])
-    code, out, err = run(capsys, "compare", "--inputs", str(path))
+    code, out, err = run_cli(capsys, "compare", "--inputs", str(path))
     assert (code, out) == (2, "")
     one_sentence(err)
 
@@ -101,7 +92,7 @@ def test_zip_bomb_refused_before_decompressing(capsys: pytest.CaptureFixture[str
     tracemalloc.start()
     try:
         t0 = time.perf_counter()
-        code, out, err = run(capsys, "compare", "--inputs", str(zip_bomb))
+        code, out, err = run_cli(capsys, "compare", "--inputs", str(zip_bomb))
         seconds = time.perf_counter() - t0
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -133,28 +124,13 @@ def test_read_npz_never_inflates_beyond_the_declared_size(tmp_path: Path) -> Non
 
 # -- fault 4: writes on a full disk ------------------------------------------------------------
 
-@pytest.fixture
-def full_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 64 KiB tmpfs (we run as root; elsewhere the test skips with the reason)."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs to fill ({done.stderr.strip() or 'not root'})")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
-
-
 def test_overwrite_on_a_full_disk_keeps_the_original(capsys: pytest.CaptureFixture[str], full_disk: Path,
                                                      stored_octave: None) -> None:
     path = full_disk / "case.npz"
     good_case(path)
     original = path.read_bytes()
     (full_disk / "filler").write_bytes(bytes(64 * 1024 - len(original) - 8192))  # leave less than a save needs
-    code, out, err = run(capsys, "compare", "--save", str(path), "--overwrite")
+    code, out, err = run_cli(capsys, "compare", "--save", str(path), "--overwrite")
     assert code == 4, err  # ran, results shown, file not written: neither "nothing run" (2) nor success
     assert "all 48 comparisons match" in out and "saved" not in out
     assert "could not be written (No space left on device)" in one_sentence(err)
@@ -165,7 +141,7 @@ def test_overwrite_on_a_full_disk_keeps_the_original(capsys: pytest.CaptureFixtu
 def test_failed_save_leaves_nothing_partial(capsys: pytest.CaptureFixture[str], full_disk: Path,
                                             stored_octave: None) -> None:
     (full_disk / "filler").write_bytes(bytes(60 * 1024))
-    code, out, err = run(capsys, "compare", "--json", "--save", str(full_disk / "new.npz"))
+    code, out, err = run_cli(capsys, "compare", "--json", "--save", str(full_disk / "new.npz"))
     assert code == 4
     assert json.loads(out)["ok"] is True  # the results are still printed
     one_sentence(err)

@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_cli import no_octave, run  # noqa: F401 (no_octave: the fixture, used by name)
-from test_hostile import one_sentence
+from conftest import one_sentence, run_cli
 
 import dlparity.blocks
 from dlparity.cli.args import load_case
@@ -42,7 +41,7 @@ def case_of(path: Path, scale: dict[str, float], **extra: Any) -> Path:
 def test_overflowing_inputs_are_one_sentence(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                              value: float) -> None:
     inputs = case_of(tmp_path / "big.npz", dict.fromkeys(("X", "y", "W1", "b1", "W2", "b2", "W3", "b3"), value))
-    code, out, err = run(capsys, "compare", "--inputs", str(inputs))  # a RuntimeWarning is an error here
+    code, out, err = run_cli(capsys, "compare", "--inputs", str(inputs))  # a RuntimeWarning is an error here
     line = one_sentence(err)
     assert code == 2 and out == "", (code, out)
     assert "overflow double precision" in line and "NumPy's z1 (section 1.3)" in line, line
@@ -52,7 +51,7 @@ def test_overflowing_inputs_are_one_sentence(capsys: pytest.CaptureFixture[str],
 def test_overflow_names_the_first_quantity_that_overflows(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     # z1 = 5 x 1e150 x 1e150 + 1 = 5e300 is finite; z2 = 7 x 1e10 x 5e300 is not
     inputs = case_of(tmp_path / "big.npz", {"X": 1e150, "W1": 1e150, "W2": 1e10})
-    code, _, err = run(capsys, "compare", "--inputs", str(inputs), "--form", "manual")
+    code, _, err = run_cli(capsys, "compare", "--inputs", str(inputs), "--form", "manual")
     line = one_sentence(err)
     assert code == 2 and "NumPy's z2 (section 1.3)" in line, line
 
@@ -80,7 +79,7 @@ def test_training_data_that_overflows_is_refused_not_called_divergence(
         if scaled:
             body[:, 0] *= 1e200
         np.savetxt(tmp_path / name, body, delimiter=",", header="a,b,c,price", comments="")
-    code, out, err = run(capsys, "train", "--data", str(tmp_path / "train.csv"), "--valid",
+    code, out, err = run_cli(capsys, "train", "--data", str(tmp_path / "train.csv"), "--valid",
                          str(tmp_path / "valid.csv"), "--epochs", "2")
     line = one_sentence(err, "train")
     assert code == 2 and out == "", (code, out, err)
@@ -126,7 +125,7 @@ def test_compare_planted_bug_exits_1(capsys: pytest.CaptureFixture[str], monkeyp
         out["dW1"] = out["dW1"] * (1 + 1e-9)
         return out
     monkeypatch.setattr(dlparity.blocks._twin, "run_block", planted)
-    code, out, err = run(capsys, "compare")
+    code, out, err = run_cli(capsys, "compare")
     assert code == 1, (out, err)
     assert "MISMATCH; first: backprop dW1" in out, out
 
@@ -151,7 +150,7 @@ def test_compare_without_octave_exits_3(tmp_path: Path) -> None:
 def test_underscores_in_numbers_are_refused(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     """Python's int() and float() read '1_000' as 1000; the flags refuse it in one sentence (argparse's exit 2)."""
     with pytest.raises(SystemExit) as info:
-        run(capsys, *argv)
+        run_cli(capsys, *argv)
     err = capsys.readouterr().err
     assert info.value.code == 2, err
     line = err.strip().splitlines()[-1]
@@ -162,7 +161,7 @@ def test_underscores_in_numbers_are_refused(capsys: pytest.CaptureFixture[str], 
 def test_other_digits_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     """int() also reads other scripts' digits ('\u0661\u0662' is 12); only ASCII digits are a number here."""
     with pytest.raises(SystemExit):
-        run(capsys, "compare", "--samples", "\u0661\u0662")
+        run_cli(capsys, "compare", "--samples", "\u0661\u0662")
     assert "expected a whole number >= 1" in capsys.readouterr().err
 
 
@@ -182,7 +181,7 @@ def test_stored_float_batch_size_keeps_the_default_start(tmp_path: Path, batch: 
 @pytest.mark.parametrize("batch", [1e300, 2.0**53 + 2], ids=["1e300", "2^53+2"])
 def test_huge_stored_batch_size_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path, batch: float) -> None:
     inputs = case_of(tmp_path / "huge.npz", {}, batch_size=np.float64(batch))
-    code, out, err = run(capsys, "compare", "--inputs", str(inputs))
+    code, out, err = run_cli(capsys, "compare", "--inputs", str(inputs))
     line = one_sentence(err)
     assert code == 2 and out == "", (code, out)
     assert f"batch_size = {batch:g} is out of range" in line and "2^53" in line and len(line) < 300, line
@@ -249,5 +248,5 @@ def test_train_checks_both_headers_before_parsing(tmp_path: Path, capsys: pytest
                                  ("a,price\n1,2\n", "has 1 feature column (then the target); expected 2")):
         valid = tmp_path / "valid.csv"
         valid.write_text(valid_text)
-        code, out, err = run(capsys, "train", "--data", str(train), "--valid", str(valid))
+        code, out, err = run_cli(capsys, "train", "--data", str(train), "--valid", str(valid))
         assert code == 2 and out == "" and fragment in one_sentence(err, "train"), err

@@ -21,7 +21,8 @@ import pytest
 
 from dlparity.bridge import OctaveBridge, matlab_ref_dir
 from dlparity.cases import Case, draw_case, zero_preactivation_case
-from dlparity.comparison.compare import QuantityReport, evaluate
+from dlparity.comparison.compare import QuantityReport
+from dlparity.comparison.section1 import evaluate
 
 pytestmark = pytest.mark.octave
 

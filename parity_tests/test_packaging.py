@@ -42,6 +42,18 @@ def test_wheel_carries_matlab_ref_byte_for_byte(wheel: Path) -> None:
                 assert zf.read(inside) == (ROOT / inside).read_bytes()
 
 
+def test_wheel_carries_the_license_and_upstreams_notice(wheel: Path) -> None:
+    """MIT for dlparity, and upstream's MIT notice for the MATLAB matlab_ref/ keeps verbatim, byte for byte."""
+    with zipfile.ZipFile(wheel) as zf:
+        for name in ("LICENSE", "NOTICE"):
+            inside = [n for n in zf.namelist() if n.endswith(f".dist-info/licenses/{name}")]
+            assert inside, f"{name} is missing from {wheel.name}"
+            assert zf.read(inside[0]) == (ROOT / name).read_bytes(), f"{inside[0]} differs from {name}"
+    notice = (ROOT / "NOTICE").read_text(encoding="utf-8")
+    assert "kapshaul/DeepLearning" in notice and "Copyright (c) 2024 Yong" in notice and "MIT License" in notice
+    assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
+
+
 @pytest.mark.octave
 def test_installed_wheel_runs_compare(wheel: Path, tmp_path: Path, octave_bridge: object) -> None:
     site = tmp_path / "site"

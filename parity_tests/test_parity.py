@@ -16,7 +16,8 @@ import pytest
 
 from dlparity.blocks import OUTPUTS
 from dlparity.cases import suite_cases
-from dlparity.comparison.compare import CaseResult, QuantityReport, evaluate
+from dlparity.comparison.compare import QuantityReport
+from dlparity.comparison.section1 import CaseResult, evaluate
 
 pytestmark = pytest.mark.octave
 

@@ -10,7 +10,7 @@ import pytest
 from mutation_support import mutant
 
 from dlparity.cases import Case, draw_case, zero_preactivation_case
-from dlparity.comparison.compare import evaluate
+from dlparity.comparison.section1 import evaluate
 
 pytestmark = pytest.mark.octave
 

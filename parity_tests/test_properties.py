@@ -28,7 +28,7 @@ from oracle_support import assert_checks_ok, require_torch
 
 from dlparity.blocks import FORMS
 from dlparity.cases import Case, draw_case, zero_preactivation_case
-from dlparity.comparison.compare import evaluate
+from dlparity.comparison.section1 import evaluate
 from dlparity.oracles.gradcheck import Oracle, gradcheck
 from dlparity.validation import check_block_inputs
 

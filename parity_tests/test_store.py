@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import dlparity_process
 
-from dlparity.blocks import FORMS, OUTPUTS
+from dlparity.blocks import FORMS, OUTPUTS, run_octave_cases
 from dlparity.bounds.hand import block_error_bounds
 from dlparity.bridge import matlab_ref_dir
 from dlparity.cases import default_case, draw_case, reference_cases
@@ -30,15 +31,10 @@ from dlparity.store import PACKAGE_STORE, NotRecorded, Part, StaleReference, Sto
 HIDDEN = {"OCTAVE_EXECUTABLE": "/nonexistent/octave-cli", "DLPARITY_OCTAVE": "auto"}
 
 
-def dlparity(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dlparity", *args], capture_output=True, text=True, timeout=300,
-                          check=False, env={**os.environ, **(env or {})}, cwd=cwd)
-
-
 @pytest.mark.octave
 def test_record_twice_gives_bit_identical_arrays(live_octave: Any, tmp_path: Path) -> None:
     for out in ("a", "b"):
-        proc = dlparity("record", "section1", "--out", str(tmp_path / out))
+        proc = dlparity_process("record", "section1", "--out", str(tmp_path / out))
         assert proc.returncode == 0, proc.stderr
     with np.load(tmp_path / "a/section1.npz") as a, np.load(tmp_path / "b/section1.npz") as b:
         assert sorted(a.files) == sorted(b.files)
@@ -60,11 +56,11 @@ def test_store_still_agrees_with_live_octave(live_octave: Any) -> None:
     cases = reference_cases()
     worst = 0.0
     for form in FORMS:
-        live = octave.run_cases(form, [c.inputs for c in cases])
-        kept = stored.run_cases(form, [c.inputs for c in cases])
+        live = run_octave_cases(octave, form, [c.inputs for c in cases])
+        kept = run_octave_cases(stored, form, [c.inputs for c in cases])
         for case, mine, gold in zip(cases, live, kept, strict=True):
-            bounds = block_error_bounds(case.inputs, mine if form == "backprop" else octave.run_cases(
-                "backprop", [case.inputs])[0])
+            bounds = block_error_bounds(case.inputs, mine if form == "backprop" else run_octave_cases(
+                octave, "backprop", [case.inputs])[0])
             for name in OUTPUTS[form]:
                 r = compare_quantity(case.describe(), form, name, gold[name], mine[name], bounds.tolerance(name),
                                      gold_label="stored", mine_label="live")
@@ -83,21 +79,21 @@ def copy_store(tmp_path: Path) -> tuple[StoredBridge, Path]:
 def test_an_edited_m_file_makes_the_store_refuse_with_the_regenerate_command(tmp_path: Path) -> None:
     stored, ref = copy_store(tmp_path)
     case = default_case()
-    assert set(stored.run_cases("backprop", [case.inputs])[0]) == set(OUTPUTS["backprop"])
+    assert set(run_octave_cases(stored, "backprop", [case.inputs])[0]) == set(OUTPUTS["backprop"])
     original = (ref / "backprop.m").read_text(encoding="utf-8")
     (ref / "backprop.m").write_text(original.replace("% Section 1.3", "% section 1.3", 1), encoding="utf-8")
     with pytest.raises(StaleReference) as err:
-        stored.run_cases("backprop", [case.inputs])
+        run_octave_cases(stored, "backprop", [case.inputs])
     message = str(err.value)
     assert "backprop.m changed since it was recorded" in message and "'dlparity record section1'" in message
     assert "\n" not in message
     (ref / "backprop.m").write_text(original, encoding="utf-8")  # restored: used again
-    stored.run_cases("backprop", [case.inputs])
+    run_octave_cases(stored, "backprop", [case.inputs])
 
 
 def test_a_case_the_store_does_not_hold_is_one_sentence() -> None:
     with pytest.raises(NotRecorded) as err:
-        package_store("no Octave in this test").run_cases("manual", [draw_case(123456, (3, 4, 2), 9, 4, 1).inputs])
+        run_octave_cases(package_store("no Octave in this test"), "manual", [draw_case(123456, (3, 4, 2), 9, 4, 1).inputs])
     assert "do not hold the manual block on N=9" in str(err.value) and "install GNU Octave" in str(err.value)
 
 
@@ -114,31 +110,31 @@ def test_the_store_names_its_provenance() -> None:
 
 
 def test_compare_without_octave_uses_the_store_and_says_so() -> None:
-    proc = dlparity("compare", "--json", env=HIDDEN)
+    proc = dlparity_process("compare", "--json", env=HIDDEN)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["ok"] is True
     assert report["octave"]["source"] == "stored"
     assert report["octave"]["version"] and report["octave"]["recorded"]
-    table = dlparity("compare", env=HIDDEN)
+    table = dlparity_process("compare", env=HIDDEN)
     assert table.returncode == 0 and table.stdout.startswith("octave: stored results of GNU Octave")
-    missing = dlparity("compare", "--seed", "31337", env=HIDDEN)
+    missing = dlparity_process("compare", "--seed", "31337", env=HIDDEN)
     assert missing.returncode == 3
     assert missing.stderr.count("\n") == 1 and "install GNU Octave" in missing.stderr
-    live_only = dlparity("compare", env={**HIDDEN, "DLPARITY_OCTAVE": "live"})
+    live_only = dlparity_process("compare", env={**HIDDEN, "DLPARITY_OCTAVE": "live"})
     assert live_only.returncode == 3 and "Octave was not found" in live_only.stderr
 
 
 @pytest.mark.octave
 def test_both_modes_give_the_same_comparison(live_octave: Any) -> None:
-    live = json.loads(dlparity("compare", "--json").stdout)
-    kept = json.loads(dlparity("compare", "--json", env={"DLPARITY_OCTAVE": "stored"}).stdout)
+    live = json.loads(dlparity_process("compare", "--json").stdout)
+    kept = json.loads(dlparity_process("compare", "--json", env={"DLPARITY_OCTAVE": "stored"}).stdout)
     assert live["octave"]["source"] == "live" and kept["octave"]["source"] == "stored"
     assert live["quantities"] == kept["quantities"]  # same numbers, same tolerances, same verdicts
 
 
 def test_selfcheck_runs_without_octave() -> None:
-    proc = dlparity("selfcheck", env=HIDDEN)
+    proc = dlparity_process("selfcheck", env=HIDDEN)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("octave: stored results")

@@ -33,8 +33,8 @@ from dlparity.blocks import FORMS, OUTPUTS
 from dlparity.bounds import hand
 from dlparity.bounds.tracked import track
 from dlparity.cases import UPSTREAM_BATCH, UPSTREAM_SIZES, Case, draw_case
-from dlparity.comparison import compare
-from dlparity.comparison.compare import CaseResult, evaluate
+from dlparity.comparison import section1
+from dlparity.comparison.section1 import CaseResult, evaluate
 from dlparity.validation import check_block_inputs
 from python_impl.run_block import run_block
 
@@ -165,11 +165,11 @@ RULE_MUTATIONS = {  # id -> (function of dlparity.bounds.hand, old fragment of i
 
 
 def plant_rule_mutation(monkeypatch: pytest.MonkeyPatch, function: str, old: str, new: str) -> None:
-    """Replace one function of the hand derivation (and compare's reference to it) by its mutant."""
+    """Replace one function of the hand derivation (and section1's reference to it) by its mutant."""
     changed = mutant(getattr(hand, function), old, new)
     monkeypatch.setattr(hand, function, changed)
-    if hasattr(compare, function):
-        monkeypatch.setattr(compare, function, changed)
+    if hasattr(section1, function):
+        monkeypatch.setattr(section1, function, changed)
 
 
 def looser_tolerance(factor: float, names: tuple[str, ...]) -> Callable[[hand.Bounds, str], np.ndarray]:

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pytest
 from ci_requirements import require_house_data
+from conftest import run_cli
 
 from dlparity.bridge import OctaveUnavailable
-from dlparity.cli import main as cli
 from dlparity.cli import train as train_cli
 from dlparity.training.data import load_csv, synthetic_regression
 from dlparity.training.runs import TrainConfig, TrainRun, prepare_run, run_numpy, run_octave
@@ -250,19 +250,13 @@ def test_plus_instead_of_minus_in_the_update_diverges_at_epoch_1(
 
 # -- the command ----------------------------------------------------------------------------
 
-def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = cli.main(["train", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 @pytest.mark.octave
 def test_train_command_table_progress_plot_and_save(
     octave_bridge: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
     plot, save = tmp_path / "run.png", tmp_path / "run.npz"
-    code, out, err = run_cli(["--epochs", "12", "--shuffle", "--seed", "3", "--plot", str(plot),
-                              "--save", str(save)], capsys)
+    code, out, err = run_cli(capsys, "train", *["--epochs", "12", "--shuffle", "--seed", "3", "--plot", str(plot),
+                              "--save", str(save)])
     assert code == train_cli.EXIT_OK, f"exit {code}; stdout {out}\nstderr {err}"
     assert "octave [" in err and "numpy  [" in err and "12/12 epochs" in err, f"no progress on stderr: {err!r}"
     rows = [line.split() for line in out.splitlines() if line.strip() and line.split()[0].isdigit()]
@@ -286,7 +280,7 @@ def test_train_command_table_progress_plot_and_save(
 
 @pytest.mark.octave
 def test_train_command_json_fields(octave_bridge: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(["--epochs", "3", "--json", "--form", "manual"], capsys)
+    code, out, _ = run_cli(capsys, "train", *["--epochs", "3", "--json", "--form", "manual"])
     doc = json.loads(out)  # stdout is the JSON document and nothing else
     assert code == train_cli.EXIT_OK and doc["ok"] is True
     assert set(doc) == {"ok", "epochs", "loss_octave", "loss_numpy", "max_rel_loss_diff", "max_rel_weight_diff",
@@ -305,7 +299,7 @@ def test_train_command_exit_1_names_epoch_seed_and_values(
         return {**v, **{f"d{n}": -v[f"d{n}"] for n in PARAMS}}
 
     monkeypatch.setattr(train_sgd_module, "backprop", uphill)
-    code, out, err = run_cli(["--epochs", "2", "--seed", "5"], capsys)
+    code, out, err = run_cli(capsys, "train", *["--epochs", "2", "--seed", "5"])
     assert code == train_cli.EXIT_DIVERGED, f"exit {code}; stderr {err}"
     assert "DIVERGED: trajectories part at epoch 1" in err and "seed 5" in err, err
     assert "octave" in err and "numpy" in err
@@ -327,7 +321,7 @@ def test_train_command_without_octave_exits_3_in_one_sentence(
 
     monkeypatch.setattr(train_cli, "get_bridge", Missing)
     monkeypatch.setattr(train_cli, "run_numpy", never)
-    code, _, err = run_cli(["--epochs", "1"], capsys)
+    code, _, err = run_cli(capsys, "train", *["--epochs", "1"])
     assert code == train_cli.EXIT_OCTAVE, f"exit {code}, expected 3; stderr {err!r}"
     assert err.strip().splitlines() == ["dlparity train: error: GNU Octave was not found on PATH (as octave-cli or octave)"]
     assert "Traceback" not in err

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import assert_one_sentence
 
 from dlparity.blocks import run_block
 from dlparity.validation import InputError, check_block_inputs
@@ -22,11 +23,6 @@ def good(**override: Any) -> dict[str, Any]:
     }
     args.update(override)
     return args
-
-
-def one_sentence(message: str) -> None:
-    assert "\n" not in message and message.endswith("."), f"not one sentence: {message!r}"
-    assert message.count(". ") == 0 or "e.g." in message, f"more than one sentence: {message!r}"
 
 
 BAD = [
@@ -61,7 +57,7 @@ def test_bad_input_is_one_clear_sentence(override: dict[str, Any], fragments: li
     with pytest.raises(InputError) as info:
         check_block_inputs(**good(**override))
     message = str(info.value)
-    one_sentence(message)
+    assert_one_sentence(message)
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} missing from {message!r}"
 

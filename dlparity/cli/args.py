@@ -28,6 +28,11 @@ EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_UNAVAILABLE = 0, 1, 2, 3
 #: written: not 2, which says nothing was run.
 EXIT_NOT_WRITTEN = 4
 
+#: The pair mode compared what it could and found no mismatch, but some variables were not checked: the
+#: automatic tolerance cannot bound them (an operation without a rule) and no --fallback-rtol/--fallback-atol
+#: was given. Not 0: never a silent pass; not 1: nothing was found wrong.
+EXIT_NOT_CHECKED = 5
+
 
 #: Seeds are stored as int64 in the ``--save`` archives.
 MAX_SEED = 2**63 - 1

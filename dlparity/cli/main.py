@@ -1,7 +1,8 @@
 """The ``dlparity`` command line: ``compare`` (Octave vs NumPy, side by side) and its siblings.
 
 Exit status: 0 everything matches, 1 a mismatch, 2 bad input (one sentence on stderr),
-3 Octave missing or failing, 4 the results were printed but an output file could not be written;
+3 Octave missing or failing, 4 the results were printed but an output file could not be written,
+5 (pair mode) no mismatch, but variables the automatic tolerance cannot bound were not checked;
 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): Octave stopped, its folder removed, one line.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import signal
 import sys
 import threading
@@ -45,8 +45,9 @@ from dlparity.cli.gradcheck import add_gradcheck_parser, run_gradcheck
 from dlparity.cli.pair import add_pair_arguments, run_pair, wants_pair
 from dlparity.cli.record import add_record_parser, add_selfcheck_parser, octave_line, run_record, run_selfcheck
 from dlparity.cli.train import add_train_parser, run_train
-from dlparity.comparison.compare import CaseResult, QuantityReport, evaluate
-from dlparity.comparison.pair import octave_version
+from dlparity.comparison.compare import QuantityReport
+from dlparity.comparison.report import json_number, render_table
+from dlparity.comparison.section1 import CaseResult, evaluate
 from dlparity.fileio import OutputError, write_atomic
 from dlparity.store import octave_for_comparison
 from dlparity.validation import InputError
@@ -81,20 +82,16 @@ def save_result(path: Path, result: CaseResult, overwrite: bool) -> None:
     write_atomic(path, lambda f: np.savez(f, **arrays), overwrite=overwrite, flag="--save")
 
 
-def _num(x: float) -> float | None:
-    return None if math.isnan(x) else x  # NaN (shape mismatch) is not valid JSON: null
-
-
 def compare_json(result: CaseResult, reports: Sequence[QuantityReport]) -> dict[str, Any]:
     return {
         "ok": all(r.ok for r in reports),
         "case": result.case.describe(),
         "seed": result.case.seed,
         "quantities": [
-            {"form": r.form, "name": r.name, "shape": list(r.shape), "max_abs_diff": _num(r.max_abs_diff),
-             "max_rel_diff": _num(r.max_rel_diff), "max_ulp": r.max_ulp, "tolerance": _num(r.tolerance),
-             "bound_ratio": _num(r.bound_ratio), "mask_ambiguous": r.ambiguous,
-             "octave_sample": _num(r.gold_sample), "numpy_sample": _num(r.mine_sample),
+            {"form": r.form, "name": r.name, "shape": list(r.shape), "max_abs_diff": json_number(r.max_abs_diff),
+             "max_rel_diff": json_number(r.max_rel_diff), "max_ulp": r.max_ulp, "tolerance": json_number(r.tolerance),
+             "bound_ratio": json_number(r.bound_ratio), "mask_ambiguous": r.ambiguous,
+             "octave_sample": json_number(r.gold_sample), "numpy_sample": json_number(r.mine_sample),
              "compared": f"{r.gold_label} vs {r.mine_label}", "ok": r.ok}
             for r in reports
         ],
@@ -110,10 +107,7 @@ def compare_table(result: CaseResult, reports: Sequence[QuantityReport]) -> str:
         rows.append((r.form, r.name, "x".join(map(str, r.shape)), f"{r.gold_sample:.10g}", f"{r.mine_sample:.10g}",
                      f"{r.max_abs_diff:.2e}", f"{r.max_rel_diff:.2e}", str(r.max_ulp), f"{r.tolerance:.2e}",
                      "ok" if r.ok else "MISMATCH"))
-    widths = [max(len(row[k]) for row in rows) for k in range(len(head))]
-    lines = ["  ".join(c.ljust(w) if k < 3 else c.rjust(w) for k, (c, w) in enumerate(zip(row, widths, strict=True)))
-             for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = render_table(rows, left=3)
     cross = [r for r in reports if r.form == "manual-vs-backprop"]
     out = [f"case: {result.case.describe()}",
            "octave/numpy: the entry with the largest |Δ|/tolerance; tolerance: 2 x the rounding-error bound there "
@@ -132,15 +126,6 @@ def compare_table(result: CaseResult, reports: Sequence[QuantityReport]) -> str:
     return "\n".join(out)
 
 
-def octave_json(bridge: Any) -> dict[str, Any]:
-    """The ``"octave"`` field of ``--json``: where the Octave column comes from."""
-    if getattr(bridge, "source", "live") == "stored":
-        return dict(bridge.describe())
-    # restarts: Octave died during a call and the call was run again in a new Octave (also said on stderr)
-    return {"source": "live", "version": octave_version(bridge), "recorded": None,
-            "restarts": len(getattr(bridge, "restarts", []))}
-
-
 def run_compare(args: argparse.Namespace) -> int:
     if wants_pair(args):  # --matlab/--python: any MATLAB/NumPy pair (dlparity/cli/pair.py)
         return run_pair(args, build_parser().parse_args(["compare"]))
@@ -157,7 +142,7 @@ def run_compare(args: argparse.Namespace) -> int:
         except OutputError as exc:  # the comparison ran: its results are still shown
             not_written = exc
     if args.json:
-        print(json.dumps({**compare_json(result, reports), "octave": octave_json(bridge)}, indent=2))
+        print(json.dumps({**compare_json(result, reports), "octave": bridge.describe()}, indent=2))
     else:
         print(octave_line(bridge))
         print(compare_table(result, reports))

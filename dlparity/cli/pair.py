@@ -1,7 +1,9 @@
 """``dlparity compare --matlab FILE.m --python MODULE:FUNCTION --inputs CASE.npz``: any MATLAB/NumPy pair.
 
 The same table, ``--json`` fields and exit statuses as the section 1 mode (0 match, 1 mismatch,
-2 bad input, 3 Octave missing or failing); the work is :func:`dlparity.comparison.pair.check_parity`.
+2 bad input, 3 Octave missing or failing), plus 5: no mismatch, but variables the automatic
+tolerance cannot bound were not checked (no ``--fallback-rtol/--fallback-atol``); the work is
+:func:`dlparity.comparison.pair.check_parity`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from dlparity.cli.args import EXIT_MISMATCH, EXIT_OK, check_output_path
+from dlparity.cli.args import EXIT_MISMATCH, EXIT_NOT_CHECKED, EXIT_OK, check_output_path
 from dlparity.comparison.pair import ParityResult, check_parity
 from dlparity.fileio import OutputError, read_npz, write_atomic
 from dlparity.store import REFERENCE_FOLDER, octave_for_comparison
@@ -35,6 +37,11 @@ def add_pair_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--rtol", type=_nonnegative("--rtol"), metavar="R",
                    help="compare with atol + rtol x |octave value| instead of the automatic rounding-error bound")
     g.add_argument("--atol", type=_nonnegative("--atol"), metavar="A", help="see --rtol (either may be given alone)")
+    g.add_argument("--fallback-rtol", type=_nonnegative("--fallback-rtol"), metavar="R",
+                   help="compare the variables the automatic tolerance cannot bound (an operation without a rule, named "
+                        "in the report) with atol + rtol x |octave value|; without it they are not checked (exit 5)")
+    g.add_argument("--fallback-atol", type=_nonnegative("--fallback-atol"), metavar="A",
+                   help="see --fallback-rtol (either may be given alone)")
 
 
 def _nonnegative(flag: str) -> Any:
@@ -77,7 +84,7 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
     # Bad input is refused before Octave starts: the bridge is chosen lazily, on the first Octave call.
     bridge = LazyOctave([matlab.parent / REFERENCE_FOLDER])
     result = check_parity(matlab, args.python, inputs, rtol=args.rtol, atol=args.atol, labels=[args.inputs.name],
-                          bridge=bridge)
+                          bridge=bridge, fallback_rtol=args.fallback_rtol, fallback_atol=args.fallback_atol)
     not_written = None
     if args.save is not None:
         try:  # a name taken meanwhile: InputError, as serially; a failed write: the results are still shown
@@ -93,11 +100,12 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
             print(f"saved inputs and outputs to {args.save}")
     if not_written is not None:
         raise not_written
-    return EXIT_OK if result.ok else EXIT_MISMATCH
+    return {"match": EXIT_OK, "not checked": EXIT_NOT_CHECKED}.get(result.status, EXIT_MISMATCH)
 
 
 class LazyOctave:
-    """Live Octave, or the stored results beside the .m file, chosen at the first call (not before the input checks)."""
+    """Live Octave, or the stored results beside the .m file, chosen at the first call (not before the input checks);
+    an :class:`~dlparity.bridge.OctaveSide`."""
 
     def __init__(self, folders: list[Path]) -> None:
         self.folders = folders
@@ -110,11 +118,7 @@ class LazyOctave:
 
     @property
     def source(self) -> str:
-        return str(getattr(self._get(), "source", "live"))
-
-    @property
-    def restarts(self) -> list[str]:
-        return list(getattr(self._get(), "restarts", []) or [])
+        return str(self._get().source)
 
     def describe(self) -> dict[str, Any]:
         return dict(self._get().describe())

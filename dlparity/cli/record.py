@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dlparity.bridge import OctaveSide
 from dlparity.cli.args import EXIT_MISMATCH, EXIT_OK, EXIT_UNAVAILABLE
 
 PARTS = ("section1", "training")
@@ -48,11 +49,11 @@ def training_runs() -> list[Any]:
 
 
 def run_record(args: argparse.Namespace) -> int:
-    from dlparity.blocks import FORMS  # noqa: PLC0415
+    from dlparity.blocks import FORMS, block_key  # noqa: PLC0415
     from dlparity.bridge import get_bridge, matlab_ref_dir  # noqa: PLC0415
     from dlparity.cases import reference_cases  # noqa: PLC0415
-    from dlparity.comparison.compare import evaluate  # noqa: PLC0415
-    from dlparity.store import PACKAGE_STORE, RecordingBridge, block_key  # noqa: PLC0415
+    from dlparity.comparison.section1 import evaluate  # noqa: PLC0415
+    from dlparity.store import PACKAGE_STORE, RecordingBridge  # noqa: PLC0415
     from dlparity.training.runs import run_octave  # noqa: PLC0415
 
     live = get_bridge()
@@ -70,7 +71,7 @@ def run_record(args: argparse.Namespace) -> int:
                     rec.entries[block_key(form, case.inputs)].spec.update(seed=case.seed, label=case.label)
         else:
             for run in training_runs():
-                run_octave(run, rec)  # type: ignore[arg-type]  # a RecordingBridge answers as the live one
+                run_octave(run, rec)
         rec.part(out / part).save()
         print(f"recorded {part}: {len(rec.entries)} Octave results in {time.perf_counter() - start:.1f} s "
               f"-> {out / part}.npz, {out / part}.json", file=sys.stderr)
@@ -81,7 +82,7 @@ def run_selfcheck(args: argparse.Namespace) -> int:
     del args
     from dlparity.blocks import FORMS  # noqa: PLC0415
     from dlparity.cases import reference_cases  # noqa: PLC0415
-    from dlparity.comparison.compare import evaluate  # noqa: PLC0415
+    from dlparity.comparison.section1 import evaluate  # noqa: PLC0415
     from dlparity.store import octave_for_comparison  # noqa: PLC0415
     from dlparity.training.runs import run_numpy, run_octave  # noqa: PLC0415
     from dlparity.training.trajectory import compare_trajectories  # noqa: PLC0415
@@ -110,14 +111,13 @@ def run_selfcheck(args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_MISMATCH
 
 
-def octave_line(bridge: Any) -> str:
+def octave_line(octave: OctaveSide) -> str:
     """The first line of a comparison's output: which Octave the numbers come from."""
-    if getattr(bridge, "source", "live") == "stored":
-        return (f"octave: stored results of GNU Octave {bridge.version}, recorded {bridge.recorded} "
-                f"(no live Octave: {bridge.why})")
-    from dlparity.comparison.pair import octave_version  # noqa: PLC0415
-
-    return f"octave: live, GNU Octave {octave_version(bridge)}"
+    said = octave.describe()
+    if said["source"] == "stored":
+        return (f"octave: stored results of GNU Octave {said['version']}, recorded {said['recorded']} "
+                f"(no live Octave: {getattr(octave, 'why', '?')})")
+    return f"octave: live, GNU Octave {said['version']}"
 
 
 __all__ = ["EXIT_UNAVAILABLE", "add_record_parser", "add_selfcheck_parser", "octave_line", "run_record",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import math
 import sys
 import textwrap
 import threading
@@ -37,6 +36,7 @@ from dlparity.cli.args import (
     positive_number,
     whole_number,
 )
+from dlparity.comparison.report import json_number, render_table
 from dlparity.fileio import OutputError, write_atomic
 from dlparity.training.data import Dataset, load_csv, read_header, synthetic_regression
 from dlparity.training.runs import PRESETS, SideResult, TrainConfig, TrainRun, prepare_run, run_numpy, run_octave
@@ -187,14 +187,7 @@ def format_table(octave: SideResult, numpy_: SideResult, report: TrajectoryRepor
         rows.append((str(e), f"{octave.result.loss_valid[k]:.16g}", f"{numpy_.result.loss_valid[k]:.16g}",
                      f"{report.rel_loss_diff[k]:.1e}", f"{report.loss_tol[k]:.1e}", f"{w:.1e}",
                      f"{report.weight_tol[k]:.1e}", "PARTED" if bad else "ok"))
-    widths = [max(len(r[j]) for r in rows) for j in range(len(head))]
-    lines = ["  ".join(c.rjust(wd) for c, wd in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * wd for wd in widths).rstrip())
-    return "\n".join(lines)
-
-
-def _finite_or_none(x: float) -> float | None:
-    return x if math.isfinite(x) else None  # NaN and Inf are not valid JSON: null
+    return "\n".join(render_table(rows))
 
 
 def run_json(octave: SideResult, numpy_: SideResult, report: TrajectoryReport) -> dict[str, Any]:
@@ -202,10 +195,10 @@ def run_json(octave: SideResult, numpy_: SideResult, report: TrajectoryReport) -
     return {
         "ok": report.ok,
         "epochs": report.epochs,
-        "loss_octave": [_finite_or_none(float(v)) for v in octave.result.loss_valid],
-        "loss_numpy": [_finite_or_none(float(v)) for v in numpy_.result.loss_valid],
-        "max_rel_loss_diff": _finite_or_none(report.max_rel_loss_diff),
-        "max_rel_weight_diff": {n: _finite_or_none(v) for n, v in report.max_rel_weight_diff.items()},
+        "loss_octave": [json_number(float(v)) for v in octave.result.loss_valid],
+        "loss_numpy": [json_number(float(v)) for v in numpy_.result.loss_valid],
+        "max_rel_loss_diff": json_number(report.max_rel_loss_diff),
+        "max_rel_weight_diff": {n: json_number(v) for n, v in report.max_rel_weight_diff.items()},
         "octave_seconds": octave.seconds,
         "numpy_seconds": numpy_.seconds,
         "octave_restarts": len(getattr(get_bridge(), "restarts", [])),  # octave_seconds then includes a dead attempt

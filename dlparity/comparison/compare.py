@@ -1,23 +1,18 @@
 """Comparison machinery: how far apart two evaluations of the same quantity are, and whether that is allowed.
 
-"gold" is the reference side (Octave running the document's MATLAB) and "mine" the side under
-test (the NumPy port), as numpy-ml's tests name them. Every number a report holds is measured;
-the tolerance is the elementwise rounding-error bound of :mod:`dlparity.bounds.hand`.
+"gold" is the reference side (Octave running the MATLAB) and "mine" the side under test (the
+NumPy twin), as numpy-ml's tests name them. Every number a report holds is measured against the
+elementwise tolerance it is given. Section 1's own evaluation (both blocks, the hand-derived
+bounds) is :mod:`dlparity.comparison.section1`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-
-from dlparity.blocks import FORMS, OUTPUTS, Form, run_checked
-from dlparity.bounds.hand import Bounds, block_error_bounds, manual_error_bounds
-from dlparity.cases import Case
-from dlparity.validation import check_no_overflow
 
 Array = NDArray[np.float64]
 
@@ -45,7 +40,7 @@ def relative_difference(gold: Array, mine: Array) -> Array:
     return np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class QuantityReport:
     """One quantity of one case compared between two sides."""
 
@@ -109,12 +104,16 @@ def compare_quantity(
     mine = np.asarray(mine, dtype=np.float64)
     if gold.shape != mine.shape:
         nan = float("nan")
-        return QuantityReport(case, form, name, mine.shape, gold.shape, gold_label, mine_label,
-                              nan, nan, nan, nan, 0, nan, float("inf"), ambiguous, ok=False)
+        return QuantityReport(case=case, form=form, name=name, shape=mine.shape, gold_shape=gold.shape,
+                              gold_label=gold_label, mine_label=mine_label, gold_sample=nan, mine_sample=nan,
+                              max_abs_diff=nan, max_rel_diff=nan, max_ulp=0, tolerance=nan, bound_ratio=float("inf"),
+                              ambiguous=ambiguous, ok=False)
     if gold.size == 0:  # both empty, of the same shape (as x(1:0, :) and x[0:0, :]): nothing can differ
         nan = float("nan")
-        return QuantityReport(case, form, name, mine.shape, gold.shape, gold_label, mine_label,
-                              nan, nan, 0.0, 0.0, 0, 0.0, 0.0, ambiguous, ok=True)
+        return QuantityReport(case=case, form=form, name=name, shape=mine.shape, gold_shape=gold.shape,
+                              gold_label=gold_label, mine_label=mine_label, gold_sample=nan, mine_sample=nan,
+                              max_abs_diff=0.0, max_rel_diff=0.0, max_ulp=0, tolerance=0.0, bound_ratio=0.0,
+                              ambiguous=ambiguous, ok=True)
     # NaN or an infinity on either side (even the same one on both) is a mismatch: NaN == NaN
     # must not pass, and the bounds assume finite values (docs/error-bounds.md, section 10)
     finite = np.isfinite(gold) & np.isfinite(mine)
@@ -138,91 +137,3 @@ def compare_quantity(
         max_ulp=int(ulp_distance(g0, m0).max(initial=0)),
         tolerance=float(tolerance[worst]), bound_ratio=float(ratio.max(initial=0.0)),
         ambiguous=ambiguous, ok=ok, worst_index=tuple(int(k) for k in worst), not_finite=not_finite)
-
-
-def _ambiguous_count(bounds: Bounds, name: str) -> int:
-    """Mask-ambiguous entries that can reach quantity ``name`` (z2's reach delta2 onwards, z1's delta1 onwards)."""
-    z2 = int(bounds.ambiguous["z2"].sum())
-    z1 = int(bounds.ambiguous["z1"].sum())
-    if name in ("delta2", "dW2", "db2"):
-        return z2
-    if name in ("delta1", "dW1", "db1"):
-        return z1 + z2
-    return 0
-
-
-@dataclass
-class CaseResult:
-    """Every evaluation of one case: NumPy and (when run) Octave, both forms, and the bounds.
-
-    ``bounds`` is derived for the section 1.3 grouping, ``manual_bounds`` for section 1.2's
-    (:func:`dlparity.bounds.hand.manual_error_bounds`); without it section 1.2 is judged against
-    ``bounds``, which is true for it too but looser.
-    """
-
-    case: Case
-    numpy: dict[str, dict[str, Array]]
-    octave: dict[str, dict[str, Array]]
-    bounds: Bounds
-    manual_bounds: Bounds | None = None
-
-    def form_bounds(self, form: str) -> Bounds:
-        """The bounds derived for ``form``'s grouping."""
-        return self.manual_bounds if form == "manual" and self.manual_bounds is not None else self.bounds
-
-    def reports(self) -> list[QuantityReport]:
-        """Octave vs NumPy for each form, then the two forms against each other on each side."""
-        out: list[QuantityReport] = []
-        label = self.case.describe()
-        for form in self.numpy:
-            if form not in self.octave:
-                continue
-            for name in OUTPUTS[form]:
-                bounds = self.form_bounds(form)
-                out.append(compare_quantity(label, form, name, self.octave[form][name], self.numpy[form][name],
-                                            bounds.tolerance(name), _ambiguous_count(bounds, name)))
-        if "backprop" in self.numpy and "manual" in self.numpy:
-            for side, values in (("numpy", self.numpy), ("octave", self.octave)):
-                if "backprop" not in values or "manual" not in values:
-                    continue
-                for name in OUTPUTS["manual"]:
-                    out.append(compare_quantity(
-                        label, "manual-vs-backprop", name, values["backprop"][name], values["manual"][name],
-                        # each form within its own bound of exact: they may differ by the sum of the two
-                        self.bounds.error[name] + self.form_bounds("manual").error[name],
-                        _ambiguous_count(self.bounds, name),
-                        gold_label=f"{side}/backprop", mine_label=f"{side}/manual"))
-        return out
-
-
-def evaluate(cases: Sequence[Case], forms: Sequence[Form] = FORMS, bridge: Any = None) -> list[CaseResult]:
-    """Evaluate every case in NumPy and, when ``bridge`` is given, in Octave (one call per form).
-
-    The bounds come from the NumPy section 1.3 values, which are always computed; with Octave's
-    section 1.3 values at hand they widen only where the two sides' ReLU masks really differ.
-    """
-    results, numpy_backprop = [], []
-    for case in cases:
-        with np.errstate(all="ignore"):  # an overflow is refused below in one sentence, not warned about
-            numpy_values: dict[str, dict[str, Array]] = {form: run_checked(form, case.inputs) for form in forms}
-            bp = numpy_values.get("backprop") or run_checked("backprop", case.inputs)
-            bounds = block_error_bounds(case.inputs, bp)
-            manual = manual_error_bounds(case.inputs, bp) if "manual" in forms else None
-        # before Octave is asked: NumPy's section 1.3 quantities in statement order, then section 1.2's
-        check_no_overflow([(f"NumPy's {name} (section 1.3)", bp[name], bounds.error[name])
-                           for name in OUTPUTS["backprop"]]
-                          + [(f"NumPy's {name} (section 1.2)", numpy_values["manual"][name], manual.error[name])
-                             for name in OUTPUTS["manual"] if manual is not None])
-        numpy_backprop.append(bp)
-        results.append(CaseResult(case, numpy_values, {}, bounds, manual))
-    if bridge is not None:
-        for form in forms:
-            octave_values = bridge.run_cases(form, [c.inputs for c in cases])
-            for result, values in zip(results, octave_values, strict=True):
-                result.octave[form] = values
-        if "backprop" in forms:  # the masks Octave actually took: widen only where they differ
-            for result, bp in zip(results, numpy_backprop, strict=True):
-                result.bounds = block_error_bounds(result.case.inputs, bp, result.octave["backprop"])
-                if result.manual_bounds is not None:
-                    result.manual_bounds = manual_error_bounds(result.case.inputs, bp, result.octave["backprop"])
-    return results

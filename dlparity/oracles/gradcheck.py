@@ -27,8 +27,9 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from dlparity.blocks import FORMS, Form
+from dlparity.blocks import FORMS, Form, run_octave_cases
 from dlparity.bounds.hand import Bounds, block_error_bounds
+from dlparity.bridge import OctaveSide
 from dlparity.cases import Case
 from dlparity.oracles.autodiff import autodiff_gradients
 from dlparity.oracles.autograd_oracle import autograd_gradients
@@ -176,7 +177,7 @@ def check_values(
 
 def gradcheck(
     cases: Sequence[Case], forms: Sequence[Form] = FORMS, oracles: Sequence[Oracle] = ORACLES,
-    bridge: Any = None, coords: int | None = None,
+    bridge: OctaveSide | None = None, coords: int | None = None,
 ) -> list[GradcheckResult]:
     """Run the blocks on every case (NumPy, and Octave when ``bridge`` is given) and check them against the oracles.
 
@@ -189,7 +190,7 @@ def gradcheck(
     oracles : sequence of {'fd', 'autograd', 'autodiff'}
         Which oracles to run; ``'autograd'`` needs the ``autograd`` package (a dependency),
         ``'autodiff'`` needs PyTorch (:class:`dlparity.oracles.autodiff.OracleUnavailable`).
-    bridge : OctaveBridge, optional
+    bridge : dlparity.bridge.OctaveSide, optional
         When given, each form runs in Octave on all cases in one call.
     coords : int, optional
         At most this many finite-difference coordinates per parameter (seeded by the case's seed);
@@ -206,7 +207,7 @@ def gradcheck(
         values.append({"numpy": {form: _run_block.run_checked(form, case.inputs) for form in forms}})
     if bridge is not None:
         for form in forms:
-            outs = bridge.run_cases(form, [c.inputs for c in cases])
+            outs = run_octave_cases(bridge, form, [c.inputs for c in cases])
             for v, out in zip(values, outs, strict=True):
                 v.setdefault("octave", {})[form] = out
     results = []

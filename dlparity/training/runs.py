@@ -18,7 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dlparity.blocks import OUTPUTS, Form, check_form, run_checked
-from dlparity.bridge import OctaveBridge, get_bridge
+from dlparity.bridge import OctaveSide, get_bridge, matlab_ref_dir
+from dlparity.store import RECORDED_CALLS, RecordedCall, RecordingBridge, StoredBridge, key_of
 from dlparity.validation import BlockInputs, InputError, check_block_inputs, check_no_overflow
 from python_impl.train_sgd import PARAMS, TrainResult, train_sgd
 
@@ -264,7 +265,7 @@ def _epochs_last(value: Any, shape: tuple[int, ...], epochs: int) -> Array:
 
 
 def run_octave(
-    run: TrainRun, bridge: OctaveBridge | None = None, keep_history: bool = True,
+    run: TrainRun, bridge: OctaveSide | None = None, keep_history: bool = True,
     on_epoch: Callable[[int], None] | None = None,
 ) -> SideResult:
     """Train with ``matlab_ref/train_sgd.m`` in one Octave call; ``on_epoch(epoch)`` after each epoch.
@@ -277,7 +278,7 @@ def run_octave(
         Octave reported an error.
     """
     bridge = bridge or get_bridge()
-    bridge.session()  # start-up is not part of the training's wall time
+    bridge.describe()  # asks the version, so a live Octave's start-up is not part of the training's wall time
     c = run.config
     args = _octave_args(run, keep_history, progress=on_epoch is not None)
     start = time.perf_counter()
@@ -291,3 +292,19 @@ def run_octave(
                          loss_valid=np.asarray(out["loss_valid"], dtype=np.float64).reshape(-1),
                          params=params, history=history)
     return SideResult("octave", result, seconds)
+
+
+def _record_training(recorder: RecordingBridge, args: tuple[Any, ...], out: Any) -> None:
+    spec = {"form": args[0], "shapes": [list(np.shape(a)) for a in args[1:11]],
+            "scalars": [float(a) for a in args[11:] if isinstance(a, (int, float, np.integer, np.floating))]}
+    recorder.note(key_of("train_sgd", list(args)), "train", spec, matlab_ref_dir().glob("*.m"), out)
+
+
+def _replay_training(stored: StoredBridge, args: tuple[Any, ...]) -> Any:
+    return stored.find(key_of("train_sgd", list(args)), "this training run",
+                       "the store holds the short synthetic runs of 'dlparity selfcheck', recorded with "
+                       "'dlparity record training'")
+
+
+#: How train_sgd.m's runs are filed in a store and answered from it (:data:`dlparity.store.RECORDED_CALLS`).
+RECORDED_CALLS["train_sgd"] = RecordedCall(_record_training, _replay_training)

@@ -138,7 +138,18 @@ OPERATORS: dict[str, tuple[str, Callable[[Any, Any], Any], bool]] = {
     "__lt__": ("less", operator.lt, False), "__le__": ("less_equal", operator.le, False),
     "__eq__": ("equal", operator.eq, False), "__ne__": ("not_equal", operator.ne, False),
     "__getitem__": ("getitem", operator.getitem, False),
+    "__floordiv__": ("floor_divide", operator.floordiv, False), "__rfloordiv__": ("floor_divide", operator.floordiv, True),
+    "__mod__": ("remainder", operator.mod, False), "__rmod__": ("remainder", operator.mod, True),
+    "__and__": ("bitwise_and", operator.and_, False), "__rand__": ("bitwise_and", operator.and_, True),
+    "__or__": ("bitwise_or", operator.or_, False), "__ror__": ("bitwise_or", operator.or_, True),
+    "__xor__": ("bitwise_xor", operator.xor, False), "__rxor__": ("bitwise_xor", operator.xor, True),
+    "__lshift__": ("left_shift", operator.lshift, False), "__rlshift__": ("left_shift", operator.lshift, True),
+    "__rshift__": ("right_shift", operator.rshift, False), "__rrshift__": ("right_shift", operator.rshift, True),
 }
+
+
+def _invert(self: Any) -> Any:
+    return dispatch("invert", operator.invert, (self,))
 
 
 def _setitem(self: Any, key: Any, value: Any) -> None:
@@ -181,6 +192,8 @@ for _dunder, (_name, _plain_op, _swapped) in OPERATORS.items():
     setattr(UntrackedArray, _dunder, _operator(_name, _plain_op, _swapped))
     if _dunder in MASK_OPERATORS:
         setattr(TrackedMask, _dunder, _operator(_name, _plain_op, _swapped))
+setattr(Tracked, "__invert__", _invert)  # noqa: B010
+setattr(UntrackedArray, "__invert__", _invert)  # noqa: B010
 for _cls in (Tracked, TrackedMask, UntrackedArray):
     setattr(_cls, "__setitem__", _setitem)  # noqa: B010
     setattr(_cls, "__array_ufunc__", _array_ufunc)  # noqa: B010 (attached after the class, as every operator)

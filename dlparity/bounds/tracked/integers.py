@@ -104,13 +104,13 @@ class _Integer(Tracked):
     __rmod__ = _int_method(operator.mod, "__mod__", reflected=True)
     __divmod__ = _int_method(divmod, _refuse_int_operation("divmod"))
     __rdivmod__ = _int_method(divmod, _refuse_int_operation("divmod"), reflected=True)
-    __and__ = __rand__ = _int_method(operator.and_, _refuse_int_operation("&"))  # type: ignore[assignment]
-    __or__ = __ror__ = _int_method(operator.or_, _refuse_int_operation("|"))  # type: ignore[assignment]
-    __xor__ = __rxor__ = _int_method(operator.xor, _refuse_int_operation("^"))  # type: ignore[assignment]
-    __lshift__ = _int_method(operator.lshift, _refuse_int_operation("<<"))  # type: ignore[assignment]
-    __rshift__ = _int_method(operator.rshift, _refuse_int_operation(">>"))  # type: ignore[assignment]
-    __rlshift__ = _int_method(operator.lshift, _refuse_int_operation("<<"), reflected=True)  # type: ignore[assignment]
-    __rrshift__ = _int_method(operator.rshift, _refuse_int_operation(">>"), reflected=True)  # type: ignore[assignment]
+    __and__ = __rand__ = _int_method(operator.and_, _refuse_int_operation("&"))
+    __or__ = __ror__ = _int_method(operator.or_, _refuse_int_operation("|"))
+    __xor__ = __rxor__ = _int_method(operator.xor, _refuse_int_operation("^"))
+    __lshift__ = _int_method(operator.lshift, _refuse_int_operation("<<"))
+    __rshift__ = _int_method(operator.rshift, _refuse_int_operation(">>"))
+    __rlshift__ = _int_method(operator.lshift, _refuse_int_operation("<<"), reflected=True)
+    __rrshift__ = _int_method(operator.rshift, _refuse_int_operation(">>"), reflected=True)
 
     def _compared(self, other: Any, op: Callable[[Any, Any], bool], tracked: str) -> Any:
         m = _int_operand(other)
@@ -164,7 +164,7 @@ class _Integer(Tracked):
     def __abs__(self) -> Tracked:
         return _Integer(abs(self.n))
 
-    def __invert__(self) -> Tracked:  # type: ignore[override]
+    def __invert__(self) -> Tracked:
         return _Integer(~self.n)
 
     def __hash__(self) -> int:  # type: ignore[override]  # as its int's, so that i in {1, 2} and d[i] work

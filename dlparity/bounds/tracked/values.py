@@ -337,16 +337,6 @@ class Tracked(_ArrayShape):
         return Tracked(a, self.e, self.k, mag=self.mag, amb=self.amb)
 
     # -- refused arithmetic (the arithmetic with rules is attached by .dispatch) -------------------
-    def __floordiv__(self, other: Any) -> NoReturn:
-        refuse("// (floor division)")
-
-    __rfloordiv__ = __floordiv__
-
-    def __mod__(self, other: Any) -> NoReturn:
-        refuse("% (modulo)")
-
-    __rmod__ = __mod__
-
     __hash__ = None  # type: ignore[assignment]
 
     # -- conversions: only when exact ----------------------------------------------------------------
@@ -374,12 +364,6 @@ class Tracked(_ArrayShape):
             return self._integer("round()", np.rint)
         return escape("round() of a tracked value", lambda: round(cast("Any", self.v[()] if self.v.ndim == 0 else self.v), ndigits),
                       "the plain number would leave the tracker; keep it tracked")
-
-    def _bitwise(self, other: Any = None) -> Any:  # refuses (Any: an int input's compute)
-        refuse("a bitwise operation (& | ^ << >> ~) on a tracked float", "it has no rounding-error rule")
-
-    __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = _bitwise
-    __lshift__ = __rlshift__ = __rshift__ = __rrshift__ = __invert__ = _bitwise
 
     def __index__(self) -> int:
         x = self._scalar("use as an index")
@@ -442,6 +426,10 @@ class Tracked(_ArrayShape):
         def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any: ...
         def __matmul__(self, other: Any) -> Any: ...
         def __rmatmul__(self, other: Any) -> Any: ...
+        def __floordiv__(self, other: Any) -> Any: ...
+        def __rfloordiv__(self, other: Any) -> Any: ...
+        def __mod__(self, other: Any) -> Any: ...
+        def __rmod__(self, other: Any) -> Any: ...
         def __pow__(self, other: Any) -> Any: ...
         def __rpow__(self, other: Any) -> Any: ...
         def mean(self, *args: Any, **kwargs: Any) -> Any: ...
@@ -692,7 +680,9 @@ def untracked(value: Any, reason: str) -> Any:
     """``value`` (a plain result) as untracked with ``reason``: arrays and numbers (booleans and ints too: a
     comparison or an argmax of untracked values may differ as well), each entry of a tuple or list; a method of
     the plain value as one whose results are untracked; anything else (text, None, a shape) as it is."""
-    if isinstance(value, (np.ndarray, np.generic, int, float, complex)):  # bool is an int
+    if isinstance(value, (int, float, complex)):  # a Python number: as NumPy's scalar, which has a shape
+        return UntrackedArray(np.asarray(value)[()], reason)
+    if isinstance(value, (np.ndarray, np.generic)):
         return UntrackedArray(value, reason)
     if isinstance(value, (tuple, list)):  # np.linalg.eigh's pair, np.shape's tuple
         return type(value)(untracked(x, reason) for x in value) if not hasattr(value, "_fields") else \

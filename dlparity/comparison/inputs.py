@@ -1,0 +1,155 @@
+"""Checking the inputs of a pair before anything runs: names usable on both sides, values numeric and finite,
+the MATLAB function's declared arguments matched, a chosen tolerance sound. Each failure is one sentence."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dlparity.matlab_file import MatlabFile, python_keyword_inputs
+from dlparity.validation import InputError
+
+_MATLAB_NAME = re.compile(r"[A-Za-z]\w{0,62}")
+
+
+@dataclass(frozen=True)
+class CheckedInputs:
+    """One case's inputs, checked: what the Python twin gets and what Octave gets, name -> value."""
+
+    python: dict[str, Any]
+    octave: dict[str, Any]
+
+
+def check_cases(inputs: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+                labels: Sequence[str] | None) -> tuple[list[CheckedInputs], list[str]]:
+    """Every case checked, with its label (default ``"1"``, ``"2"``, …)."""
+    cases_in = [inputs] if isinstance(inputs, Mapping) else list(inputs)
+    if not cases_in:
+        raise InputError("inputs is empty; expected a dict of name -> array, or a list of them (one per case).")
+    names = [str(k) for k in labels] if labels is not None else [str(k + 1) for k in range(len(cases_in))]
+    if len(names) != len(cases_in):
+        raise InputError(f"labels has {len(names)} names for {len(cases_in)} cases; expected one per case.")
+    cases = [check_inputs(c, f" (case {n})" if len(cases_in) > 1 else "") for c, n in zip(cases_in, names, strict=True)]
+    return cases, names
+
+
+def check_inputs(case: Mapping[str, Any], label: str) -> CheckedInputs:
+    """One case's inputs, checked: names usable on both sides, values numeric, finite, real (or text)."""
+    if not isinstance(case, Mapping):
+        raise InputError(f"inputs{label} is a {type(case).__name__}; expected a dict of name -> array.")
+    bad_kw = python_keyword_inputs([str(k) for k in case])
+    if bad_kw:
+        raise InputError(f"input {bad_kw[0]!r}{label} is a Python keyword, so the Python twin cannot take it as a keyword "
+                         f"argument; rename it on both sides (e.g. {bad_kw[0] + '_'!r}).")
+    py: dict[str, Any] = {}
+    oc: dict[str, Any] = {}
+    for name, value in case.items():
+        if not isinstance(name, str) or not _MATLAB_NAME.fullmatch(name):
+            raise InputError(f"input name {name!r}{label} is not a valid MATLAB variable name (a letter, then up to 62 "
+                             "letters, digits or underscores).")
+        if name.startswith("dlparity_"):
+            raise InputError(f"input name {name!r}{label} starts with 'dlparity_', which the harness reserves for its "
+                             "own Octave variables; rename it.")
+        py[name], oc[name] = check_value(name, value, label)
+    return CheckedInputs(py, oc)
+
+
+def check_value(name: str, value: Any, label: str) -> tuple[Any, Any]:  # noqa: PLR0911, PLR0912 (one branch per kind)
+    """(what Python gets, what Octave gets) for one input value."""
+    if isinstance(value, str):
+        return value, value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value), bool(value)
+    if isinstance(value, (int, np.integer)):
+        whole = int(value)
+        if abs(whole) > 2**53:
+            raise InputError(f"input {name}{label} is the integer {whole}, beyond 2**53, which a MATLAB double cannot "
+                             f"hold exactly; expected integers of magnitude at most 2**53 = {2**53}.")
+        return whole, float(whole)
+    if isinstance(value, (float, np.floating)):
+        real = float(value)
+        if not math.isfinite(real):
+            raise InputError(f"input {name}{label} is {real}; expected a finite number (the bounds assume no NaN or Inf).")
+        return real, real
+    if not isinstance(value, np.ndarray):
+        raise InputError(f"input {name}{label} is a {type(value).__name__}; expected a NumPy array, a number or a string.")
+    kind = value.dtype.kind
+    if kind == "b":
+        return value.copy(), value.copy()
+    if kind in "iu":
+        # checked as integers: as float64, 2**53 + 1 rounds to 2**53 and would pass (and np.abs of int64's
+        # minimum overflows); integers narrower than 64 bits all fit in a double
+        if value.dtype.itemsize >= 8:
+            limit = np.array(2**53, dtype=value.dtype)
+            beyond = value > limit if kind == "u" else (value > limit) | (value < -limit)
+            if beyond.any():
+                where = tuple(int(k) for k in np.argwhere(beyond)[0])
+                at = f" at index {where}" if value.ndim else ""
+                raise InputError(f"input {name}{label} holds the integer {int(value[where])}{at}, beyond 2**53, which "
+                                 f"a MATLAB double cannot hold exactly; expected integers of magnitude at most 2**53 = "
+                                 f"{2**53}.")
+        if value.ndim == 0:
+            return int(value), float(value)
+        arr = value.astype(np.float64)
+        return arr, arr.copy()
+    if kind == "f":
+        arr = np.array(value, dtype=np.float64)  # a copy: nothing the user gave is touched
+        if not np.all(np.isfinite(arr)):
+            where = np.argwhere(~np.isfinite(arr))[0]
+            raise InputError(f"input {name}{label} holds {arr[tuple(where)]} at index {tuple(int(k) for k in where)}; "
+                             "expected finite numbers (the rounding-error bounds assume no NaN or Inf).")
+        return arr, arr.copy()
+    what = {"c": "complex", "O": "object (pickled Python objects)", "U": "text", "S": "bytes", "V": "structured",
+            "M": "datetime", "m": "timedelta"}.get(kind, kind)
+    article = "an" if what[0] in "aeiou" else "a"
+    raise InputError(f"input {name}{label} is {article} {what} array (dtype {value.dtype}); expected real numbers or booleans.")
+
+
+
+def check_tolerance(rtol: float | None, atol: float | None, prefix: str = "") -> dict[str, float] | None:
+    """A chosen tolerance as ``{"rtol": r, "atol": a}`` (a flag not given is 0), or None when neither is given;
+    ``prefix`` names the pair in the sentence (``fallback_``)."""
+    if rtol is None and atol is None:
+        return None
+    out = {}
+    for flag, value in (("rtol", rtol), ("atol", atol)):
+        if value is None:
+            out[flag] = 0.0
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+            raise InputError(f"{prefix}{flag} is {value!r}; expected a finite number >= 0.")
+        if not (math.isfinite(float(value)) and float(value) >= 0):
+            raise InputError(f"{prefix}{flag} is {value!r}; expected a finite number >= 0.")
+        out[flag] = float(value)
+    return out
+
+
+def check_matlab_side(mfile: MatlabFile, cases: list[CheckedInputs]) -> None:
+    """A function file's declared arguments and outputs usable by name, and each case holding exactly its arguments."""
+    if mfile.kind != "function":
+        return
+    for special in ("varargin",):
+        if special in mfile.arguments:
+            raise InputError(f"matlab {mfile.path.name} declares {special}; the pair mode matches inputs to declared "
+                             "argument names, so declare each argument by name.")
+    if "varargout" in mfile.outputs:
+        raise InputError(f"matlab {mfile.path.name} declares varargout; declare each output by name so it can be compared.")
+    if mfile.name != mfile.path.stem:
+        raise InputError(f"matlab {mfile.path.name} declares function {mfile.name!r}; Octave calls a function file by "
+                         f"its file name, so rename the function to {mfile.path.stem!r} (or the file).")
+    for c in cases:
+        given = list(c.octave)
+        missing = [a for a in mfile.arguments if a not in given]
+        extra = [g for g in given if g not in mfile.arguments]
+        if missing:
+            raise InputError(f"the inputs lack {', '.join(missing)}, which {mfile.path.name} declares as arguments "
+                             f"({', '.join(mfile.arguments)}); the inputs hold {', '.join(given) or 'nothing'}.")
+        if extra:
+            raise InputError(f"the inputs hold {', '.join(extra)}, which {mfile.path.name} does not declare as arguments "
+                             f"({', '.join(mfile.arguments) or 'none'}).")
+

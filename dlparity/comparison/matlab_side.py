@@ -1,0 +1,86 @@
+"""The MATLAB side of a pair: the user's ``.m`` file(s) run verbatim in Octave, every case in one call.
+
+A script runs in a fresh workspace holding the inputs, and every variable it assigns comes back; a
+function file is called with the inputs matched to its declared arguments, and its declared outputs
+come back (``dlparity/mfiles/dlparity_run_mfile.m``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlparity.bridge import OctaveError, OctaveSide
+from dlparity.comparison.inputs import CheckedInputs
+from dlparity.matlab_file import MatlabFile
+from dlparity.validation import InputError
+
+#: Folder of the harness's own Octave functions (``dlparity_run_mfile.m``), put on Octave's path.
+MFILES = Path(__file__).resolve().parents[1] / "mfiles"
+
+
+class MatlabError(InputError):
+    """The user's ``.m`` file failed in Octave (syntax or run-time error); the message is Octave's, with the line."""
+
+
+def run_octave(mfile: MatlabFile, cases: list[CheckedInputs],
+               octave: OctaveSide) -> tuple[list[tuple[dict[str, Any], dict[str, str]]], dict[str, Any]]:
+    """Run every case in one Octave call; (values, skipped) per case and what to say about Octave."""
+    payload: list[Any] = ([dict(c.octave) for c in cases] if mfile.kind == "script"
+                          else [[c.octave[a] for a in mfile.arguments] for c in cases])
+    octave.call("addpath", MFILES.as_posix(), nout=0)
+    t0 = time.perf_counter()
+    files = [p.as_posix() for p in mfile.files]
+    outs = octave.call("dlparity_run_mfile", mfile.kind, files[0] if len(files) == 1 else files, payload,
+                       list(mfile.outputs))
+    seconds = time.perf_counter() - t0
+    items = _cells(outs)
+    if len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]:
+        raise MatlabError(matlab_message(mfile, str(items[0]["error"]), list(cases[0].octave)))
+    if len(items) != len(cases):
+        raise OctaveError(f"Octave returned {len(items)} results for {len(cases)} cases of {mfile.path.name}.")
+    results = []
+    for item in items:
+        values = _fields(item.get("values"))
+        logical = set(_fields(item.get("logical")))
+        skipped = {k: str(v) for k, v in _fields(item.get("skipped")).items()}
+        values = {k: (np.asarray(v) != 0 if k in logical else v) for k, v in values.items()}
+        results.append((values, skipped))
+    return results, {**octave.describe(), "seconds": round(seconds, 4)}
+
+
+def _cells(value: Any) -> list[Any]:
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return list(np.ravel(value))
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    """An Octave struct as a dict; an empty struct may arrive as an empty cell or None."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    return {}
+
+
+def matlab_message(mfile: MatlabFile, message: str, inputs: list[str]) -> str:
+    """Octave's error as one sentence; an undefined name is explained in terms of the inputs."""
+    text = " ".join(message.split())
+    undefined = re.search(r"'(\w+)' undefined", text)
+    if undefined and mfile.kind == "function" and undefined.group(1) in mfile.outputs:
+        case = re.match(r"case \d+ of \d+: ", text)
+        said = text[case.end():] if case else text
+        return (f"matlab {mfile.path.name} failed in Octave{' in ' + case.group(0)[:-2] if case else ''}: its declared "
+                f"output {undefined.group(1)!r} was never assigned on the path this case took (Octave: {said}); "
+                "every output must be assigned before the function returns.")
+    if undefined and mfile.kind == "script":
+        return (f"matlab {mfile.path.name} failed in Octave: {text}; if {undefined.group(1)!r} is an input the script "
+                f"expects, add it to the inputs (they hold {', '.join(inputs) or 'nothing'}).")
+    return f"matlab {mfile.path.name} failed in Octave: {text}."
+

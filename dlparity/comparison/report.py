@@ -1,0 +1,285 @@
+"""The report of a MATLAB/NumPy pair: :class:`ParityResult` and :class:`Divergence`, as a table and as JSON.
+
+Every table the command line prints is laid out by :func:`render_table`, and every number that goes
+into JSON passes :func:`json_number` (NaN and infinities are not valid JSON: null), so the pair
+mode, the section 1 mode and ``dlparity train`` format alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlparity.comparison.compare import QuantityReport
+from dlparity.comparison.loading import python_lines
+from dlparity.matlab_file import MatlabFile
+
+
+def json_number(x: float) -> float | None:
+    """``x`` for JSON: None (null) where it is NaN or infinite, which JSON cannot hold."""
+    return None if isinstance(x, float) and not math.isfinite(x) else x
+
+
+def fmt_number(x: float, spec: str) -> str:
+    """``x`` formatted with ``spec`` for a table cell; ``-`` where it is NaN (nothing measured)."""
+    return "-" if isinstance(x, float) and math.isnan(x) else format(x, spec)
+
+
+def render_table(rows: Sequence[Sequence[str]], left: int = 0, last_left: bool = False) -> list[str]:
+    """Rows (the first is the header) as aligned lines with a rule under the header.
+
+    The first ``left`` columns are left-aligned (names), and the last one too when ``last_left``
+    (a note), the rest right-aligned (numbers); two spaces between columns, no trailing blanks.
+    """
+    widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+    flush_left = set(range(left)) | ({len(widths) - 1} if last_left else set())
+    lines = ["  ".join(c.ljust(w) if k in flush_left else c.rjust(w)
+                       for k, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
+def worst_ratio(r: QuantityReport) -> float:
+    """A report's |Δ|/tolerance for ranking: a NaN (nothing comparable, e.g. shapes differ) counts as the worst."""
+    return math.inf if math.isnan(r.bound_ratio) else r.bound_ratio
+
+
+@dataclass(frozen=True, kw_only=True)
+class Divergence:
+    """The first variable, in the MATLAB side's statement order, whose two sides differ."""
+
+    name: str
+    case: str
+    reason: str
+    matlab_file: str
+    matlab_line: int | None
+    matlab_text: str | None
+    python_file: str | None
+    python_line: int | None
+    python_text: str | None
+
+    def describe(self) -> str:
+        m = (f"  MATLAB {self.matlab_file}:{self.matlab_line}  {self.matlab_text}" if self.matlab_line is not None
+             else f"  MATLAB {self.matlab_file}: (no assignment to {self.name} found)")
+        p = (f"  Python {self.python_file}:{self.python_line}  {self.python_text}" if self.python_line is not None
+             else f"  Python {self.python_file or '(source not available)'}: (no assignment to {self.name} found)")
+        return "\n".join([f"first diverging variable: {self.name} in case {self.case} ({self.reason})", m, p,
+                          "  (later differences usually follow from this one: fix it first)"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "case": self.case, "reason": self.reason,
+                "matlab": {"file": self.matlab_file, "line": self.matlab_line, "text": self.matlab_text},
+                "python": {"file": self.python_file, "line": self.python_line, "text": self.python_text}}
+
+
+@dataclass(kw_only=True)
+class ParityResult:
+    """Every comparison of one MATLAB/NumPy pair over one or more cases.
+
+    Attributes
+    ----------
+    reports : list of QuantityReport
+        One per shared variable and case, in the MATLAB side's statement order, case by case.
+    matlab_only, python_only : list of str
+        Names only one side produced (never silently dropped: listed in the table and the JSON).
+    not_compared : dict of str to str
+        Names both sides produced but that are not numeric arrays, with the reason.
+    complex_values : dict of str to str
+        Names complex on one side or both, with which side (each a MISMATCH: only real values are compared).
+    tolerance : str
+        How the tolerance was chosen (automatic or by the user).
+    first_divergence : Divergence or None
+        The first mismatching variable in statement order, with both sides' lines.
+    tolerance_from : dict of (str, str) to str
+        Per (variable, case) compared, where its tolerance came from: ``"derived"`` (2x the tracked bound),
+        ``"fallback (numpy.linalg.solve at twin.py:14)"`` (the user's fallback, and why the tracker could not
+        bound it) or ``"user"`` (``rtol``/``atol``).
+    not_checked : dict of str to str
+        Variables the tracker could not bound and no fallback tolerance was given for, with why: nothing
+        judged them, so the verdict is not a pass (``status`` "not checked").
+    """
+
+    matlab: MatlabFile
+    python: str
+    case_labels: list[str]
+    reports: list[QuantityReport]
+    matlab_only: list[str]
+    python_only: list[str]
+    not_compared: dict[str, str]
+    tolerance: str
+    user_tolerance: dict[str, float] | None
+    first_divergence: Divergence | None
+    octave: dict[str, Any] = field(default_factory=dict)
+    python_seconds: float = 0.0
+    shape_hints: dict[str, str] = field(default_factory=dict)
+    #: Per case, what each side returned: ``values[k]["octave"]``, ``values[k]["numpy"]`` (name -> value).
+    values: list[dict[str, dict[str, Any]]] = field(default_factory=list)
+    complex_values: dict[str, str] = field(default_factory=dict)
+    fallback_tolerance: dict[str, float] | None = None
+    tolerance_from: dict[tuple[str, str], str] = field(default_factory=dict)
+    not_checked: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """``"match"``; ``"mismatch"`` (some variable out of tolerance, or of another shape); ``"not checked"`` (none
+        out of tolerance, but some variable had no tolerance to judge it); ``"nothing compared"``."""
+        if any(not r.ok for r in self.reports):
+            return "mismatch"
+        if self.not_checked:
+            return "not checked"
+        return "match" if self.reports else "nothing compared"
+
+    @property
+    def ok(self) -> bool:
+        """Every shared variable of every case within tolerance, none left unchecked, and at least one compared."""
+        return self.status == "match"
+
+    def by_variable(self) -> list[QuantityReport]:
+        """The worst report of each variable over the cases, in statement order."""
+        worst: dict[str, QuantityReport] = {}
+        for r in self.reports:
+            held = worst.get(r.name)
+            if held is None or (held.ok and not r.ok) or (held.ok == r.ok and worst_ratio(r) > worst_ratio(held)):
+                worst[r.name] = r
+        return list(worst.values())
+
+    def largest_ratio(self) -> float:
+        return max((worst_ratio(r) for r in self.reports), default=0.0)
+
+    def table(self) -> str:
+        """The side-by-side table: one row per variable (worst case), then what was not compared, then the verdict."""
+        kind = self.matlab.kind
+        n = len(self.case_labels)
+        head: tuple[str, ...] = ("variable", "line", "shape", "octave", "numpy", "max|Δ|", "max rel Δ", "max ULP",
+                                 "tolerance", "|Δ|/tol", "verdict", "tolerance from")
+        many = n > 1
+        if many:
+            head = ("case", *head)
+        rows = [head]
+        for r in self.by_variable():
+            where = self.matlab.where(r.name)
+            shape = "x".join(map(str, r.gold_shape)) if r.shape == r.gold_shape else (
+                f"{'x'.join(map(str, r.gold_shape))}≠{'x'.join(map(str, r.shape)) or '()'}")
+            row = (r.name, str(where.line) if where else "", shape, fmt_number(r.gold_sample, ".10g"),
+                   fmt_number(r.mine_sample, ".10g"), fmt_number(r.max_abs_diff, ".2e"), fmt_number(r.max_rel_diff, ".2e"),
+                   str(r.max_ulp), fmt_number(r.tolerance, ".2e"), fmt_number(r.bound_ratio, ".2g"), "ok" if r.ok else "MISMATCH",
+                   self.tolerance_from.get((r.name, r.case), "-"))
+            rows.append((r.case, *row) if many else row)
+        lines = render_table(rows, left=4 if many else 3, last_left=True)
+        source = self.octave.get("source", "live")
+        version = self.octave.get("version", "?")
+        recorded = f", recorded {self.octave['recorded']}" if self.octave.get("recorded") else ""  # None when live
+        out = [f"octave: {source}, GNU Octave {version}{recorded}"
+               + (f", {self.octave['seconds']:.2f} s" if "seconds" in self.octave else ""),
+               f"matlab: {' then '.join(map(str, self.matlab.files))} ({kind}) · python: {self.python} · {n} case{'s' if n != 1 else ''}",
+               f"tolerance: {self.tolerance}",
+               "octave/numpy: the entry with the largest |Δ|/tolerance" + (" (the worst case of each variable)" if many else ""), "", *lines, ""]
+        out += self.notes()
+        if self.first_divergence is not None:
+            out.append(self.first_divergence.describe())
+        out.append(self.verdict())
+        return "\n".join(out)
+
+    def notes(self) -> list[str]:
+        """What was not compared or not checked, and why; the shape hints."""
+        out = []
+        if self.matlab_only:
+            out.append(f"only in MATLAB (not compared): {', '.join(self.matlab_only)}")
+        if self.python_only:
+            out.append(f"only in Python (not compared): {', '.join(self.python_only)}")
+        if self.not_compared:
+            out.append("not compared (not numeric arrays): "
+                       + ", ".join(f"{k} ({v})" for k, v in self.not_compared.items()))
+        if self.complex_values:
+            out.append("complex, so MISMATCH (only real values are compared): "
+                       + ", ".join(f"{k} ({v})" for k, v in self.complex_values.items()))
+        out += [f"shape of {name}: {hint}" for name, hint in self.shape_hints.items()]
+        if self.not_checked:
+            out.append("not checked (the automatic tolerance cannot bound them, and no fallback tolerance was given): "
+                       + ", ".join(f"{k} ({v})" for k, v in self.not_checked.items()))
+        return out
+
+    def verdict(self) -> str:
+        """The table's last line: the :attr:`status` in words."""
+        n = len(self.case_labels)
+        total = len(self.by_variable())
+        status = self.status
+        if status == "nothing compared":
+            return "nothing compared: the two sides share no numeric variable"
+        if status == "mismatch":
+            return f"{sum(not r.ok for r in self.by_variable())} of {total} variables MISMATCH"
+        if status == "not checked":
+            count = len(self.not_checked)
+            return (f"NOT CHECKED: {count} variable{'s' if count != 1 else ''} not checked "
+                    f"({', '.join(self.not_checked)}), the other {total} within tolerance; give "
+                    "fallback_rtol=/fallback_atol= (--fallback-rtol/--fallback-atol) to compare them with a chosen "
+                    "tolerance")
+        return (f"all {total} variables match over {n} case{'s' if n != 1 else ''} "
+                f"(largest |Δ|/tolerance {self.largest_ratio():.2g})")
+
+    __str__ = table
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` fields of ``dlparity compare``, plus what only this mode has."""
+        return {
+            "ok": self.ok,
+            "status": self.status,
+            "mode": "pair",
+            "matlab": {"file": str(self.matlab.path), "kind": self.matlab.kind, "name": self.matlab.name},
+            "python": self.python,
+            "cases": self.case_labels,
+            "octave": self.octave,
+            "tolerance": {"source": "user" if self.user_tolerance else "automatic", "description": self.tolerance,
+                          **(self.user_tolerance or {}), "fallback": self.fallback_tolerance},
+            "quantities": [
+                {"form": self.matlab.name, "name": r.name, "case": r.case, "shape": list(r.shape),
+                 "matlab_shape": list(r.gold_shape), "max_abs_diff": json_number(r.max_abs_diff),
+                 "max_rel_diff": json_number(r.max_rel_diff), "max_ulp": r.max_ulp, "tolerance": json_number(r.tolerance),
+                 "bound_ratio": json_number(r.bound_ratio), "mask_ambiguous": r.ambiguous,
+                 "octave_sample": json_number(r.gold_sample), "numpy_sample": json_number(r.mine_sample),
+                 "line": (self.matlab.where(r.name).line if self.matlab.where(r.name) else None),  # type: ignore[union-attr]
+                 "tolerance_from": self.tolerance_from.get((r.name, r.case)), "ok": r.ok}
+                for r in self.reports
+            ],
+            "matlab_only": self.matlab_only,
+            "python_only": self.python_only,
+            "not_compared": self.not_compared,
+            "complex": self.complex_values,
+            "not_checked": self.not_checked,
+            "first_divergence": None if self.first_divergence is None else self.first_divergence.to_json(),
+        }
+
+
+def first_divergence(mfile: MatlabFile, func: Callable[..., Any], order: list[str],
+                      reports: list[QuantityReport], hints: dict[str, str],
+                      complex_reasons: Mapping[tuple[str, str], str]) -> Divergence | None:
+    """The first failing variable in ``order`` (its first failing case), with the MATLAB and Python lines that last
+    assigned it; None when every report is ok."""
+    failing = {r.name: r for r in reversed(reports) if not r.ok}  # the first case that fails, per name
+    for name in order:
+        r = failing.get(name)
+        if r is None:
+            continue
+        if (name, r.case) in complex_reasons:
+            reason = complex_reasons[(name, r.case)] + ", and only real values are compared"
+        elif r.shape != r.gold_shape:
+            reason = hints.get(name, "shapes differ")
+        elif not (np.isfinite(r.gold_sample) and np.isfinite(r.mine_sample)):
+            reason = f"octave {r.gold_sample!r} vs numpy {r.mine_sample!r}"
+        else:
+            reason = (f"|Δ| {abs(r.gold_sample - r.mine_sample):.3g} > tolerance {r.tolerance:.3g} at "
+                      f"[{','.join(map(str, r.worst_index))}], {r.bound_ratio:.3g} times the tolerance")
+        st = mfile.last_assignment(name)
+        py_file, py_lines = python_lines(func)
+        py = py_lines.get(name)
+        return Divergence(name=name, case=r.case, reason=reason, matlab_file=st.file if st else mfile.path.name,
+                          matlab_line=st.line if st else None, matlab_text=st.source if st else None,
+                          python_file=Path(py_file).name if py_file else None, python_line=py[0] if py else None,
+                          python_text=py[1] if py else None)
+    return None
+
