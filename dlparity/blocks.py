@@ -180,14 +180,19 @@ def _document_script(stored: StoredBridge, kind: str, paths: list[Path], case: M
     if form is None:
         return None
     inp = check_block_inputs(case["X"], case["y"], case["W1"], case["b1"], case["W2"], case["b2"], case["W3"],
-                             case["b3"], int(case["i"]), int(case["batch_size"]))
+                             case["b3"], _whole(case["i"]), _whole(case["batch_size"]))
     what = f"the {form} block on {inp.describe()}"
-    if int(case.get("batch_end", inp.batch_end)) != inp.batch_end:
+    if _whole(case.get("batch_end", inp.batch_end)) != inp.batch_end:
         raise NotRecorded(f"GNU Octave is not available ({stored.why}) and {what} was recorded with "
                           f"batch_end = min(i + batch_size - 1, N), not {case['batch_end']}; install GNU Octave.")
     values = stored.find(block_key(form, inp), what, "the store holds the test suite's cases, recorded with "
                                                      "'dlparity record section1'")
-    return {"values": dict(values), "logical": {}, "skipped": {}}
+    return dict(values)
+
+
+def _whole(value: Any) -> int:
+    """A whole number sent to Octave (a 1x1 array once decoded from the wire) as an int."""
+    return int(np.asarray(value).reshape(-1)[0])
 
 
 PAIR_ANSWERS.append(_document_script)

@@ -38,7 +38,9 @@ from typing import Any
 
 import numpy as np
 
+from dlparity import wire
 from dlparity.bridge import OctaveUnavailable
+from dlparity.values import Cell, Opaque, StructArray
 
 #: The package's own store: shipped inside the wheel beside the code.
 PACKAGE_STORE = Path(__file__).resolve().parent / "reference"
@@ -59,9 +61,22 @@ class StaleReference(OctaveUnavailable):
 
 # -- keys: what was sent to Octave, as bytes ------------------------------------------------------------------
 
-def _feed(h: Any, value: Any) -> None:
-    """Hash ``value`` canonically: type, then content (arrays by dtype, shape and C-order bytes)."""
-    if isinstance(value, np.ndarray) and value.dtype != object:
+def _feed(h: Any, value: Any) -> None:  # noqa: PLR0912 (one branch per kind)
+    """Hash ``value`` canonically: type, then content (arrays by dtype, shape and C-order bytes; a cell, a struct
+    array and a NumPy scalar of a class other than double by their shape, fields and class too)."""
+    if isinstance(value, np.generic) and value.dtype not in (np.float64, np.bool_):
+        value = np.asarray(value)
+    if isinstance(value, StructArray):
+        h.update(f"T{value.shape}{value.fields}".encode())
+        for item in value:
+            _feed(h, item)
+    elif isinstance(value, Cell):
+        h.update(f"C{value.shape}".encode())
+        for v in value:
+            _feed(h, v)
+    elif isinstance(value, Opaque):
+        h.update(f"O{value.matlab_class}".encode())
+    elif isinstance(value, np.ndarray) and value.dtype != object:
         arr = np.ascontiguousarray(value)
         h.update(f"A{arr.dtype.str}{arr.shape}".encode())
         h.update(arr.tobytes())
@@ -100,7 +115,17 @@ def sha256_file(path: Path) -> str:
 
 # -- trees of results <-> arrays + JSON -------------------------------------------------------------------------
 
-def _encode(value: Any, arrays: dict[str, Any], prefix: str) -> Any:  # noqa: PLR0911 (one return per kind)
+def _encode(value: Any, arrays: dict[str, Any], prefix: str) -> Any:  # noqa: PLR0911, PLR0912 (one return per kind)
+    """A result as JSON plus arrays: every type :mod:`dlparity.values` names keeps its type, shape and class."""
+    if isinstance(value, np.generic) and value.dtype not in (np.float64, np.bool_):
+        return {"g": _encode(np.asarray(value), arrays, prefix)}  # a NumPy scalar of its class (float32, int32)
+    if isinstance(value, StructArray):
+        return {"T": list(value.shape), "f": list(value.fields),
+                "i": [_encode(dict(v), arrays, prefix) for v in value]}
+    if isinstance(value, Cell):
+        return {"C": list(value.shape), "i": [_encode(v, arrays, prefix) for v in value]}
+    if isinstance(value, Opaque):
+        return {"o": value.matlab_class}
     if isinstance(value, np.ndarray) and value.dtype != object:
         arr = np.ascontiguousarray(value)
         digest = key_of(arr)  # identical arrays (the two forms' x, y_true, ... in one case) are stored once
@@ -129,6 +154,14 @@ def _encode(value: Any, arrays: dict[str, Any], prefix: str) -> Any:  # noqa: PL
 def _decode(tree: Any, arrays: Mapping[str, np.ndarray]) -> Any:  # noqa: PLR0911 (one return per kind)
     if tree is None:
         return None
+    if "g" in tree:
+        return _decode(tree["g"], arrays)[()]
+    if "T" in tree:
+        return StructArray([_decode(v, arrays) for v in tree["i"]], tree["T"], tree["f"])
+    if "C" in tree:
+        return Cell([_decode(v, arrays) for v in tree["i"]], tree["C"])
+    if "o" in tree:
+        return Opaque(tree["o"])
     if "a" in tree:
         return np.array(arrays[tree["a"]])
     if "d" in tree:
@@ -293,12 +326,14 @@ def _pair_paths(files: str | Sequence[str]) -> list[Path]:
 
 
 def _record_pair(recorder: RecordingBridge, args: tuple[Any, ...], out: Any) -> None:
-    kind, files, payload, outnames = args[:4]
+    kind, files, sent, words, outnames = args[:5]
+    payload = wire.from_octave(sent, words)  # the cases as MATLAB received them (dlparity.values types): the key
     paths = _pair_paths(files)
     folder_m = [p for f in paths for p in f.parent.glob("*.m")]  # the helpers beside it too
-    items = list(np.ravel(out)) if isinstance(out, np.ndarray) else [out]
+    reply = wire.from_octave(str(out[0]), out[1])
+    items = reply.get("results", []) if isinstance(reply, Mapping) else []
     temporary = any(_inside(p, Path(tempfile.gettempdir())) and not _inside(p, recorder.base) for p in paths)
-    failed = len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]
+    failed = not isinstance(reply, Mapping) or "error" in reply
     if failed or temporary:  # a file in a temporary folder of its own (a planted bug) does not outlive its test
         return
     for case, item in zip(payload, items, strict=True):
@@ -307,22 +342,25 @@ def _record_pair(recorder: RecordingBridge, args: tuple[Any, ...], out: Any) -> 
 
 
 def _replay_pair(stored: StoredBridge, args: tuple[Any, ...]) -> Any:
-    kind, files, payload, outnames = args[:4]
+    kind, files, sent, words, outnames = args[:5]
+    payload = wire.from_octave(sent, words)
     paths = _pair_paths(files)
-    cell = np.empty(len(payload), dtype=object)
+    results: list[Any] = []
     for k, case in enumerate(payload):
         answer = next((a for a in (answer(stored, kind, paths, case) for answer in PAIR_ANSWERS) if a is not None),
                       None)
         if answer is not None:
-            cell[k] = answer
+            results.append(answer)
             continue
 
         def key(base: Path, case: Any = case) -> str:
             return pair_key(kind, paths, case, outnames, base)
 
-        cell[k] = stored.find(key, f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
-                              "or record it beside its test with 'pytest --dlparity-record' where Octave is installed")
-    return cell.reshape(1, -1)
+        results.append(stored.find(key, f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
+                                   "or record it beside its test with 'pytest --dlparity-record' where Octave is "
+                                   "installed"))
+    text, data = wire.encode({"results": results})
+    return text, np.frombuffer(data, dtype=np.uint8).reshape(-1, 1)  # as Octave's dlparity_run_mfile answers
 
 
 RECORDED_CALLS["dlparity_run_mfile"] = RecordedCall(_record_pair, _replay_pair)

@@ -1,23 +1,11 @@
-r"""MATLAB values as the Python twin sees them: one mapping, used by the bridge, ``.mat`` files and the store.
+r"""MATLAB values as the Python twin sees them: one mapping, used by the bridge's wire, ``.mat`` files and the store.
 
-=========================================  =================================================================
-MATLAB                                     Python (what the twin receives and may return)
-=========================================  =================================================================
-``double`` array                           ``numpy.ndarray`` of float64 (2-D or more; 1x1 may be a float)
-``single`` array                           ``numpy.ndarray`` of float32
-``int8`` ... ``uint64`` array              ``numpy.ndarray`` of the same NumPy integer dtype
-``logical`` scalar / array                 ``bool`` / ``numpy.ndarray`` of bool
-``char`` row (``'abc'``, ``''``)           ``str`` (``''`` is ``''``)
-``[]`` (0x0 double)                        ``numpy.zeros((0, 0))``
-1x1 ``struct``                             ``dict`` (field name -> value, in field order)
-``struct()`` (1x1, no fields)              ``{}``
-struct array (``s(2).w``), any shape       :class:`StructArray`: a list of dicts sharing their fields
-1xN cell ``{a, b}``                        ``list``
-Nx1 cell, or any other shape               :class:`Cell`: a list in MATLAB's linear (column-major) order,
-                                           with its ``shape``; ``c{k}`` is ``c[k - 1]``, ``c{i, j}`` is
-                                           ``c.at(i, j)`` (1-based, as MATLAB writes it)
-``{}`` (0x0 cell)                          ``Cell([], shape=(0, 0))``; a plain ``[]`` list is a 1x0 cell
-=========================================  =================================================================
+The whole mapping is one table, in ``docs/harness.md`` ("Structs, cell arrays and MATLAB classes"):
+a struct is a ``dict``, a 1xN cell a ``list``, any other cell a :class:`Cell` (column-major, with
+its ``shape``), a struct array a :class:`StructArray`, ``char`` a ``str``, ``logical`` ``bool``,
+each numeric class its NumPy dtype (:data:`MATLAB_CLASSES`), and what has no Python counterpart
+(a function handle, a sparse matrix, an object) an :class:`Opaque` naming its class. Leaves are
+named as MATLAB writes them by :func:`matlab_path`.
 
 A plain ``list`` the twin returns is compared with a MATLAB cell *vector* of either orientation (a
 NumPy port has no way to say row or column for a list); a :class:`Cell` is compared with its shape.
@@ -109,6 +97,24 @@ class StructArray(list):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (StructArray, (list(self), self.shape, self.fields))
+
+
+class Opaque:
+    """A MATLAB value that has no Python counterpart here (a function handle, a sparse matrix, an object):
+    it comes back as its class only, and is listed as not compared."""
+
+    __slots__ = ("matlab_class",)
+
+    def __init__(self, matlab_class: str) -> None:
+        self.matlab_class = matlab_class
+
+    def __repr__(self) -> str:
+        return f"Opaque({self.matlab_class!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Opaque) and other.matlab_class == self.matlab_class
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 #: MATLAB class name -> NumPy dtype, and back (``double`` is float64, ``single`` float32, ``logical`` bool).

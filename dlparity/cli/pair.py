@@ -128,11 +128,16 @@ class LazyOctave:
 
 
 def _saved_arrays(inputs: dict[str, Any], result: ParityResult) -> dict[str, Any]:
-    """The inputs under their own names, each side's numeric outputs as ``octave/<name>``, ``numpy/<name>``."""
+    """The inputs under their own names, each side's numeric leaves as ``octave/<path>``, ``numpy/<path>`` (a
+    struct's leaves by MATLAB path: ``octave/nn.W{1}``)."""
+    from dlparity.comparison.leaves import flatten  # noqa: PLC0415
+    from dlparity.values import matlab_path  # noqa: PLC0415
+
     arrays: dict[str, Any] = {k: np.asarray(v) for k, v in inputs.items() if not isinstance(v, str)}
     for side, values in (("octave", result.values[0]["octave"]), ("numpy", result.values[0]["numpy"])):
         for name, value in values.items():
-            arr = np.asarray(value) if isinstance(value, (np.ndarray, int, float, bool, np.generic)) else None
-            if arr is not None and arr.dtype.kind in "biuf":
-                arrays[f"{side}/{name}"] = arr
+            for steps, leaf in flatten(value):
+                arr = np.asarray(leaf) if isinstance(leaf, (np.ndarray, int, float, bool, np.generic)) else None
+                if arr is not None and arr.dtype.kind in "biuf":
+                    arrays[f"{side}/{matlab_path(name, steps)}"] = arr
     return arrays

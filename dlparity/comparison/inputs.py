@@ -13,6 +13,7 @@ import numpy as np
 
 from dlparity.matlab_file import MatlabFile, python_keyword_inputs
 from dlparity.validation import InputError
+from dlparity.values import Cell, StructArray, matlab_path
 
 _MATLAB_NAME = re.compile(r"[A-Za-z]\w{0,62}")
 
@@ -59,46 +60,88 @@ def check_inputs(case: Mapping[str, Any], label: str) -> CheckedInputs:
     return CheckedInputs(py, oc)
 
 
-def check_value(name: str, value: Any, label: str) -> tuple[Any, Any]:  # noqa: PLR0911, PLR0912 (one branch per kind)
-    """(what Python gets, what Octave gets) for one input value."""
+def check_value(name: str, value: Any, label: str) -> tuple[Any, Any]:
+    """(what Python gets, what Octave gets) for one input value; ``name`` is its MATLAB path (``nn.W{2}``).
+
+    Structs (dicts), cells (lists, :class:`~dlparity.values.Cell`) and struct arrays
+    (:class:`~dlparity.values.StructArray`) are checked leaf by leaf, to any depth.
+    """
+    if isinstance(value, StructArray):
+        for f in value.fields:
+            _check_field_name(name, f, label)
+        pairs = [{f: check_value(matlab_path(name, [("elem", k), ("field", f)]), item[f], label) for f in value.fields}
+                 for k, item in enumerate(value)]
+        return (StructArray([{f: p[0] for f, p in e.items()} for e in pairs], value.shape, value.fields),
+                StructArray([{f: p[1] for f, p in e.items()} for e in pairs], value.shape, value.fields))
+    if isinstance(value, Mapping):
+        py_d: dict[str, Any] = {}
+        oc_d: dict[str, Any] = {}
+        for f, v in value.items():
+            _check_field_name(name, f, label)
+            py_d[f], oc_d[f] = check_value(matlab_path(name, [("field", f)]), v, label)
+        return py_d, oc_d
+    if isinstance(value, list):
+        shape = value.shape if isinstance(value, Cell) else None
+        items = [check_value(matlab_path(name, [("cell", k)]), v, label) for k, v in enumerate(value)]
+        if shape is None:
+            return [p for p, _ in items], [o for _, o in items]
+        return Cell([p for p, _ in items], shape), Cell([o for _, o in items], shape)
+    return _check_leaf(name, value, label)
+
+
+def _check_leaf(name: str, value: Any, label: str) -> tuple[Any, Any]:  # noqa: PLR0911, PLR0912 (one branch per kind)
+    """(what Python gets, what Octave gets) for one value that is neither a struct nor a cell."""
+    if isinstance(value, tuple):
+        raise InputError(f"input {name}{label} is a tuple; expected a list (a MATLAB cell array) or a NumPy array.")
     if isinstance(value, str):
         return value, value
     if isinstance(value, (bool, np.bool_)):
         return bool(value), bool(value)
+    if isinstance(value, np.integer) and value.dtype != np.int64:  # an explicit class: MATLAB gets that class
+        return value, value
     if isinstance(value, (int, np.integer)):
         whole = int(value)
         if abs(whole) > 2**53:
             raise InputError(f"input {name}{label} is the integer {whole}, beyond 2**53, which a MATLAB double cannot "
                              f"hold exactly; expected integers of magnitude at most 2**53 = {2**53}.")
         return whole, float(whole)
+    if isinstance(value, np.floating) and value.dtype == np.float32:
+        if not np.isfinite(value):
+            raise InputError(f"input {name}{label} is {value}; expected a finite number (the bounds assume no NaN or Inf).")
+        return value, value
     if isinstance(value, (float, np.floating)):
         real = float(value)
         if not math.isfinite(real):
             raise InputError(f"input {name}{label} is {real}; expected a finite number (the bounds assume no NaN or Inf).")
         return real, real
+    if isinstance(value, (complex, np.complexfloating)):
+        raise InputError(f"input {name}{label} is complex; expected real numbers (only real values are compared).")
     if not isinstance(value, np.ndarray):
-        raise InputError(f"input {name}{label} is a {type(value).__name__}; expected a NumPy array, a number or a string.")
+        raise InputError(f"input {name}{label} is a {type(value).__name__}; expected a NumPy array, a number, a string, "
+                         "a dict (struct), a list (cell array) or a dlparity.values.StructArray.")
     kind = value.dtype.kind
     if kind == "b":
         return value.copy(), value.copy()
+    if kind in "iu" and value.dtype != np.int64:  # int8 ... uint64 but NumPy's default int: that MATLAB class
+        return value.copy(), value.copy()
     if kind in "iu":
-        # checked as integers: as float64, 2**53 + 1 rounds to 2**53 and would pass (and np.abs of int64's
-        # minimum overflows); integers narrower than 64 bits all fit in a double
-        if value.dtype.itemsize >= 8:
-            limit = np.array(2**53, dtype=value.dtype)
-            beyond = value > limit if kind == "u" else (value > limit) | (value < -limit)
-            if beyond.any():
-                where = tuple(int(k) for k in np.argwhere(beyond)[0])
-                at = f" at index {where}" if value.ndim else ""
-                raise InputError(f"input {name}{label} holds the integer {int(value[where])}{at}, beyond 2**53, which "
-                                 f"a MATLAB double cannot hold exactly; expected integers of magnitude at most 2**53 = "
-                                 f"{2**53}.")
+        # NumPy's default integer (np.array([1, 2])) is taken as MATLAB's double, as a MATLAB literal is; checked as
+        # integers: as float64, 2**53 + 1 rounds to 2**53 and would pass (and np.abs of int64's minimum overflows)
+        limit = np.array(2**53, dtype=value.dtype)
+        beyond = (value > limit) | (value < -limit)
+        if beyond.any():
+            where = tuple(int(k) for k in np.argwhere(beyond)[0])
+            at = f" at index {where}" if value.ndim else ""
+            raise InputError(f"input {name}{label} holds the integer {int(value[where])}{at}, beyond 2**53, which "
+                             f"a MATLAB double cannot hold exactly; expected integers of magnitude at most 2**53 = "
+                             f"{2**53}.")
         if value.ndim == 0:
             return int(value), float(value)
         arr = value.astype(np.float64)
         return arr, arr.copy()
     if kind == "f":
-        arr = np.array(value, dtype=np.float64)  # a copy: nothing the user gave is touched
+        # float32 is MATLAB's single; any other float (float16, longdouble) is taken as a double
+        arr = np.array(value, dtype=np.float32 if value.dtype == np.float32 else np.float64)  # a copy
         if not np.all(np.isfinite(arr)):
             where = np.argwhere(~np.isfinite(arr))[0]
             raise InputError(f"input {name}{label} holds {arr[tuple(where)]} at index {tuple(int(k) for k in where)}; "
@@ -109,6 +152,11 @@ def check_value(name: str, value: Any, label: str) -> tuple[Any, Any]:  # noqa: 
     article = "an" if what[0] in "aeiou" else "a"
     raise InputError(f"input {name}{label} is {article} {what} array (dtype {value.dtype}); expected real numbers or booleans.")
 
+
+def _check_field_name(name: str, field_name: Any, label: str) -> None:
+    if not isinstance(field_name, str) or not _MATLAB_NAME.fullmatch(field_name):
+        raise InputError(f"input {name}{label} has a field named {field_name!r}, which is not a valid MATLAB field name "
+                         "(a letter, then up to 62 letters, digits or underscores).")
 
 
 def check_tolerance(rtol: float | None, atol: float | None, prefix: str = "") -> dict[str, float] | None:

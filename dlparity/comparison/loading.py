@@ -135,7 +135,8 @@ def run_python(func: Callable[..., Any], inputs: Mapping[str, Any], label: str) 
 
 def python_lines(func: Callable[..., Any]) -> tuple[str | None, dict[str, tuple[int, str]]]:  # noqa: PLR0912
     """(source file, name -> (line, text) of its last assignment in the callable's source), as the MATLAB side's
-    divergence quotes its last."""
+    divergence quotes its last. A store into a dict's key is an assignment to the variable and to its field:
+    ``nn["dW"][i] = ...`` (or ``nn["dW"].append(...)``) is found under ``nn`` and ``nn.dW``."""
     target = inspect.unwrap(func)
     try:
         filename = inspect.getsourcefile(target)
@@ -153,6 +154,8 @@ def python_lines(func: Callable[..., Any]) -> tuple[str | None, dict[str, tuple[
     def names_of(node: ast.AST) -> list[str]:
         if isinstance(node, ast.Name):
             return [node.id]
+        if isinstance(node, (ast.Subscript, ast.Attribute)):
+            return _stored_fields(node)
         if isinstance(node, (ast.Tuple, ast.List)):
             return [n for elt in node.elts for n in names_of(elt)]
         if isinstance(node, ast.Starred):
@@ -165,6 +168,9 @@ def python_lines(func: Callable[..., Any]) -> tuple[str | None, dict[str, tuple[
             targets = list(node.targets)
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.comprehension)):
             targets = [node.target]
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in ("append", "extend", "insert") and isinstance(node.func.value, ast.Subscript)):
+            targets = [node.func.value]
         for t in targets:
             for n in names_of(t):
                 line = start + getattr(node, "lineno", 1) - (1 if start > 0 else 0)
@@ -174,8 +180,45 @@ def python_lines(func: Callable[..., Any]) -> tuple[str | None, dict[str, tuple[
             for k, v in zip(node.keys, node.values, strict=True):
                 if isinstance(k, ast.Constant) and isinstance(k.value, str) and isinstance(v, ast.Name):
                     returned.setdefault(k.value, v.id)
+    for node in ast.walk(tree):  # return {"s": {"W": [...]}}: a field built in the returned literal is quoted there
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
+            for chain, value in _literal_fields(node.value, ""):
+                line = start + value.lineno - (1 if start > 0 else 0)
+                found.setdefault(chain, (line, source_lines[value.lineno - 1].strip()))
     for key, var in returned.items():  # {"dW1": grad_W1}: the key's line is the variable's
         if key not in found and var in found:
             found[key] = found[var]
     return filename, found
 
+
+def _literal_fields(node: ast.Dict, prefix: str) -> list[tuple[str, ast.expr]]:
+    """``{"s": {"W": x}}`` as [("s", {...}), ("s.W", x)]: each string key's chain with its value."""
+    out: list[tuple[str, ast.expr]] = []
+    for k, v in zip(node.keys, node.values, strict=True):
+        if isinstance(k, ast.Constant) and isinstance(k.value, str):
+            chain = f"{prefix}.{k.value}" if prefix else k.value
+            if prefix:
+                out.append((chain, v))
+            if isinstance(v, ast.Dict):
+                out.extend(_literal_fields(v, chain))
+    return out
+
+
+def _stored_fields(node: ast.AST) -> list[str]:
+    """``nn["dW"][i]`` as ["nn", "nn.dW"]: the variable, then each field its string keys name."""
+    keys: list[str | None] = []
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        if isinstance(node, ast.Subscript):
+            index = node.slice
+            keys.append(index.value if isinstance(index, ast.Constant) and isinstance(index.value, str) else None)
+        else:
+            keys.append(None)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return []
+    out = [node.id]
+    for key in reversed(keys):
+        if key is None:
+            break
+        out.append(f"{out[-1]}.{key}")
+    return out

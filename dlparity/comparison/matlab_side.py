@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from dlparity import wire
 from dlparity.bridge import OctaveError, OctaveSide
 from dlparity.comparison.inputs import CheckedInputs
 from dlparity.matlab_file import MatlabFile
@@ -29,44 +28,30 @@ class MatlabError(InputError):
 
 
 def run_octave(mfile: MatlabFile, cases: list[CheckedInputs],
-               octave: OctaveSide) -> tuple[list[tuple[dict[str, Any], dict[str, str]]], dict[str, Any]]:
-    """Run every case in one Octave call; (values, skipped) per case and what to say about Octave."""
+               octave: OctaveSide) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Run every case in one Octave call; each case's values (name -> value, as :mod:`dlparity.values` maps them)
+    and what to say about Octave. Values travel as :mod:`dlparity.wire` text and bytes, both ways."""
     payload: list[Any] = ([dict(c.octave) for c in cases] if mfile.kind == "script"
                           else [[c.octave[a] for a in mfile.arguments] for c in cases])
     octave.call("addpath", MFILES.as_posix(), nout=0)
     t0 = time.perf_counter()
     files = [p.as_posix() for p in mfile.files]
-    outs = octave.call("dlparity_run_mfile", mfile.kind, files[0] if len(files) == 1 else files, payload,
-                       list(mfile.outputs))
+    text, words = wire.to_octave(payload)
+    reply = octave.call("dlparity_run_mfile", mfile.kind, files[0] if len(files) == 1 else files, text, words,
+                        list(mfile.outputs), nout=2)
     seconds = time.perf_counter() - t0
-    items = _cells(outs)
-    if len(items) == 1 and isinstance(items[0], Mapping) and "error" in items[0]:
-        raise MatlabError(matlab_message(mfile, str(items[0]["error"]), list(cases[0].octave)))
+    try:
+        answer = wire.from_octave(str(reply[0]), reply[1])
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise OctaveError(f"Octave's reply to {mfile.path.name} could not be read ({exc}).") from None
+    if isinstance(answer, Mapping) and "error" in answer:
+        raise MatlabError(matlab_message(mfile, str(answer["error"]), list(cases[0].octave)))
+    items = answer.get("results") if isinstance(answer, Mapping) else None
+    items = items if isinstance(items, list) else []
     if len(items) != len(cases):
         raise OctaveError(f"Octave returned {len(items)} results for {len(cases)} cases of {mfile.path.name}.")
-    results = []
-    for item in items:
-        values = _fields(item.get("values"))
-        logical = set(_fields(item.get("logical")))
-        skipped = {k: str(v) for k, v in _fields(item.get("skipped")).items()}
-        values = {k: (np.asarray(v) != 0 if k in logical else v) for k, v in values.items()}
-        results.append((values, skipped))
+    results = [dict(item) if isinstance(item, Mapping) else {} for item in items]
     return results, {**octave.describe(), "seconds": round(seconds, 4)}
-
-
-def _cells(value: Any) -> list[Any]:
-    if isinstance(value, np.ndarray) and value.dtype == object:
-        return list(np.ravel(value))
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
-
-
-def _fields(value: Any) -> dict[str, Any]:
-    """An Octave struct as a dict; an empty struct may arrive as an empty cell or None."""
-    if isinstance(value, Mapping):
-        return dict(value)
-    return {}
 
 
 def matlab_message(mfile: MatlabFile, message: str, inputs: list[str]) -> str:

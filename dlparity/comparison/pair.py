@@ -33,10 +33,11 @@ from numpy.typing import NDArray
 
 from dlparity.bridge import OctaveSide
 from dlparity.comparison.inputs import check_cases, check_matlab_side, check_tolerance
+from dlparity.comparison.leaves import shape_hint, track_nested
 from dlparity.comparison.loading import check_signature, load_callable, load_pair, one_line, run_python
 from dlparity.comparison.matlab_side import MFILES, MatlabError, run_octave
 from dlparity.comparison.report import Divergence, ParityResult, first_divergence
-from dlparity.comparison.variables import CaseBounds, ToleranceRule, compare_all, shape_hint
+from dlparity.comparison.variables import ToleranceRule, compare_all
 from dlparity.validation import InputError
 
 Array = NDArray[np.float64]
@@ -72,10 +73,12 @@ def check_parity(
     python : callable or str
         The twin, called as ``python(**inputs)``, returning a dict name -> array; or
         ``"MODULE:FUNCTION"`` (MODULE importable or a path to a ``.py`` file).
-    inputs : dict of str to array, or a sequence of them
-        One case, or many (all go to Octave in one call). Arrays are float64 (integers are
-        converted, as MATLAB's doubles), booleans, or strings; 0-d integers reach Python as
-        ``int`` and Octave as a double. Names must be valid MATLAB names and not Python keywords.
+    inputs : dict of str to value, or a sequence of them
+        One case, or many (all go to Octave in one call). Values are arrays, numbers, booleans,
+        strings, and dicts (structs), lists (cells), :class:`~dlparity.values.Cell` and
+        :class:`~dlparity.values.StructArray` of them to any depth (docs/harness.md has the one
+        mapping). NumPy's default int64 arrays and Python ints reach MATLAB as doubles; other
+        integer dtypes, float32 and bool keep their MATLAB class. Names must be valid MATLAB names.
     rtol, atol : float, optional
         Chosen tolerance ``atol + rtol * |matlab value|`` instead of the automatic one (2x the
         rounding-error bound tracked through the twin); either may be given alone.
@@ -132,10 +135,8 @@ def check_parity(
     octave_out, octave_info = run_octave(mfile, cases, bridge)
 
     # Compare, in the MATLAB side's statement order.
-    order = mfile.order()
     found = compare_all(mfile, names, octave_out, python_out, set(cases[0].python), rule)
-    first = first_divergence(mfile, func, order + [r.name for r in found.reports if r.name not in order],
-                             found.reports, found.hints, found.complex)
+    first = first_divergence(mfile, func, found)
     description = (f"chosen by the user: atol {user['atol']:g} + rtol {user['rtol']:g} x |octave value|" if user else
                    "automatic: 2 x the rounding-error bound tracked through the NumPy twin (docs/error-bounds.md)"
                    + (f"; where it cannot bound a variable, the fallback atol {fallback['atol']:g} + rtol "
@@ -147,9 +148,9 @@ def check_parity(
         matlab=mfile, python=label, case_labels=names, reports=found.reports, matlab_only=found.matlab_only,
         python_only=found.python_only, not_compared=found.not_compared, tolerance=description, user_tolerance=user,
         first_divergence=first, octave=octave_info, python_seconds=python_seconds, shape_hints=found.hints,
-        values=[{"octave": m, "numpy": p} for (m, _), p in zip(octave_out, python_out, strict=True)],
+        values=[{"octave": m, "numpy": p} for m, p in zip(octave_out, python_out, strict=True)],
         complex_values=complex_values, fallback_tolerance=fallback, tolerance_from=found.tolerance_from,
-        not_checked=found.not_checked)
+        not_checked=found.not_checked, differences=found.differences, texts_compared=found.texts)
     for observer in list(OBSERVERS):
         observer(result)
     return result
@@ -166,14 +167,15 @@ def assert_parity(*args: Any, **kwargs: Any) -> ParityResult:
 
 
 
-def tracked_tolerances(func: Callable[..., Any], inputs: dict[str, Any], label: str) -> CaseBounds:
-    """Per output of the twin, its tracked rounding-error bound E and its count of ambiguous comparisons, or why the
-    tracker could not bound it (an operation without a rule, named with the twin's line)."""
-    from dlparity.bounds.tracked import TrackedValue, UnsupportedOperation, track  # noqa: PLC0415
+def tracked_tolerances(func: Callable[..., Any], inputs: dict[str, Any], label: str) -> dict[str, Any]:
+    """The twin's outputs as the tracker returned them, nested as the twin returns them: each numeric leaf a
+    ``TrackedValue`` (its rounding-error bound E and count of ambiguous comparisons) or an ``Untracked`` (why the
+    tracker could not bound it: an operation without a rule, named with the twin's line)."""
+    from dlparity.bounds.tracked import UnsupportedOperation, track  # noqa: PLC0415
 
     try:
         with np.errstate(all="ignore"):  # a value or bound that stops being finite is refused in one sentence
-            tracked = track(func, inputs)
+            return track_nested(track, func, inputs)
     except UnsupportedOperation as exc:  # the whole run void (a bound not finite): no variable can be bounded
         raise InputError(f"the automatic tolerance is unavailable for {label}: {exc}") from None  # it says rtol=/atol=
     except InputError:
@@ -181,11 +183,3 @@ def tracked_tolerances(func: Callable[..., Any], inputs: dict[str, Any], label: 
     except Exception as exc:
         raise InputError(f"python function {label} raised {one_line(exc)} while its rounding-error bounds were "
                          "tracked.") from None
-    bounds = CaseBounds()
-    for name, value in tracked.items():
-        if isinstance(value, TrackedValue):
-            bounds.error[name] = np.asarray(value.error, dtype=np.float64)
-            bounds.ambiguous[name] = int(value.ambiguous)
-        elif isinstance(getattr(value, "reason", None), str):  # Untracked(value, reason)
-            bounds.untracked[name] = value.reason
-    return bounds

@@ -8,7 +8,8 @@ mode, the section 1 mode and ``dlparity train`` format alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from dlparity.comparison.compare import QuantityReport
+from dlparity.comparison.leaves import Difference, Leaves
 from dlparity.comparison.loading import python_lines
-from dlparity.matlab_file import MatlabFile
+from dlparity.matlab_file import MatlabFile, Statement, assigned_names, statements
 
 
 def json_number(x: float) -> float | None:
@@ -51,7 +53,8 @@ def worst_ratio(r: QuantityReport) -> float:
 
 @dataclass(frozen=True, kw_only=True)
 class Divergence:
-    """The first variable, in the MATLAB side's statement order, whose two sides differ."""
+    """The first leaf (``nn.dW{1}``; a plain variable is its own leaf), in the MATLAB side's statement order,
+    whose two sides differ; the lines quoted are the last to assign that field, else the variable."""
 
     name: str
     case: str
@@ -68,7 +71,8 @@ class Divergence:
              else f"  MATLAB {self.matlab_file}: (no assignment to {self.name} found)")
         p = (f"  Python {self.python_file}:{self.python_line}  {self.python_text}" if self.python_line is not None
              else f"  Python {self.python_file or '(source not available)'}: (no assignment to {self.name} found)")
-        return "\n".join([f"first diverging variable: {self.name} in case {self.case} ({self.reason})", m, p,
+        what = "variable" if self.name.isidentifier() else "leaf"
+        return "\n".join([f"first diverging {what}: {self.name} in case {self.case} ({self.reason})", m, p,
                           "  (later differences usually follow from this one: fix it first)"])
 
     def to_json(self) -> dict[str, Any]:
@@ -102,6 +106,12 @@ class ParityResult:
     not_checked : dict of str to str
         Variables the tracker could not bound and no fallback tolerance was given for, with why: nothing
         judged them, so the verdict is not a pass (``status`` "not checked").
+    differences : list of Difference
+        Leaves whose two sides differ in structure, class or text (each a MISMATCH), in MATLAB's order.
+    texts_compared : int
+        Text leaves compared (equal, or in ``differences``).
+
+    Every name above is a leaf's MATLAB path (``nn.W{1}``, ``s(2).w``; a plain variable is its own leaf).
     """
 
     matlab: MatlabFile
@@ -123,16 +133,18 @@ class ParityResult:
     fallback_tolerance: dict[str, float] | None = None
     tolerance_from: dict[tuple[str, str], str] = field(default_factory=dict)
     not_checked: dict[str, str] = field(default_factory=dict)
+    differences: list[Difference] = field(default_factory=list)
+    texts_compared: int = 0
 
     @property
     def status(self) -> str:
         """``"match"``; ``"mismatch"`` (some variable out of tolerance, or of another shape); ``"not checked"`` (none
         out of tolerance, but some variable had no tolerance to judge it); ``"nothing compared"``."""
-        if any(not r.ok for r in self.reports):
+        if any(not r.ok for r in self.reports) or self.differences:
             return "mismatch"
         if self.not_checked:
             return "not checked"
-        return "match" if self.reports else "nothing compared"
+        return "match" if self.reports or self.texts_compared else "nothing compared"
 
     @property
     def ok(self) -> bool:
@@ -162,7 +174,7 @@ class ParityResult:
             head = ("case", *head)
         rows = [head]
         for r in self.by_variable():
-            where = self.matlab.where(r.name)
+            where = first_assignment(self.matlab, r.name)
             shape = "x".join(map(str, r.gold_shape)) if r.shape == r.gold_shape else (
                 f"{'x'.join(map(str, r.gold_shape))}≠{'x'.join(map(str, r.shape)) or '()'}")
             row = (r.name, str(where.line) if where else "", shape, fmt_number(r.gold_sample, ".10g"),
@@ -199,27 +211,35 @@ class ParityResult:
             out.append("complex, so MISMATCH (only real values are compared): "
                        + ", ".join(f"{k} ({v})" for k, v in self.complex_values.items()))
         out += [f"shape of {name}: {hint}" for name, hint in self.shape_hints.items()]
+        for d in self.differences:  # once, not once per case
+            line = f"{d.kind} of {d.path}: {d.reason}"
+            if line not in out:
+                out.append(line)
         if self.not_checked:
             out.append("not checked (the automatic tolerance cannot bound them, and no fallback tolerance was given): "
                        + ", ".join(f"{k} ({v})" for k, v in self.not_checked.items()))
         return out
 
     def verdict(self) -> str:
-        """The table's last line: the :attr:`status` in words."""
+        """The table's last line: the :attr:`status` in words (counted by variable; by leaf too where they nest)."""
         n = len(self.case_labels)
-        total = len(self.by_variable())
+        leaves = {r.name for r in self.reports} | {d.path for d in self.differences}
+        total = len({root_of(p) for p in leaves}) + (0 if leaves else min(self.texts_compared, 1))
+        count = len(leaves) + self.texts_compared
+        nested = f" ({count} leaves)" if count != total else ""
         status = self.status
         if status == "nothing compared":
             return "nothing compared: the two sides share no numeric variable"
         if status == "mismatch":
-            return f"{sum(not r.ok for r in self.by_variable())} of {total} variables MISMATCH"
+            bad = {root_of(p) for p in {r.name for r in self.reports if not r.ok} | {d.path for d in self.differences}}
+            return f"{len(bad)} of {total} variables MISMATCH{nested}"
         if status == "not checked":
             count = len(self.not_checked)
             return (f"NOT CHECKED: {count} variable{'s' if count != 1 else ''} not checked "
                     f"({', '.join(self.not_checked)}), the other {total} within tolerance; give "
                     "fallback_rtol=/fallback_atol= (--fallback-rtol/--fallback-atol) to compare them with a chosen "
                     "tolerance")
-        return (f"all {total} variables match over {n} case{'s' if n != 1 else ''} "
+        return (f"all {total} variables match{nested} over {n} case{'s' if n != 1 else ''} "
                 f"(largest |Δ|/tolerance {self.largest_ratio():.2g})")
 
     __str__ = table
@@ -242,7 +262,8 @@ class ParityResult:
                  "max_rel_diff": json_number(r.max_rel_diff), "max_ulp": r.max_ulp, "tolerance": json_number(r.tolerance),
                  "bound_ratio": json_number(r.bound_ratio), "mask_ambiguous": r.ambiguous,
                  "octave_sample": json_number(r.gold_sample), "numpy_sample": json_number(r.mine_sample),
-                 "line": (self.matlab.where(r.name).line if self.matlab.where(r.name) else None),  # type: ignore[union-attr]
+                 "line": (first_assignment(self.matlab, r.name).line  # type: ignore[union-attr]
+                          if first_assignment(self.matlab, r.name) else None),
                  "tolerance_from": self.tolerance_from.get((r.name, r.case)), "ok": r.ok}
                 for r in self.reports
             ],
@@ -251,35 +272,83 @@ class ParityResult:
             "not_compared": self.not_compared,
             "complex": self.complex_values,
             "not_checked": self.not_checked,
+            "differences": [d.to_json() for d in self.differences],
             "first_divergence": None if self.first_divergence is None else self.first_divergence.to_json(),
         }
 
 
-def first_divergence(mfile: MatlabFile, func: Callable[..., Any], order: list[str],
-                      reports: list[QuantityReport], hints: dict[str, str],
-                      complex_reasons: Mapping[tuple[str, str], str]) -> Divergence | None:
-    """The first failing variable in ``order`` (its first failing case), with the MATLAB and Python lines that last
-    assigned it; None when every report is ok."""
-    failing = {r.name: r for r in reversed(reports) if not r.ok}  # the first case that fails, per name
-    for name in order:
-        r = failing.get(name)
-        if r is None:
+def first_divergence(mfile: MatlabFile, func: Callable[..., Any], leaves: Leaves) -> Divergence | None:
+    """The first leaf in MATLAB's order (variables in statement order, then paths within each) that differs,
+    from the first case where it does; quoted at the last lines assigning its field (``nn.dW``), else its
+    variable (``nn``)."""
+    failing: dict[str, QuantityReport] = {}
+    for report in leaves.reports:
+        if not report.ok:
+            failing.setdefault(report.name, report)
+    differing: dict[str, Difference] = {}
+    for difference in leaves.differences:
+        differing.setdefault(difference.path, difference)
+    for path in leaves.paths:
+        r: QuantityReport | None = failing.get(path)
+        d: Difference | None = differing.get(path)
+        if r is None and d is None:
             continue
-        if (name, r.case) in complex_reasons:
-            reason = complex_reasons[(name, r.case)] + ", and only real values are compared"
+        if r is None:
+            assert d is not None
+            case, reason = d.case, f"{d.kind}: {d.reason}"
+        elif (path, r.case) in leaves.complex:
+            case, reason = r.case, leaves.complex[(path, r.case)] + ", and only real values are compared"
         elif r.shape != r.gold_shape:
-            reason = hints.get(name, "shapes differ")
+            case, reason = r.case, leaves.hints.get(path, "shapes differ")
         elif not (np.isfinite(r.gold_sample) and np.isfinite(r.mine_sample)):
-            reason = f"octave {r.gold_sample!r} vs numpy {r.mine_sample!r}"
+            case, reason = r.case, f"octave {r.gold_sample!r} vs numpy {r.mine_sample!r}"
         else:
-            reason = (f"|Δ| {abs(r.gold_sample - r.mine_sample):.3g} > tolerance {r.tolerance:.3g} at "
-                      f"[{','.join(map(str, r.worst_index))}], {r.bound_ratio:.3g} times the tolerance")
-        st = mfile.last_assignment(name)
+            case, reason = r.case, (f"|Δ| {abs(r.gold_sample - r.mine_sample):.3g} > tolerance {r.tolerance:.3g} at "
+                                    f"[{','.join(map(str, r.worst_index))}], {r.bound_ratio:.3g} times the tolerance")
+        fields = re.match(r"\w+(?:\.\w+)*", path)
+        chains = fields.group(0).split(".") if fields else [path]
+        prefixes = [".".join(chains[:k]) for k in range(len(chains), 0, -1)]  # nn.dW, then nn
+        st = next((x for x in (field_assignment(mfile, c) for c in prefixes[:-1]) if x is not None), None) \
+            or mfile.last_assignment(prefixes[-1])
         py_file, py_lines = python_lines(func)
-        py = py_lines.get(name)
-        return Divergence(name=name, case=r.case, reason=reason, matlab_file=st.file if st else mfile.path.name,
+        py = next((py_lines[c] for c in prefixes if c in py_lines), None)
+        return Divergence(name=path, case=case, reason=reason, matlab_file=st.file if st else mfile.path.name,
                           matlab_line=st.line if st else None, matlab_text=st.source if st else None,
                           python_file=Path(py_file).name if py_file else None, python_line=py[0] if py else None,
                           python_text=py[1] if py else None)
     return None
 
+
+def root_of(path: str) -> str:
+    """The top-level variable of a leaf's path: ``nn`` of ``nn.W{1}``."""
+    match = re.match(r"\w+", path)
+    return match.group(0) if match else path
+
+
+def first_assignment(mfile: MatlabFile, path: str) -> Statement | None:
+    """The statement that first assigns a leaf's field (``nn.dW{1}``: the first ``nn.dW... =``), else its variable."""
+    chain = re.match(r"\w+(?:\.\w+)*", path)
+    fields = chain.group(0).split(".") if chain else [path]
+    for k in range(len(fields), 1, -1):
+        st = field_assignment(mfile, ".".join(fields[:k]), last=False)
+        if st is not None:
+            return st
+    return mfile.where(fields[0])
+
+
+def field_assignment(mfile: MatlabFile, chain: str, last: bool = True) -> Statement | None:
+    """The last (or first) statement of the file's main body storing into ``chain`` (``nn.dW``: ``nn.dW{i} = ...``)."""
+    if len(mfile.files) != 1 or "." not in chain:
+        return None
+    pattern = re.compile(r"\s*" + r"\s*\.\s*".join(map(re.escape, chain.split("."))) + r"(?!\w)")
+    functions = [n for n, line in enumerate(mfile.lines, start=1) if re.match(r"\s*function(?!\w)", line)]
+    end = functions[1] if len(functions) > 1 else len(mfile.lines) + 1
+    found = None
+    for st in statements(list(mfile.lines)):
+        if st.line < end and pattern.match(st.text) and chain.split(".", maxsplit=1)[0] in assigned_names(st.text):
+            found = st
+            if not last:
+                break
+    if found is None:
+        return None
+    return Statement(found.line, found.text, mfile.path.name, mfile.lines[found.line - 1].strip())

@@ -1,6 +1,6 @@
-function outs = dlparity_run_mfile(kind, file, cases, outnames)
+function [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames)
 % DLPARITY_RUN_MFILE  Run a user's MATLAB script or function file on many cases in one call.
-%   outs = dlparity_run_mfile(kind, file, cases, outnames)      (dlparity's pair mode)
+%   [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames)      (dlparity's pair mode)
 %
 %   kind      'script': FILE runs in a fresh function workspace holding the case's inputs, and
 %             every variable in that workspace afterwards comes back;
@@ -9,16 +9,18 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
 %   file      absolute path of the .m file; its folder is put first on the path for the call
 %             (so the helper functions beside it are the ones found); the path is restored after.
 %             For scripts, a cell array of paths runs them one after another in one workspace.
-%   cases     cell array, one element per case: for a script a struct (input name -> value),
-%             for a function a cell array of the arguments in declared order.
+%   cases     wire text (dlparity/wire.py) of a 1xK cell, one element per case: for a script a
+%             struct (input name -> value), for a function a cell of the arguments in declared order;
+%   words     its leaves' bytes as a column of 32-bit words held in doubles.
 %   outnames  cell array of a function's declared output names ({} for a script).
-%   outs      cell array, one struct per case with fields 'values' (name -> value, numeric and
-%             logical values only; logical ones sent as double), 'logical' (name -> 1 for those)
-%             and 'skipped' (name -> class, for values that are neither).
+%   reply     wire text of struct('results', {outs}): outs a 1xK cell, one struct per case (variable
+%             or output name -> value, every class, nested to any depth; what has no wire form, such
+%             as a function handle, comes back as its class only); bytes, its leaves' bytes (uint8).
 %
-%   An error in the user's code stops the run: outs is then one struct whose field 'error' is
-%   'case C of K: <Octave's message> (FILE line L)'. (Returned, not raised: oct2py cannot format
-%   an error whose stack holds a frame without a line number.)
+%   An error in the user's code stops the run: reply is then the wire text of a struct whose field
+%   'error' is 'case C of K: <Octave's message> (FILE line L)'. (Returned, not raised: oct2py cannot
+%   format an error whose stack holds a frame without a line number.)
+  cases = dlparity_wire_decode__(cases, words);
   files = cellstr(file);
   [folder, name] = fileparts(files{1});
   saved = path();
@@ -47,7 +49,7 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
           got.(outnames{k}) = res{k};
         end
       end
-      outs{c} = dlparity_transportable__(got);
+      outs{c} = got;
     catch err
       where = '';
       for s = 1:numel(err.stack)
@@ -57,10 +59,12 @@ function outs = dlparity_run_mfile(kind, file, cases, outnames)
           break;
         end
       end
-      outs = {struct('error', sprintf('case %d of %d: %s%s', c, numel(cases), err.message, where))};
+      [reply, bytes] = dlparity_wire_encode__(struct('error', sprintf('case %d of %d: %s%s', c, numel(cases), ...
+                                                             err.message, where)));
       return;
     end
   end
+  [reply, bytes] = dlparity_wire_encode__(struct('results', {outs}));
 end
 
 function dlparity_out__ = dlparity_script_workspace__(dlparity_files__, dlparity_in__)
@@ -128,23 +132,145 @@ function dlparity_forget__(names)
   end
 end
 
-function out = dlparity_transportable__(got)
-  % Numeric and logical values travel back; anything else (char, cell, struct, function handle)
-  % is named with its class, so the report can list it as not compared.
-  values = struct();
-  logical_ = struct();
-  skipped = struct();
-  names = fieldnames(got);
-  for k = 1:numel(names)
-    v = got.(names{k});
-    if islogical(v) && ~issparse(v)
-      values.(names{k}) = double(v);  % a MAT file would carry it as uint8
-      logical_.(names{k}) = 1;
-    elseif isnumeric(v) && ~issparse(v)
-      values.(names{k}) = v;
-    else
-      skipped.(names{k}) = class(v);
+% -- the wire (dlparity/wire.py says the format): one line of text per node, the bytes in one base64 blob --
+
+function [text, blob] = dlparity_wire_encode__(value)
+  [lines, parts] = dlparity_wire_put__(value);
+  blob = vertcat(zeros(0, 1, 'uint8'), parts{:});
+  text = strjoin([{sprintf('%d', numel(blob))}, lines], "\n");
+end
+
+function [lines, parts] = dlparity_wire_put__(v)
+  % The node's lines and byte parts, then its children's (each child's own, joined once: a cell of n
+  % elements costs O(n), where appending to one shared list would copy it at every call).
+  dims = sprintf(' %d', size(v));
+  dims = sprintf('%d%s', ndims(v), dims);
+  if isstruct(v)
+    names = fieldnames(v);
+    head = strtrim(sprintf('S %s %d%s', dims, numel(names), sprintf(' %s', names{:})));
+    kids = cell(numel(names), numel(v));
+    for e = 1:numel(v)
+      for f = 1:numel(names)
+        kids{f, e} = v(e).(names{f});
+      end
     end
+    [lines, parts] = dlparity_wire_children__(head, kids(:));
+  elseif iscell(v)
+    [lines, parts] = dlparity_wire_children__(['L ' dims], v(:));
+  elseif ischar(v)
+    lines = {['C ' dims]};
+    parts = {uint8(v(:))};
+  elseif islogical(v) && ~issparse(v)
+    lines = {['N logical ' dims]};
+    parts = {uint8(v(:))};
+  elseif isnumeric(v) && ~issparse(v) && ~isobject(v) && (isreal(v) || isfloat(v))
+    if isreal(v)
+      lines = {['N ' class(v) ' ' dims]};
+      parts = {dlparity_wire_bytes__(v(:))};
+    else
+      lines = {['N ' class(v) ' ' dims ' c']};
+      parts = {dlparity_wire_bytes__(real(v(:))), dlparity_wire_bytes__(imag(v(:)))};
+    end
+  elseif issparse(v)
+    lines = {['O sparse ' class(v)]};
+    parts = {};
+  elseif isnumeric(v)
+    lines = {['O complex ' class(v)]};
+    parts = {};
+  else
+    lines = {['O ' class(v)]};
+    parts = {};
   end
-  out = struct('values', values, 'logical', logical_, 'skipped', skipped);
+end
+
+function [lines, parts] = dlparity_wire_children__(head, kids)
+  all_lines = cell(1, numel(kids));
+  all_parts = cell(1, numel(kids));
+  for k = 1:numel(kids)
+    [all_lines{k}, all_parts{k}] = dlparity_wire_put__(kids{k});
+  end
+  lines = [{head}, all_lines{:}];
+  parts = [all_parts{:}];
+end
+
+function b = dlparity_wire_bytes__(column)
+  if isempty(column)
+    b = zeros(0, 1, 'uint8');
+  else
+    b = typecast(column, 'uint8');
+    b = b(:);
+  end
+end
+
+function value = dlparity_wire_decode__(text, words)
+  lines = strsplit(text, "\n");
+  if isempty(words)
+    blob = zeros(0, 1, 'uint8');
+  else
+    blob = typecast(uint32(words(:)), 'uint8');  % little-endian words, as dlparity/wire.py wrote them
+  end
+  blob = blob(1:str2double(lines{1}));
+  [value, ~, ~] = dlparity_wire_get__(lines, 2, blob, 0);
+end
+
+function [v, k, at] = dlparity_wire_get__(lines, k, blob, at)
+  words = strsplit(lines{k}, ' ');
+  k = k + 1;
+  if words{1} == 'N'
+    cls = words{2};
+    nd = str2double(words{3});
+    dims = str2double(words(4:3 + nd));
+    n = prod(dims);
+    if strcmp(cls, 'logical')
+      v = reshape(logical(blob(at + 1:at + n)), dims);
+      at = at + n;
+      return;
+    end
+    width = numel(typecast(zeros(1, 1, cls), 'uint8'));
+    re = dlparity_wire_cast__(blob(at + 1:at + n * width), cls, n);
+    at = at + n * width;
+    if numel(words) > 3 + nd  % 'c': complex, the imaginary parts follow
+      im = dlparity_wire_cast__(blob(at + 1:at + n * width), cls, n);
+      at = at + n * width;
+      re = complex(re, im);
+    end
+    v = reshape(re, dims);
+    return;
+  end
+  nd = str2double(words{2});
+  dims = str2double(words(3:2 + nd));
+  n = prod(dims);
+  switch words{1}
+    case 'C'
+      v = reshape(char(blob(at + 1:at + n)), dims);
+      at = at + n;
+    case 'L'
+      v = cell(dims);
+      for e = 1:n
+        [v{e}, k, at] = dlparity_wire_get__(lines, k, blob, at);
+      end
+    case 'S'
+      names = words(4 + nd:end);
+      if isempty(names)
+        v = repmat(struct(), dims);
+      else
+        args = [names; repmat({cell(dims)}, 1, numel(names))];
+        v = struct(args{:});
+      end
+      for e = 1:n
+        for f = 1:numel(names)
+          [v(e).(names{f}), k, at] = dlparity_wire_get__(lines, k, blob, at);
+        end
+      end
+    otherwise
+      error('dlparity:wire', 'dlparity_run_mfile: a value of kind %s cannot be sent to Octave', words{1});
+  end
+end
+
+function v = dlparity_wire_cast__(bytes, cls, n)
+  if n == 0
+    v = zeros(0, 1, cls);
+  else
+    v = typecast(bytes(:), cls);
+  end
 end
