@@ -399,7 +399,9 @@ def rebuild(value: Any, leaves: Mapping[tuple[Step, ...], Any], steps: tuple[Ste
 def _trackable(value: Any) -> bool:
     if isinstance(value, (bool, int, float)):
         return True
-    return isinstance(value, np.ndarray) and value.dtype in (np.float64, np.bool_)
+    if isinstance(value, np.float32):  # MATLAB's single: the tracker rounds it at u = 2^-24
+        return True
+    return isinstance(value, np.ndarray) and value.dtype in (np.float64, np.float32, np.bool_)
 
 
 def track_nested(track: Any, func: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
