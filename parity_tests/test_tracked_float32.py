@@ -129,3 +129,27 @@ def test_unit_roundoff_is_looked_up_in_one_place() -> None:
     assert values.unit_roundoff(np.dtype(np.float32)) == 2.0**-24
     assert mpmath.mpf(values.gamma_of(3, 2.0**-24)) >= 3 * mpmath.mpf(2) ** -24 / (1 - 3 * mpmath.mpf(2) ** -24) * (
         1 - mpmath.mpf(2) ** -52)
+
+
+def test_single_of_a_double_is_one_rounding_and_double_of_a_single_is_exact() -> None:
+    """``x.astype(np.float32)`` (MATLAB's ``single(x)``) rounds once: within u32 |y| of the exact x, a bound the
+    worst of 2000 random conversions reaches to within a factor 2; ``.astype(np.float64)`` of a single is exact."""
+    x = np.random.default_rng(3).uniform(-4, 4, 2000)
+    out = track(lambda x: {"y": x.astype(np.float32), "back": x.astype(np.float32).astype(np.float64)}, {"x": x})
+    y = out["y"]
+    assert y.value.dtype == np.float32 and np.array_equal(y.value, x.astype(np.float32))
+    dist = np.array([float(abs(Fraction(float(a)) - Fraction(b))) for a, b in zip(y.value, x, strict=True)])
+    assert (dist <= y.error).all() and float(np.max(dist / y.error)) > 0.5
+    assert out["back"].value.dtype == np.float64 and np.array_equal(out["back"].error, y.error)
+
+
+def test_a_float32_underflow_gets_float32s_subnormal_slack() -> None:
+    """1e-30 * 1e-15 underflows float32 (its subnormals are 2^-149 apart): the careful run adds float32's slack,
+    so the exact product is within the bound (float64's 2^-1074 would not cover it)."""
+    a, b = np.array([1e-30], dtype=np.float32), np.array([1.3e-15], dtype=np.float32)
+    with np.errstate(under="ignore"):
+        out = track(lambda a, b: {"z": a * b}, {"a": a, "b": b})["z"]
+        assert np.array_equal(out.value, a * b)
+    exact = Fraction(float(a[0])) * Fraction(float(b[0]))
+    assert abs(Fraction(float(out.value[0])) - exact) <= Fraction(float(out.error[0]))
+    assert out.error[0] >= 2.0**-149

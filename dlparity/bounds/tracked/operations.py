@@ -780,14 +780,21 @@ implements("round", "around")(integral(np.rint))  # NumPy's round to 0 decimals 
 
 @implements("astype")
 def astype(x: Any, dtype: Any, **kwargs: Any) -> Any:
-    r"""``x.astype(float64)``: a copy. ``x.astype(int)`` (any integer dtype): NumPy's integers, truncated toward 0, as
+    r"""``x.astype(float64)``: a copy (of a float32 value: exact). ``x.astype(float32)`` (MATLAB's ``single``): one
+    rounding, :math:`u_{32}|\hat y| + E`. ``x.astype(int)`` (any integer dtype): NumPy's integers, truncated toward 0, as
     a plain array (exact: bound 0) where every value in :math:`[x - E, x + E]` truncates to the same integer (labels
     ``y.astype(int)``); where the bound reaches another integer, refused naming the entry (Untracked in a run)."""
     t = _wrap(x, "ndarray.astype")
     if np.dtype(dtype).kind in "iu":
         return whole_numbers(f"astype({np.dtype(dtype)})", t, np.trunc).astype(dtype, **kwargs)
-    if np.dtype(dtype) != np.float64:
-        refuse(f"astype({np.dtype(dtype)})", "only float64 and integer dtypes are tracked")
+    if np.dtype(dtype) == np.float32 and t.v.dtype != np.float32:  # MATLAB's single(x): one rounding to float32
+        v = t.v.astype(np.float32, **kwargs)
+        e = unit_roundoff(v.dtype) * _mag(v)
+        return _result("astype(float32)", v, e if t.e is None else e + t.e, 3, t.k + 3, t.amb)
+    if np.dtype(dtype) == np.float64 and t.v.dtype != np.float64:  # double(x) of a single: exact
+        return Tracked(t.v.astype(np.float64, **kwargs), t.e, t.k, amb=t.amb)
+    if np.dtype(dtype) not in (np.float64, np.float32):
+        refuse(f"astype({np.dtype(dtype)})", "only float64, float32 and integer dtypes are tracked")
     return t._same(np.copy)
 
 

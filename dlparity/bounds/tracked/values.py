@@ -63,6 +63,12 @@ def unit_roundoff(dtype: np.dtype[Any]) -> float:
     return U if dtype is _F64 else UNIT_ROUNDOFF[np.dtype(dtype)]
 
 
+def tiny(dtype: np.dtype[Any]) -> float:
+    """The smallest subnormal of a tracked value's dtype: :data:`TINY` for float64, 2^-149 for float32 (the
+    absolute slack of a rounding that underflows, see :func:`_result`)."""
+    return TINY if dtype is _F64 else float(np.finfo(dtype).smallest_subnormal)
+
+
 @functools.cache
 def gamma_of(n: int, u: float) -> float:
     r""":math:`\gamma_n = nu/(1 - nu)` for the unit roundoff u (float64's is :func:`_gamma`)."""
@@ -456,7 +462,7 @@ class _Fresh(Tracked):
             acc = cast("Product", self.acc)
             e = acc.bound(acc.gamma_n())
             if _CAREFUL.get():
-                e = e + (acc.cost + 2) * TINY  # the slack of _result, for the product's own roundings
+                e = e + (acc.cost + 2) * tiny(self.v.dtype)  # the slack of _result, for the product's roundings
             _check_bound("numpy.matmul", self.v, e)
             self._bound = e
         return e
@@ -820,7 +826,7 @@ def _result(op: str, v: Array, e: Array, roundings: int, k: int, amb: Ambiguity,
     slack propagates downstream with the bound, scaled as any error.
     """
     if _CAREFUL.get():
-        e = e + (roundings + 2) * TINY
+        e = e + (roundings + 2) * tiny(v.dtype)
     _check_bound(op, v, e)
     return Tracked(v, e, k, acc, mag, amb)
 
