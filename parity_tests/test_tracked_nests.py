@@ -101,3 +101,31 @@ def test_an_untracked_value_inside_a_nest_costs_only_itself() -> None:
         assert isinstance(leaf, Untracked) and leaf.reason.startswith("numpy.linalg.inv at test_tracked_nests.py:"), leaf
     assert np.array_equal(out["q"]["used"].value, np.linalg.inv(A) @ A + 1)
     assert isinstance(out["q"]["scaled"], TrackedValue) and (out["cells"][1].error > 0).all()
+
+
+def test_an_untracked_value_written_into_a_tracked_array_untracks_the_run() -> None:
+    """x[0] = np.linalg.det(A) or x += det: the tracked x would hold a value without a bound, so the write is an
+    escape (every output Untracked, naming the first cause); a write into an untracked array stays untracked."""
+    A = np.array([[2.0, 1.0], [1.0, 3.0]])
+
+    def written(A: Any) -> dict[str, Any]:
+        x = np.zeros(2)
+        x[0] = np.linalg.det(A)
+        return {"x": x, "y": A * 2}
+
+    def added(A: Any) -> dict[str, Any]:
+        x = A[0] * 1.0
+        x += np.linalg.det(A)
+        return {"x": x, "y": A * 2}
+
+    def into_untracked(A: Any) -> dict[str, Any]:
+        inv = np.linalg.inv(A)
+        inv[0, 0] = A[1, 1]
+        return {"inv": inv, "y": A * 2}
+    for twin in (written, added):
+        out = track(twin, {"A": A})
+        assert all(isinstance(v, Untracked) and "numpy.linalg.det" in v.reason for v in out.values()), out
+        assert np.array_equal(out["x"].value, twin(A)["x"])
+    out = track(into_untracked, {"A": A})
+    assert isinstance(out["inv"], Untracked) and isinstance(out["y"], TrackedValue)
+    assert np.array_equal(out["inv"].value, into_untracked(A)["inv"])

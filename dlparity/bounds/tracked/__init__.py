@@ -7,8 +7,9 @@ Numerical Algorithms*, 2nd ed.; :math:`u = 2^{-53}`, :math:`\gamma_n = nu/(1-nu)
 not edited: operators, ``__array_ufunc__`` and ``__array_function__`` (NEP 13, NEP 18) bring every
 operation to one table (:mod:`.dispatch`), where each operation (:mod:`.operations`) is registered with the
 rule for its bound (:mod:`.rules`). An operation
-without a rule raises :class:`UnsupportedOperation` (one sentence naming it); nothing passes
-through untracked.
+without a rule gives, inside :func:`track`, an :class:`Untracked` value naming it and the twin's line
+(outside a run it raises :class:`UnsupportedOperation`, one sentence naming it); nothing passes through
+with a made-up bound.
 
 Rules (``x̂`` computed, ``E_x`` its bound, hat dropped where clear):
 
@@ -37,6 +38,11 @@ comparison ``a > b`` (``>= < <=``)     a mask, exact, with entries *ambiguous* w
                                        entries the whole product: ``|x|max + E_x`` (``|x|max``
                                        bounds the exact ``|x|``)
 ``exp expm1 log log1p tanh``           ``max |f'| on [x - E, x + E] · E + 4 ulp(f(x))``
+``x[idx] = v``, ``x op= y``            written entries take E_v (``x op y`` by its rule first), others keep
+                                       theirs (exact); a write shared with a live view is an escape
+``astype(int)``, ``int``, ``round``,   E = 0 where every value in [x - E, x + E] rounds to the same integer;
+``floor ceil trunc rint fix``          Untracked (naming the entry) where the bound reaches another one
+``reshape``/``ravel``/``flatten``      E moved with the value, in the same order (``order="F"`` too)
 =====================================  ===========================================================
 
 Operations on exact scalars (size 1, E = 0) whose result is exactly representable keep E = 0

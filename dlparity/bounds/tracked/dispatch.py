@@ -19,7 +19,7 @@ import numpy as np
 
 from dlparity.bounds.tracked.values import (
     _RUN,
-    BoundVoid,
+    RunRefused,
     Tracked,
     TrackedMask,
     UnsupportedOperation,
@@ -51,16 +51,17 @@ def dispatch(name: str, func: Callable[..., Any], args: tuple[Any, ...], kwargs:
     Without a rule (or when the rule declines these arguments, or refuses them: a division by an interval holding 0)
     the operation is refused, naming it; inside a :func:`~dlparity.bounds.tracked.track` run its result is
     instead NumPy's plain one, untracked, naming the operation and the twin's line. An operation on an untracked
-    value is untracked with that value's reason. A :class:`~.values.BoundVoid` (overflow) is always raised.
+    value is untracked with that value's reason. A :class:`~.values.RunRefused` (overflow: :class:`~.values.BoundVoid`) is always raised.
     """
-    for a in args:
-        if type(a) is UntrackedArray or (type(a) in (list, tuple) and any(type(b) is UntrackedArray for b in a)):
-            return _untracked_call(func, args, kwargs, _first_reason(args))
+    if name != "setitem":  # a write changes its target in place: its rule decides (see operations.setitem)
+        for a in args:
+            if type(a) is UntrackedArray or (type(a) in (list, tuple) and any(type(b) is UntrackedArray for b in a)):
+                return _untracked_call(func, args, kwargs, _first_reason(args))
     rule = RULES.get(name)
     if rule is not None:
         try:
             out = rule(*args, **kwargs) if kwargs else rule(*args)
-        except BoundVoid:
+        except RunRefused:
             raise
         except UnsupportedOperation as exc:
             if _RUN.get() is None:
@@ -145,6 +146,7 @@ OPERATORS: dict[str, tuple[str, Callable[[Any, Any], Any], bool]] = {
     "__xor__": ("bitwise_xor", operator.xor, False), "__rxor__": ("bitwise_xor", operator.xor, True),
     "__lshift__": ("left_shift", operator.lshift, False), "__rlshift__": ("left_shift", operator.lshift, True),
     "__rshift__": ("right_shift", operator.rshift, False), "__rrshift__": ("right_shift", operator.rshift, True),
+    "__divmod__": ("divmod", divmod, False), "__rdivmod__": ("divmod", divmod, True),
 }
 
 

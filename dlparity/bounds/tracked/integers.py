@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
@@ -22,12 +22,6 @@ def _int_operand(other: Any) -> int | None:
     if kind is _Integer:
         return other.n
     return int(other) if kind is bool or isinstance(other, np.integer) else None
-
-
-def _refuse_int_operation(name: str) -> Callable[[Any, Any], NoReturn]:
-    def refused(self: Any, other: Any) -> NoReturn:
-        refuse(f"{name} of a tracked int with {type(other).__name__}", "only ints are tracked there")
-    return refused
 
 
 def _int_method(op: Callable[[int, int], Any], general: str | Callable[[Any, Any], Any],
@@ -102,15 +96,15 @@ class _Integer(Tracked):
     __rfloordiv__ = _int_method(operator.floordiv, "__floordiv__", reflected=True)
     __mod__ = __imod__ = _int_method(operator.mod, "__mod__")
     __rmod__ = _int_method(operator.mod, "__mod__", reflected=True)
-    __divmod__ = _int_method(divmod, _refuse_int_operation("divmod"))
-    __rdivmod__ = _int_method(divmod, _refuse_int_operation("divmod"), reflected=True)
-    __and__ = __rand__ = _int_method(operator.and_, _refuse_int_operation("&"))
-    __or__ = __ror__ = _int_method(operator.or_, _refuse_int_operation("|"))
-    __xor__ = __rxor__ = _int_method(operator.xor, _refuse_int_operation("^"))
-    __lshift__ = _int_method(operator.lshift, _refuse_int_operation("<<"))
-    __rshift__ = _int_method(operator.rshift, _refuse_int_operation(">>"))
-    __rlshift__ = _int_method(operator.lshift, _refuse_int_operation("<<"), reflected=True)
-    __rrshift__ = _int_method(operator.rshift, _refuse_int_operation(">>"), reflected=True)
+    __divmod__ = _int_method(divmod, "__divmod__")
+    __rdivmod__ = _int_method(divmod, "__rdivmod__", reflected=True)
+    __and__ = __rand__ = _int_method(operator.and_, "__and__")
+    __or__ = __ror__ = _int_method(operator.or_, "__or__")
+    __xor__ = __rxor__ = _int_method(operator.xor, "__xor__")
+    __lshift__ = _int_method(operator.lshift, "__lshift__")
+    __rshift__ = _int_method(operator.rshift, "__rshift__")
+    __rlshift__ = _int_method(operator.lshift, "__rlshift__", reflected=True)
+    __rrshift__ = _int_method(operator.rshift, "__rrshift__", reflected=True)
 
     def _compared(self, other: Any, op: Callable[[Any, Any], bool], tracked: str) -> Any:
         m = _int_operand(other)

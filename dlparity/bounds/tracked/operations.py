@@ -20,6 +20,7 @@ from dlparity.bounds.tracked.rules import Product, _sum_along
 from dlparity.bounds.tracked.values import (
     _F64,
     _NO_AMBIGUITY,
+    _RUN,
     _ZERO,
     Array,
     Magnitude,
@@ -47,6 +48,7 @@ from dlparity.bounds.tracked.values import (
     gamma_of,
     is_weak,
     refuse,
+    refuse_run,
     unit_roundoff,
     weak_scalar,
     whole_numbers,
@@ -593,9 +595,12 @@ def setitem(x: Any, key: Any, value: Any) -> None:
     escape (every output of the run Untracked, naming it). An input's memory is the caller's: the first write
     copies it (the plain twin writes into the caller's array; the tracked run leaves it as it was).
     """
+    if type(x) is UntrackedArray:  # untracked stays untracked: NumPy's plain write
+        x.v[_plain(key)] = _plain(value)
+        return
+    if type(x) is TrackedMask:  # (its memory may be an input's: no plain write either)
+        refuse_run("item assignment into a comparison mask", "build the mask by comparing, or write into a float array")
     try:
-        if type(x) is TrackedMask:
-            refuse("item assignment into a comparison mask")
         if type(value) is UntrackedArray:
             refuse("item assignment of an untracked value", value.reason)
         if isinstance(key, (Tracked, TrackedMask, tuple)):
@@ -605,9 +610,10 @@ def setitem(x: Any, key: Any, value: Any) -> None:
             refuse("item assignment into a tracked array that shares memory with another live one (a view: NumPy "
                    "changes both)", "copy it first (x = x.copy()) or write into the array itself")
     except UnsupportedOperation as exc:
-        if isinstance(x, Tracked) and not x.v.flags.writeable:  # a view of an input: the caller's memory
-            refuse("item assignment through a view of an input array", "NumPy would change the caller's array; "
-                   "copy the input first (x = x.copy())")
+        run = _RUN.get()
+        if run is not None and isinstance(x, Tracked) and run.is_input(x if x._base is None else x._base):
+            refuse_run("item assignment through a view of an input array", "NumPy would change the caller's array; "
+                       "copy the input first (x = x.copy())")
         escape(exc.op, lambda: x.v.__setitem__(_plain(key), _plain(value)), exc.why)
         return
     write(x, key, t)

@@ -3,7 +3,6 @@ returns (the final widening :math:`1 + 2\gamma_k` of §6 applied)."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -48,9 +47,7 @@ def _input(name: str, value: Any, error: Any) -> Any:
     """
     kind = type(value)  # the common cases first: a float64 array, a Python int (as 1-based i, batch_size)
     if kind is np.ndarray and error is None and value.dtype is _F64:
-        value = value.view()  # the caller's memory, read-only here: a write copies it first (see operations.write)
-        value.flags.writeable = False
-        return Tracked(value) if value.ndim else _Input0d(value)
+        return Tracked(value) if value.ndim else _Input0d(value)  # the caller's memory: a write copies it first
     if kind is int and (error is None or np.all(np.asarray(error, dtype=np.float64) == 0)):
         return _Integer(value)  # exact as a Python int, as in the plain twin; as a float64 it charges its conversion
     if isinstance(value, (str, bool, np.bool_)) or (isinstance(value, np.ndarray) and value.dtype == np.bool_):
@@ -257,33 +254,28 @@ def _tracked_constructor(original: Callable[..., Any]) -> Callable[..., Any]:
     return constructor
 
 
-@contextlib.contextmanager
-def _constructors_tracked() -> Iterator[None]:
-    """NumPy's :data:`CONSTRUCTORS` give tracked arrays to the twin while the block runs (then NumPy's again)."""
-    originals = {name: getattr(np, name) for name in CONSTRUCTORS}
-    if any(hasattr(f, "__wrapped__") for f in originals.values()):  # a run inside a run: already in place
-        yield
-        return
-    for name, f in originals.items():
-        setattr(np, name, _tracked_constructor(f))
-    try:
-        yield
-    finally:
-        for name, f in originals.items():
-            setattr(np, name, f)
+#: NumPy's constructors as NumPy made them, and each as the twin gets it inside a run
+_NUMPY_CONSTRUCTORS = {name: getattr(np, name) for name in CONSTRUCTORS}
+_TRACKED_CONSTRUCTORS = {name: _tracked_constructor(f) for name, f in _NUMPY_CONSTRUCTORS.items()}
 
 
 def _run(func: Callable[..., Any], wrapped: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
     """One run of the twin (in its own :class:`_Run`), and every returned value finished."""
-    run = _Run()
+    run = _Run(wrapped)
     token = _RUN.set(run)
+    outer = np.zeros is _TRACKED_CONSTRUCTORS["zeros"]  # a run inside a run: already in place
+    if not outer:
+        for name, f in _TRACKED_CONSTRUCTORS.items():
+            setattr(np, name, f)
     try:
-        # np.zeros and the like give tracked arrays, np.arange takes int inputs, scipy.signal's convolutions take
-        # tracked operands: for this run only
-        with _constructors_tracked(), arange_takes_int_inputs(), scipy_signal_routed(func):
+        # np.arange takes int inputs, scipy.signal's convolutions take tracked operands: for this run only
+        with arange_takes_int_inputs(), scipy_signal_routed(func):
             out = func(**wrapped)
     finally:
         _RUN.reset(token)
+        if not outer:
+            for name, f in _NUMPY_CONSTRUCTORS.items():
+                setattr(np, name, f)
     if not isinstance(out, Mapping):
         raise TypeError(f"the tracked function returned a {type(out).__name__}; the bound tracker expects a "
                         "dict of variable name to value.")

@@ -123,7 +123,11 @@ class UnsupportedOperation(TypeError):  # noqa: N818 (the name other modules cod
         return f"{self.op} ({self.why}) at {where}" if self.why else f"{self.op} at {where}"
 
 
-class BoundVoid(UnsupportedOperation):
+class RunRefused(UnsupportedOperation):
+    """Refused even inside a run: there is no plain value to carry on with (see :func:`refuse_run`)."""
+
+
+class BoundVoid(RunRefused):
     """A value or bound stopped being finite (overflow, division by zero, an input's inf or NaN): the first-order
     analysis is void, for this variable and for any the twin computes after it, so the whole run is refused."""
 
@@ -132,6 +136,12 @@ def refuse(op: str, why: str = "") -> NoReturn:
     """Raise :class:`UnsupportedOperation` naming ``op`` (and why, when there is more to say)."""
     reason = f" ({why})" if why else ""
     raise UnsupportedOperation(f"the bound tracker has no rule for {op}{reason}; {_ADVICE}.", op, why)
+
+
+def refuse_run(op: str, why: str = "") -> NoReturn:
+    """Raise :class:`RunRefused` naming ``op``: the whole run is refused, not only the operation's result."""
+    reason = f" ({why})" if why else ""
+    raise RunRefused(f"the bound tracker has no rule for {op}{reason}; {_ADVICE}.", op, why)
 
 
 class Untracked(NamedTuple):
@@ -143,12 +153,27 @@ class Untracked(NamedTuple):
 
 
 class _Run:
-    """The state of one :func:`~dlparity.bounds.tracked.track` run: the first escape, if a value left the tracker."""
+    """The state of one :func:`~dlparity.bounds.tracked.track` run: the first escape, if a value left the tracker,
+    and the inputs (their memory is the caller's)."""
 
-    __slots__ = ("escaped",)
+    __slots__ = ("escaped", "inputs")
 
-    def __init__(self) -> None:
+    def __init__(self, inputs: Any = ()) -> None:
         self.escaped: str | None = None
+        self.inputs = inputs
+
+    def is_input(self, t: Any) -> bool:
+        """True when ``t`` is one of the run's tracked inputs (at any depth of a nest)."""
+        stack = list(self.inputs.values()) if isinstance(self.inputs, dict) else list(self.inputs)
+        while stack:
+            item = stack.pop()
+            if item is t:
+                return True
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, (list, tuple)):
+                stack.extend(item)
+        return False
 
 
 #: the run in progress (None outside track(): operations without a rule are then refused, as unit tests expect)
@@ -351,9 +376,11 @@ class Tracked(_ArrayShape):
             return float(self.v)
         if self.v.size != 1:
             refuse(f"{op} of an array of shape {self.v.shape}", "only a single value converts")
-        if self.e is not None and float(self.e.reshape(-1)[0]) > 0:
-            refuse(f"{op} of a value with a nonzero rounding-error bound", "the plain number would drop its bound")
-        return float(self.v.reshape(-1)[0])
+        x = float(self.v.reshape(-1)[0])
+        if self.e is not None and float(self.e.reshape(-1)[0]) > 0:  # a count another evaluation could make differ
+            return escape(f"{op} of a value with a nonzero rounding-error bound", lambda: x,
+                          "the plain number would drop its bound")
+        return x
 
     def __float__(self) -> float:  # NumPy calls it too, to store a value into a plain array
         return escape("float() of a tracked value (also storing it into a plain array)", lambda: float(self.v),
