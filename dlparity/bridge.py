@@ -150,6 +150,10 @@ def default_timeout() -> float:
     return parse_timeout(TIMEOUT_ENV, text) if text else DEFAULT_TIMEOUT
 
 
+#: Folder of the harness's own Octave functions (``dlparity_run_mfile.m``): on the path from start-up, as matlab_ref.
+MFILES = Path(__file__).resolve().parent / "mfiles"
+
+
 def matlab_ref_dir() -> Path:
     """The folder holding the ``.m`` files: inside the package when installed as a wheel,
     beside it in a source checkout."""
@@ -578,7 +582,8 @@ class OctaveBridge:
         ref = matlab_ref_dir().as_posix()
         try:
             self._session.eval(
-                f"addpath('{ref}'); cd('{self._workdir}'); crash_dumps_octave_core(false); more off;",
+                f"addpath('{ref}'); addpath('{MFILES.as_posix()}'); cd('{self._workdir}'); "
+                "crash_dumps_octave_core(false); more off;",
                 nout=0, timeout=self.timeout)
         except _OctaveStopped as exc:
             self.close()

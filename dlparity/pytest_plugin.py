@@ -39,6 +39,7 @@ from typing import Any
 
 import pytest
 
+from dlparity.bridge import OctaveSide
 from dlparity.comparison.compare import QuantityReport
 from dlparity.comparison.pair import OBSERVERS, ParityResult
 
@@ -89,13 +90,15 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     mode = os.environ.get("DLPARITY_OCTAVE", "auto") or "auto"
     exe = find_octave()
     meta = PACKAGE_STORE / "section1.json"
-    if meta.is_file():
+    try:
         with meta.open(encoding="utf-8") as f:
             provenance = json.load(f)
         stored = (f"stored results of GNU Octave {provenance.get('octave_version', '?')}, "
                   f"recorded {provenance.get('recorded', '?')}")
-    else:
+    except FileNotFoundError:
         stored = "no stored results"
+    except (OSError, ValueError, AttributeError) as exc:  # a header line never stops the run; using them says why
+        stored = f"stored results that cannot be read ({type(exc).__name__})"
     if config.getoption("dlparity_record", False):
         return [f"dlparity: Octave live at {exe} (recording into dlparity_reference/ beside each test file)"]
     if mode == "stored" or exe is None:
@@ -147,7 +150,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> None:
 
 
 @pytest.fixture(scope="session")
-def octave(request: pytest.FixtureRequest) -> Any:
+def octave(request: pytest.FixtureRequest) -> OctaveSide:
     """The Octave side, once per test process: live GNU Octave (:class:`dlparity.bridge.OctaveBridge`),
     a recording one under ``--dlparity-record``, or the recorded results where Octave is missing."""
     from dlparity.bridge import OctaveUnavailable, get_bridge  # noqa: PLC0415
@@ -175,7 +178,7 @@ def octave(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture(scope="session")
-def live_octave(octave: Any) -> Any:
+def live_octave(octave: OctaveSide) -> OctaveSide:
     """Live GNU Octave only (tests that kill it, time it, or record it); skipped with the reason where the
     Octave side would come from stored results (a failure under DLPARITY_REQUIRE_OCTAVE=1)."""
     if getattr(octave, "source", "live") == "live":

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from dlparity import wire
-from dlparity.bridge import OctaveUnavailable
+from dlparity.bridge import OctaveBridge, OctaveSide, OctaveUnavailable
 from dlparity.values import Cell, Opaque, StructArray
 
 #: The package's own store: shipped inside the wheel beside the code.
@@ -267,7 +267,7 @@ def changed_mfile(entry: Entry, base: Path) -> tuple[Path, str] | None:
     return None
 
 
-def _octave_provenance(live: Any, regenerate: str) -> dict[str, Any]:
+def _octave_provenance(live: OctaveSide, regenerate: str) -> dict[str, Any]:
     from dlparity import __version__  # noqa: PLC0415
 
     def ask(*args: Any) -> str:
@@ -325,11 +325,17 @@ def _pair_paths(files: str | Sequence[str]) -> list[Path]:
     return [Path(f) for f in ([files] if isinstance(files, str) else files)]
 
 
+def _pair_folders(args: tuple[Any, ...]) -> list[Path]:
+    """The folders a pair call puts on Octave's path besides its files' own (``--path``; none before it existed)."""
+    return [Path(f) for f in args[5]] if len(args) > 5 else []
+
+
 def _record_pair(recorder: RecordingBridge, args: tuple[Any, ...], out: Any) -> None:
     kind, files, sent, words, outnames = args[:5]
     payload = wire.from_octave(sent, words)  # the cases as MATLAB received them (dlparity.values types): the key
-    paths = _pair_paths(files)
-    folder_m = [p for f in paths for p in f.parent.glob("*.m")]  # the helpers beside it too
+    paths, folders = _pair_paths(files), _pair_folders(args)
+    # the helpers beside it, and in the folders put on the path, count for freshness too
+    folder_m = [p for folder in [f.parent for f in paths] + folders for p in folder.glob("*.m")]
     reply = wire.from_octave(str(out[0]), out[1])
     items = reply.get("results", []) if isinstance(reply, Mapping) else []
     temporary = any(_inside(p, Path(tempfile.gettempdir())) and not _inside(p, recorder.base) for p in paths)
@@ -337,14 +343,16 @@ def _record_pair(recorder: RecordingBridge, args: tuple[Any, ...], out: Any) -> 
     if failed or temporary:  # a file in a temporary folder of its own (a planted bug) does not outlive its test
         return
     for case, item in zip(payload, items, strict=True):
-        recorder.note(pair_key(kind, paths, case, outnames, recorder.base), "pair",
-                      {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames)}, folder_m, item)
+        spec = {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames)}
+        if folders:
+            spec["path"] = [_relative(f, recorder.base) for f in folders]
+        recorder.note(pair_key(kind, paths, case, outnames, recorder.base, folders), "pair", spec, folder_m, item)
 
 
 def _replay_pair(stored: StoredBridge, args: tuple[Any, ...]) -> Any:
     kind, files, sent, words, outnames = args[:5]
     payload = wire.from_octave(sent, words)
-    paths = _pair_paths(files)
+    paths, folders = _pair_paths(files), _pair_folders(args)
     results: list[Any] = []
     for k, case in enumerate(payload):
         answer = next((a for a in (answer(stored, kind, paths, case) for answer in PAIR_ANSWERS) if a is not None),
@@ -354,7 +362,7 @@ def _replay_pair(stored: StoredBridge, args: tuple[Any, ...]) -> Any:
             continue
 
         def key(base: Path, case: Any = case) -> str:
-            return pair_key(kind, paths, case, outnames, base)
+            return pair_key(kind, paths, case, outnames, base, folders)
 
         results.append(stored.find(key, f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
                                    "or record it beside its test with 'pytest --dlparity-record' where Octave is "
@@ -377,7 +385,7 @@ class RecordingBridge:
 
     source = "live"
 
-    def __init__(self, live: Any, base: Path, regenerate: str) -> None:
+    def __init__(self, live: OctaveBridge, base: Path, regenerate: str) -> None:
         self.live = live
         self.base = base
         self.regenerate = regenerate
@@ -411,11 +419,18 @@ class RecordingBridge:
         return Part(path, _octave_provenance(self.live, self.regenerate), dict(self.entries))
 
 
-def pair_key(kind: str, files: Sequence[Path], case: Any, outnames: Sequence[str], base: Path) -> str:
-    """The key of one pair case: how the file is run, where it is relative to the record's folder (not its
-    content: that is the freshness check), the inputs."""
-    where = [Path(os.path.relpath(Path(f).resolve(), base.resolve())).as_posix() for f in files]
+def pair_key(kind: str, files: Sequence[Path], case: Any, outnames: Sequence[str], base: Path,
+             folders: Sequence[Path] = ()) -> str:
+    """The key of one pair case: how the file is run, where it and the folders put on the path are relative to the
+    record's folder (not their content: that is the freshness check), the inputs."""
+    where = [_relative(f, base) for f in files]
+    if folders:  # keys without --path stay as they were
+        return key_of("dlparity_run_mfile", kind, where, case, list(outnames), [_relative(f, base) for f in folders])
     return key_of("dlparity_run_mfile", kind, where, case, list(outnames))
+
+
+def _relative(path: Path | str, base: Path) -> str:
+    return Path(os.path.relpath(Path(path).resolve(), base.resolve())).as_posix()
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -527,7 +542,7 @@ def reference_parts(folder: Path) -> list[tuple[Path, Path]]:
     return [(p.with_suffix(""), folder.parent) for p in sorted(folder.glob("*.json"))]
 
 
-def octave_for_comparison(folders: Sequence[Path] = ()) -> Any:
+def octave_for_comparison(folders: Sequence[Path] = ()) -> OctaveSide:
     """Live Octave when it starts, else the stored results (the package's, plus ``folders``' parts).
 
     ``DLPARITY_OCTAVE=stored`` uses the store even where Octave is installed (to check what a

@@ -93,6 +93,18 @@ def assert_one_sentence(message: str) -> None:
     assert message.count(". ") == 0 or "e.g." in message, f"more than one sentence: {message!r}"
 
 
+class NoOctave:
+    """An Octave side that fails the test if anything reaches it: bad input must be refused before Octave."""
+
+    source = "live"
+
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"Octave was called ({args[:1]}) although the input was bad")
+
+    def describe(self) -> dict[str, Any]:
+        raise AssertionError("Octave was asked to describe itself although the input was bad")
+
+
 @pytest.fixture
 def no_octave(monkeypatch: pytest.MonkeyPatch) -> None:
     """Bad input must be rejected before anything reaches Octave: make reaching it a failure."""

@@ -6,16 +6,13 @@ with another separator or of a size that the loader must not copy many times ove
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from conftest import one_sentence, run_cli
+from conftest import dlparity_process, one_sentence, run_cli
 
 import dlparity.blocks
 from dlparity.cli.args import load_case
@@ -59,9 +56,7 @@ def test_overflow_names_the_first_quantity_that_overflows(capsys: pytest.Capture
 def test_overflow_sentence_without_warnings_in_a_process(tmp_path: Path) -> None:
     """As a user runs it: no RuntimeWarning lines on stderr, only the sentence (stored Octave results)."""
     inputs = case_of(tmp_path / "big.npz", dict.fromkeys(("X", "y", "W1", "b1", "W2", "b2", "W3", "b3"), 1e308))
-    proc = subprocess.run([sys.executable, "-m", "dlparity", "compare", "--inputs", str(inputs)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "DLPARITY_OCTAVE": "stored"}, check=False)
+    proc = dlparity_process("compare", "--inputs", str(inputs), cwd=ROOT, env={"DLPARITY_OCTAVE": "stored"})
     assert proc.returncode == 2, proc.stderr
     assert "Warning" not in proc.stderr and "overflow double precision" in one_sentence(proc.stderr)
 
@@ -131,9 +126,8 @@ def test_compare_planted_bug_exits_1(capsys: pytest.CaptureFixture[str], monkeyp
 
 
 def test_compare_without_octave_exits_3(tmp_path: Path) -> None:
-    env = {**os.environ, "OCTAVE_EXECUTABLE": "/nonexistent/octave-cli", "DLPARITY_OCTAVE": "live"}
-    proc = subprocess.run([sys.executable, "-m", "dlparity", "compare"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120, env=env, check=False)
+    proc = dlparity_process("compare", cwd=tmp_path,
+                            env={"OCTAVE_EXECUTABLE": "/nonexistent/octave-cli", "DLPARITY_OCTAVE": "live"})
     assert proc.returncode == 3, proc.stderr
     assert proc.stdout == "" and "/nonexistent/octave-cli" in one_sentence(proc.stderr), proc.stderr
 

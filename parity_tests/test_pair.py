@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import dlparity_process
+from conftest import NoOctave, dlparity_process
 
 from dlparity import InputError, MatlabError, assert_parity, check_parity
 from dlparity.matlab_file import read_matlab_file, statements
@@ -131,13 +131,6 @@ def test_bad_matlab_files_are_one_sentence(tmp_path: Path, name: str, text: str 
 
 
 # -- bad input: one sentence, before Octave ----------------------------------------------------------------------
-
-
-class NoOctave:
-    """A bridge that fails the test if anything reaches it: bad input must be refused before Octave."""
-
-    def call(self, *args: Any, **kwargs: Any) -> Any:
-        raise AssertionError(f"Octave was called ({args[:1]}) although the input was bad")
 
 
 @pytest.fixture

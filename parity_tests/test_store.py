@@ -302,3 +302,20 @@ def test_an_npz_that_is_not_the_json_s_own_is_refused(tmp_path: Path) -> None:
     assert "old.npz" in message and "old.json" in message and "do not belong together" in message, message
     assert message.endswith("regenerate them with 'dlparity record section1'.") and "\n" not in message, message
     np.testing.assert_array_equal(Part.load(tmp_path / "new").entries["k"].result["h"], np.full((2, 3), 2.0))
+
+
+def test_pytest_header_reads_the_stores_provenance(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                   request: pytest.FixtureRequest) -> None:
+    """The header's 'stored results of GNU Octave V, recorded D' comes from the store's JSON (json.load), and a
+    store that cannot be read is said, never a crash of the whole run."""
+    import dlparity.store  # noqa: PLC0415
+    from dlparity.pytest_plugin import pytest_report_header  # noqa: PLC0415
+
+    provenance = json.loads((PACKAGE_STORE / "section1.json").read_text(encoding="utf-8"))
+    monkeypatch.setenv("DLPARITY_OCTAVE", "stored")
+    (line,) = pytest_report_header(request.config)
+    assert f"stored results of GNU Octave {provenance['octave_version']}, recorded {provenance['recorded']}" in line
+    (tmp_path / "section1.json").write_text('{"octave_version": "7.3.0", <<<<<<< merge conflict', encoding="utf-8")
+    monkeypatch.setattr(dlparity.store, "PACKAGE_STORE", tmp_path)
+    (line,) = pytest_report_header(request.config)
+    assert "stored results that cannot be read (JSONDecodeError)" in line, line

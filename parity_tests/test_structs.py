@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import dlparity_process
 
 from dlparity import check_parity, wire
 from dlparity.store import RecordingBridge, StoredBridge
@@ -287,7 +288,6 @@ def test_command_line_compares_and_saves_a_struct_leaf_by_leaf(live_octave: Any,
     path, --save keeps each side's leaves under those paths, and a slip in the twin names its leaf."""
     import json  # noqa: PLC0415
     import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
 
     write(tmp_path, "mk.m", "function s = mk(x)\n  s.W = {x, 2 * x};\n  s.name = 'n';\nend\n")
     write(tmp_path, "mk.py", "def mk(x):\n    return {'s': {'W': [x, 2 * x], 'name': 'n'}}\n\n\n"
@@ -295,9 +295,8 @@ def test_command_line_compares_and_saves_a_struct_leaf_by_leaf(live_octave: Any,
     np.savez(tmp_path / "case.npz", x=np.array([[0.5, 1.5]]))
 
     def run(func: str, *extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "dlparity", "compare", "--matlab", str(tmp_path / "mk.m"),
-                               "--python", f"{tmp_path / 'mk.py'}:{func}", "--inputs", str(tmp_path / "case.npz"),
-                               *extra], capture_output=True, text=True, timeout=120, check=False)
+        return dlparity_process("compare", "--matlab", str(tmp_path / "mk.m"), "--python", f"{tmp_path / 'mk.py'}:{func}",
+                                "--inputs", str(tmp_path / "case.npz"), *extra)
 
     good = run("mk", "--json", "--save", str(tmp_path / "out.npz"))
     assert good.returncode == 0, good.stdout + good.stderr
@@ -310,3 +309,18 @@ def test_command_line_compares_and_saves_a_struct_leaf_by_leaf(live_octave: Any,
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "first diverging leaf: s.W{2} in case case.npz" in bad.stdout
     assert "mk.py:6  return {'s': {'W': [x, 3 * x], 'name': 'n'}}" in bad.stdout, bad.stdout  # the field's literal
+
+
+@pytest.mark.octave
+def test_integer_inputs_keep_the_automatic_tolerance_for_the_rest(octave: Any, tmp_path: Path) -> None:
+    """An int32 leaf inside a struct reaches the twin as it is (exact, outside the tracker): its integer result is
+    compared exactly, the floating leaves with their tracked tolerance; a slip in the integer one shows."""
+    script = write(tmp_path, "mixed.m", "function out = mixed(s)\n  out.k = s.c + 1;\n  out.y = s.x / 3;\nend\n")
+    inputs = {"s": {"c": np.array([[1, 2]], dtype=np.int32), "x": np.array([[1.0, 2.0]])}}
+    good = check_parity(script, lambda s: {"out": {"k": s["c"] + np.int32(1), "y": s["x"] / 3}}, inputs,
+                        bridge=octave)
+    assert good.ok, good.table()
+    assert good.tolerance_from[("out.k", "1")] == "exact" and good.tolerance_from[("out.y", "1")] == "derived"
+    bad = check_parity(script, lambda s: {"out": {"k": s["c"] + np.int32(2), "y": s["x"] / 3}}, inputs,
+                       bridge=octave)
+    assert [r.name for r in bad.reports if not r.ok] == ["out.k"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import dlparity_process
+from conftest import NoOctave, dlparity_process
 
 from dlparity import InputError, assert_parity, check_parity
 
@@ -114,15 +114,6 @@ def test_a_slip_on_the_matlab_side_is_caught_too(octave: Any, tmp_path: Path) ->
 
 
 def test_fallback_flags_are_checked_before_anything_runs(pair: tuple[Path, Path]) -> None:
-    class NoOctave:
-        source = "live"
-
-        def call(self, *args: Any, **kwargs: Any) -> Any:
-            raise AssertionError("Octave was called although the input was bad")
-
-        def describe(self) -> dict[str, Any]:
-            raise AssertionError("Octave was asked although the input was bad")
-
     with pytest.raises(InputError, match=r"^fallback_rtol is -1\.0; expected a finite number >= 0\.$"):
         check_parity(pair[0], f"{pair[1]}:solved", inputs(), bridge=NoOctave(), fallback_rtol=-1.0)
     with pytest.raises(InputError, match="give one or the other"):

@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from dlparity.bridge import OctaveSide
 from dlparity.cli.args import EXIT_MISMATCH, EXIT_NOT_CHECKED, EXIT_OK, check_output_path
+from dlparity.comparison.inputs import check_path
 from dlparity.comparison.pair import ParityResult, check_parity
 from dlparity.fileio import OutputError, read_npz, write_atomic
 from dlparity.store import REFERENCE_FOLDER, octave_for_comparison
@@ -37,6 +39,9 @@ def add_pair_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--rtol", type=_nonnegative("--rtol"), metavar="R",
                    help="compare with atol + rtol x |octave value| instead of the automatic rounding-error bound")
     g.add_argument("--atol", type=_nonnegative("--atol"), metavar="A", help="see --rtol (either may be given alone)")
+    g.add_argument("--path", action="append", metavar="DIR", default=None,
+                   help="one more folder on Octave's path for the call, behind the .m file's own (helpers in util/ "
+                        "beside NN/); repeatable, in order; Octave's path is restored after")
     g.add_argument("--fallback-rtol", type=_nonnegative("--fallback-rtol"), metavar="R",
                    help="compare the variables the automatic tolerance cannot bound (an operation without a rule, named "
                         "in the report) with atol + rtol x |octave value|; without it they are not checked (exit 5)")
@@ -80,11 +85,13 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
 
     check_output_path("--save", args.save, args.overwrite)
     inputs = read_npz("--inputs", args.inputs)
+    check_path(args.path, "--path")  # named as the flag; check_parity checks the same again
     matlab = Path(args.matlab)
     # Bad input is refused before Octave starts: the bridge is chosen lazily, on the first Octave call.
     bridge = LazyOctave([matlab.parent / REFERENCE_FOLDER])
     result = check_parity(matlab, args.python, inputs, rtol=args.rtol, atol=args.atol, labels=[args.inputs.name],
-                          bridge=bridge, fallback_rtol=args.fallback_rtol, fallback_atol=args.fallback_atol)
+                          bridge=bridge, fallback_rtol=args.fallback_rtol, fallback_atol=args.fallback_atol,
+                          path=args.path)
     not_written = None
     if args.save is not None:
         try:  # a name taken meanwhile: InputError, as serially; a failed write: the results are still shown
@@ -109,9 +116,9 @@ class LazyOctave:
 
     def __init__(self, folders: list[Path]) -> None:
         self.folders = folders
-        self._bridge: Any = None
+        self._bridge: OctaveSide | None = None
 
-    def _get(self) -> Any:
+    def _get(self) -> OctaveSide:
         if self._bridge is None:
             self._bridge = octave_for_comparison(self.folders)
         return self._bridge

@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -175,6 +176,25 @@ def check_tolerance(rtol: float | None, atol: float | None, prefix: str = "") ->
             raise InputError(f"{prefix}{flag} is {value!r}; expected a finite number >= 0.")
         out[flag] = float(value)
     return out
+
+
+def check_path(path: str | Path | Sequence[str | Path] | None, flag: str = "path") -> list[Path]:
+    """The folders to put on Octave's path for the call (absolute), each an existing folder; ``[]`` for none.
+    ``flag`` names the argument in the sentence (``--path`` on the command line)."""
+    if path is None:
+        return []
+    entries = [path] if isinstance(path, (str, Path)) else list(path)
+    folders = []
+    for entry in entries:
+        if not isinstance(entry, (str, Path)):
+            raise InputError(f"{flag} holds a {type(entry).__name__}; expected folder names (str or pathlib.Path).")
+        folder = Path(entry)
+        if not folder.is_dir():
+            what = "is a file" if folder.exists() else "does not exist"
+            raise InputError(f"{flag} {str(entry)!r} {what}; expected a folder of .m files to put on Octave's path "
+                             "for the call (a toolbox's util/ beside NN/).")
+        folders.append(folder.resolve())
+    return folders
 
 
 def check_matlab_side(mfile: MatlabFile, cases: list[CheckedInputs]) -> None:

@@ -288,7 +288,12 @@ def _numeric(found: Leaves, case: str, form: str, path: str, py: str, gold: NDAr
     g_class = _class_of(gold)
     m_class = _class_of(mine)
     mine_arr = np.asarray(mine)
-    if m_class is None or (m_class != g_class and not (m_class == "" and g_class not in ("logical", "single"))):
+    # A Python int, or a NumPy integer array (np.argmax, astype(int), an index: how ports hold whole numbers), stands
+    # for MATLAB's double holding whole numbers: its values are compared, not its class (a wrapped or truncated
+    # integer shows there). The other way round, a float for MATLAB's integer or logical class, is a difference.
+    whole_for_double = g_class == "double" and mine_arr.dtype.kind in "iu" and not isinstance(mine, bool)
+    if m_class is None or (m_class != g_class and not whole_for_double
+                           and not (m_class == "" and g_class not in ("logical", "single"))):
         what = f"NumPy {mine_arr.dtype}" if not isinstance(mine, (int, float, bool)) else f"a Python {type(mine).__name__}"
         found.differ(path, case, "class", f"class differs: MATLAB {g_class}, {what}; use {_dtype_fix(g_class or 'double', py)}.")
     count = ambiguous_count(tracked)
@@ -373,10 +378,6 @@ def shape_hint(name: str, matlab: tuple[int, ...], python: tuple[int, ...]) -> s
 
 # -- the automatic tolerance through nests ---------------------------------------------------------------------
 
-def _is_container(value: Any) -> bool:
-    return isinstance(value, (Mapping, list))
-
-
 def flatten(value: Any, steps: tuple[Step, ...] = ()) -> list[tuple[tuple[Step, ...], Any]]:
     """Every leaf of a nest with the steps that reach it (``("field", name)`` into a dict, ``("cell", k)``
     0-based into a list, :class:`Cell` or :class:`StructArray`), in order."""
@@ -388,62 +389,44 @@ def flatten(value: Any, steps: tuple[Step, ...] = ()) -> list[tuple[tuple[Step, 
 
 
 def rebuild(value: Any, leaves: Mapping[tuple[Step, ...], Any], steps: tuple[Step, ...] = ()) -> Any:
-    """``value``'s nest with the leaves ``leaves`` names replaced (containers rebuilt as plain dicts and lists)."""
+    """``value``'s nest with the leaves ``leaves`` names replaced (each container rebuilt as its own type)."""
+    if isinstance(value, StructArray):
+        items = [rebuild(v, leaves, (*steps, ("cell", k))) for k, v in enumerate(value)]
+        return StructArray(items, value.shape, value.fields)
     if isinstance(value, Mapping):
         return {k: rebuild(v, leaves, (*steps, ("field", k))) for k, v in value.items()}
     if isinstance(value, list):
-        return [rebuild(v, leaves, (*steps, ("cell", k))) for k, v in enumerate(value)]
+        items = [rebuild(v, leaves, (*steps, ("cell", k))) for k, v in enumerate(value)]
+        return Cell(items, value.shape) if isinstance(value, Cell) else items
     return leaves.get(steps, value)
 
 
-def _trackable(value: Any) -> bool:
-    if isinstance(value, (bool, int, float)):
-        return True
-    if isinstance(value, np.float32):  # MATLAB's single: the tracker rounds it at u = 2^-24
-        return True
-    return isinstance(value, np.ndarray) and value.dtype in (np.float64, np.float32, np.bool_)
-
-
 def track_nested(track: Any, func: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """``track(func, inputs)`` for inputs and outputs nested in dicts and lists: each float64 (or boolean, or
-    Python number) leaf is tracked, the rest reach the twin as they are (exact); the result is the twin's
-    output nest with a ``TrackedValue`` at each numeric leaf.
-
-    A stand-in until the tracker itself walks nests (issue 17): it flattens the nest into one keyword argument
-    per leaf for ``track`` and rebuilds it around the tracked leaves inside the twin.
+    """``track(func, inputs)`` (which walks dicts, lists, cells and struct arrays) for inputs holding MATLAB classes
+    the tracker does not take: an integer leaf of a class other than int64 (``int32``, ``uint8``: exact, and what
+    the twin computes from it in integer arithmetic is MATLAB's class, compared exactly) reaches the twin as it
+    is, outside the tracker. A ``single`` (float32) leaf is tracked as float32 (u = 2^-24); another float class is
+    refused in one sentence naming its path (leaving it untracked would give a bound of 0, which is untrue).
     """
-    leaves = [(("field", name), *steps) for name, v in inputs.items() for steps, _ in flatten(v)]
-    values = dict(inputs)
-    flat_in: dict[str, Any] = {}
-    keys: dict[tuple[Step, ...], str] = {}
-    for path in leaves:
-        leaf = values[path[0][1]]
-        for step in path[1:]:
-            leaf = leaf[step[1]]
-        if _trackable(leaf):
-            keys[path] = f"leaf{len(keys)}"
-            flat_in[keys[path]] = leaf
-        elif isinstance(leaf, (np.ndarray, np.generic)) and leaf.dtype.kind == "f":
-            from dlparity.bounds.tracked import UnsupportedOperation  # noqa: PLC0415
+    from dlparity.bounds.tracked import UnsupportedOperation  # noqa: PLC0415
 
-            raise UnsupportedOperation(
-                f"input {matlab_path(path[0][1], path[1:])} is {NUMPY_TO_MATLAB.get(leaf.dtype, str(leaf.dtype))} "
-                f"({leaf.dtype}), and the bound tracker models float64 rounding only (a bound of 0 would be "
-                "untrue); give rtol= and atol= instead.")
-    shape_out: list[Any] = []
-    position: list[tuple[Step, ...]] = []
+    constants: dict[tuple[Step, ...], Any] = {}
+    for name, value in inputs.items():
+        for steps, leaf in flatten(value, (("field", name),)):
+            if not isinstance(leaf, (np.ndarray, np.generic)) or leaf.dtype in (np.float64, np.float32, np.bool_):
+                continue
+            if leaf.dtype.kind == "f":
+                raise UnsupportedOperation(
+                    f"input {matlab_path(name, list(steps[1:]))} is {NUMPY_TO_MATLAB.get(leaf.dtype, str(leaf.dtype))} "
+                    f"({leaf.dtype}), and the bound tracker models float64 and float32 rounding only (a bound of 0 "
+                    "would be untrue); give rtol= and atol= instead.")
+            if leaf.dtype.kind in "iu":
+                constants[steps] = leaf
+    if not constants:
+        return track(func, inputs)
+    holes = rebuild(dict(inputs), dict.fromkeys(constants))  # None: exact, handed to the twin as it is
 
-    def flat_twin(**tracked: Any) -> dict[str, Any]:
-        nest = rebuild(dict(inputs), {path: tracked[key] for path, key in keys.items()})
-        out = func(**nest)
-        shape_out[:] = [out]
-        position.clear()
-        flat: dict[str, Any] = {}
-        for steps, leaf in flatten(dict(out)):
-            if not isinstance(leaf, (str, Opaque)) and leaf is not None:  # text needs no bound
-                flat[f"out{len(flat)}"] = leaf
-                position.append(steps)
-        return flat
+    def twin(**nest: Any) -> Any:
+        return func(**rebuild(nest, constants))
 
-    result = track(flat_twin, flat_in)
-    return rebuild(dict(shape_out[0]), {steps: result[f"out{k}"] for k, steps in enumerate(position)})
+    return track(twin, holes)

@@ -6,6 +6,7 @@ Each failure is one sentence (:class:`dlparity.validation.InputError`), before a
 from __future__ import annotations
 
 import ast
+import copy
 import importlib
 import importlib.util
 import inspect
@@ -123,7 +124,8 @@ def run_python(func: Callable[..., Any], inputs: Mapping[str, Any], label: str) 
     """Call the twin with the inputs as keyword arguments; it must return a mapping of name -> value."""
     try:
         with np.errstate(all="ignore"):  # an overflow or 0/0 shows in the comparison, as a value not finite
-            out = func(**inputs)
+            out = func(**copy.deepcopy(dict(inputs)))  # its own copy: a twin writing into an input in place
+            # (theta -= step) must not hand the tracked run, or the caller, inputs already updated
     except Exception as exc:
         raise InputError(f"python function {label} raised {one_line(exc)}.") from None
     if not isinstance(out, Mapping):

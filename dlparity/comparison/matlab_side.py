@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,26 +19,24 @@ from dlparity.comparison.inputs import CheckedInputs
 from dlparity.matlab_file import MatlabFile
 from dlparity.validation import InputError
 
-#: Folder of the harness's own Octave functions (``dlparity_run_mfile.m``), put on Octave's path.
-MFILES = Path(__file__).resolve().parents[1] / "mfiles"
-
 
 class MatlabError(InputError):
     """The user's ``.m`` file failed in Octave (syntax or run-time error); the message is Octave's, with the line."""
 
 
-def run_octave(mfile: MatlabFile, cases: list[CheckedInputs],
-               octave: OctaveSide) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Run every case in one Octave call; each case's values (name -> value, as :mod:`dlparity.values` maps them)
-    and what to say about Octave. Values travel as :mod:`dlparity.wire` text and bytes, both ways."""
+def run_octave(mfile: MatlabFile, cases: list[CheckedInputs], octave: OctaveSide,
+               folders: Sequence[Path] = ()) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Run every case in one Octave call, ``folders`` on Octave's path for it (restored after, also on an error);
+    each case's values (name -> value, as :mod:`dlparity.values` maps them) and what to say about Octave. Values
+    travel as :mod:`dlparity.wire` text and bytes, both ways."""
     payload: list[Any] = ([dict(c.octave) for c in cases] if mfile.kind == "script"
                           else [[c.octave[a] for a in mfile.arguments] for c in cases])
-    octave.call("addpath", MFILES.as_posix(), nout=0)
     t0 = time.perf_counter()
     files = [p.as_posix() for p in mfile.files]
     text, words = wire.to_octave(payload)
+    extra = [[f.as_posix() for f in folders]] if folders else []  # the call as before when there are none
     reply = octave.call("dlparity_run_mfile", mfile.kind, files[0] if len(files) == 1 else files, text, words,
-                        list(mfile.outputs), nout=2)
+                        list(mfile.outputs), *extra, nout=2)
     seconds = time.perf_counter() - t0
     try:
         answer = wire.from_octave(str(reply[0]), reply[1])

@@ -9,7 +9,9 @@ first, then values, against a tolerance that is by default *derived*: the Python
 evaluated once more on bound-tracking arrays (:mod:`dlparity.bounds.tracked`), which give a
 rounding-error bound E for every variable; each side is within E of the exact result, so two
 correct sides differ by at most 2E. ``rtol=``/``atol=`` replace it with
-``atol + rtol * |matlab value|``, and the report says the user chose it.
+``atol + rtol * |matlab value|``, and the report says the user chose it. A variable the tracker
+cannot bound (an operation without a rule) is compared against ``fallback_rtol=``/``fallback_atol=``
+when given, and otherwise listed as not checked: the verdict is then not a pass.
 
 Every check on the inputs, the Python side and the tolerance runs before anything reaches
 Octave; each failure is one sentence (:class:`dlparity.validation.InputError`).
@@ -23,29 +25,27 @@ checks), :mod:`~dlparity.comparison.matlab_side` (the ``.m`` run in Octave),
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from dlparity.bridge import OctaveSide
-from dlparity.comparison.inputs import check_cases, check_matlab_side, check_tolerance
+from dlparity.comparison.inputs import check_cases, check_matlab_side, check_path, check_tolerance
 from dlparity.comparison.leaves import shape_hint, track_nested
 from dlparity.comparison.loading import check_signature, load_callable, load_pair, one_line, run_python
-from dlparity.comparison.matlab_side import MFILES, MatlabError, run_octave
+from dlparity.comparison.matlab_side import MatlabError, run_octave
 from dlparity.comparison.report import Divergence, ParityResult, first_divergence
 from dlparity.comparison.variables import ToleranceRule, compare_all
 from dlparity.validation import InputError
 
-Array = NDArray[np.float64]
-
 #: Functions called with every finished :class:`ParityResult` (the pytest plugin's summary line).
 OBSERVERS: list[Callable[[ParityResult], None]] = []
 
-__all__ = ["MFILES", "OBSERVERS", "Divergence", "MatlabError", "ParityResult", "assert_parity", "check_parity",
+__all__ = ["OBSERVERS", "Divergence", "MatlabError", "ParityResult", "assert_parity", "check_parity",
            "load_callable", "run_python", "shape_hint"]
 
 
@@ -60,6 +60,7 @@ def check_parity(
     labels: Sequence[str] | None = None,
     fallback_rtol: float | None = None,
     fallback_atol: float | None = None,
+    path: str | Path | Sequence[str | Path] | None = None,
 ) -> ParityResult:
     r"""Run a MATLAB file in Octave and its NumPy twin on the same inputs; compare every shared variable.
 
@@ -92,6 +93,11 @@ def check_parity(
         for, named in the report); every other variable keeps its derived tolerance. Without
         them such variables are listed as not checked and ``ok`` is False (``status`` "not
         checked"): never a silent pass. Not with ``rtol``/``atol``, which already cover all.
+    path : folder or sequence of folders, optional
+        More folders on Octave's path for the call, behind the ``.m`` file's own folder, in the
+        order given (helpers in ``util/`` beside ``NN/``); Octave's path is restored exactly
+        afterwards, also when the MATLAB fails. Recorded results key on them, and their ``.m``
+        files count for freshness.
 
     Returns
     -------
@@ -110,6 +116,7 @@ def check_parity(
     """
     mfile, func, label = load_pair(matlab, python)
     cases, names = check_cases(inputs, labels)
+    folders = check_path(path)
     user = check_tolerance(rtol, atol)
     fallback = check_tolerance(fallback_rtol, fallback_atol, "fallback_")
     if user is not None and fallback is not None:
@@ -132,7 +139,7 @@ def check_parity(
         from dlparity.bridge import get_bridge  # noqa: PLC0415
 
         bridge = get_bridge()
-    octave_out, octave_info = run_octave(mfile, cases, bridge)
+    octave_out, octave_info = run_octave(mfile, cases, bridge, folders)
 
     # Compare, in the MATLAB side's statement order.
     found = compare_all(mfile, names, octave_out, python_out, set(cases[0].python), rule)
@@ -175,7 +182,7 @@ def tracked_tolerances(func: Callable[..., Any], inputs: dict[str, Any], label: 
 
     try:
         with np.errstate(all="ignore"):  # a value or bound that stops being finite is refused in one sentence
-            return track_nested(track, func, inputs)
+            return track_nested(track, func, copy.deepcopy(inputs))  # its own copy, as the plain run has
     except UnsupportedOperation as exc:  # the whole run void (a bound not finite): no variable can be bounded
         raise InputError(f"the automatic tolerance is unavailable for {label}: {exc}") from None  # it says rtol=/atol=
     except InputError:

@@ -1,6 +1,7 @@
-function [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames)
+function [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames, folders)
 % DLPARITY_RUN_MFILE  Run a user's MATLAB script or function file on many cases in one call.
 %   [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames)      (dlparity's pair mode)
+%   [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames, folders)
 %
 %   kind      'script': FILE runs in a fresh function workspace holding the case's inputs, and
 %             every variable in that workspace afterwards comes back;
@@ -13,6 +14,8 @@ function [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames)
 %             struct (input name -> value), for a function a cell of the arguments in declared order;
 %   words     its leaves' bytes as a column of 32-bit words held in doubles.
 %   outnames  cell array of a function's declared output names ({} for a script).
+%   folders   optional cell array of absolute folder paths (a toolbox's util/ beside NN/), put on the
+%             path for the call after FILE's folder, in the order given; the path is restored after.
 %   reply     wire text of struct('results', {outs}): outs a 1xK cell, one struct per case (variable
 %             or output name -> value, every class, nested to any depth; what has no wire form, such
 %             as a function handle, comes back as its class only); bytes, its leaves' bytes (uint8).
@@ -23,10 +26,18 @@ function [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames)
   cases = dlparity_wire_decode__(cases, words);
   files = cellstr(file);
   [folder, name] = fileparts(files{1});
+  if nargin < 6
+    folders = {};
+  end
+  folders = cellstr(folders);
   saved = path();
   restore = onCleanup(@() path(saved));  % the path exactly as it was, even if FOLDER was on it already
+  if ~isempty(folders)
+    addpath(folders{:});  % in the order given, behind FILE's folder (added last, so first)
+  end
   addpath(folder);
-  dlparity_forget_folder__(files);  % an edited .m beside it is read again, not the copy Octave parsed before
+  % an edited .m beside it, or in FOLDERS, is read again, not the copy Octave parsed before
+  dlparity_forget_folders__([cellfun(@fileparts, files(:), 'UniformOutput', false); folders(:)]);
   if strcmp(kind, 'script')
     locals = dlparity_define_locals__(files);
     forget = onCleanup(@() dlparity_forget__(locals));  % cleared even if the script fails
@@ -112,13 +123,13 @@ function names = dlparity_define_locals__(files)
   end
 end
 
-function dlparity_forget_folder__(files)
+function dlparity_forget_folders__(folders)
   % Octave parses a function file once and keeps it while the session lives: within one Python process (one
   % Octave), a function file or helper edited since its last call would otherwise run its old text, and a
-  % check would pass on code that is gone. Clearing every function of the files' folders makes the next call
-  % read them from disk.
-  for f = 1:numel(files)
-    listing = dir(fullfile(fileparts(files{f}), '*.m'));
+  % check would pass on code that is gone. Clearing every function of the folders makes the next call read
+  % them from disk.
+  for f = 1:numel(folders)
+    listing = dir(fullfile(folders{f}, '*.m'));
     for k = 1:numel(listing)
       [~, stem] = fileparts(listing(k).name);
       clear('-f', stem);
