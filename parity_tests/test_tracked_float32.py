@@ -153,3 +153,33 @@ def test_a_float32_underflow_gets_float32s_subnormal_slack() -> None:
     exact = Fraction(float(a[0])) * Fraction(float(b[0]))
     assert abs(Fraction(float(out.value[0])) - exact) <= Fraction(float(out.error[0]))
     assert out.error[0] >= 2.0**-149
+
+
+def test_a_float32_array_preallocated_and_filled_stays_tracked() -> None:
+    """``G = np.zeros(shape, dtype=np.float32)`` then ``G[:, k] = ...`` (MATLAB's ``zeros(m, n, 'single')`` and a
+    loop): the array is tracked as float32, bit for bit, and the filled bound covers the exact products."""
+    x = np.random.default_rng(9).uniform(-2, 2, (3, 4)).astype(np.float32)
+
+    def twin(x: Any) -> dict[str, Any]:
+        G = np.zeros((3, 4), dtype=np.float32)
+        for k in range(4):
+            G[:, k] = x[:, k] * x[:, k]
+        return {"G": G}
+    out, plain = track(twin, {"x": x})["G"], twin(x)["G"]
+    assert isinstance(out, tr.TrackedValue) and out.value.dtype == np.float32 and np.array_equal(out.value, plain)
+    exact = np.vectorize(lambda t: Fraction(float(t)) ** 2, otypes=[object])(x)
+    assert (everyday_tests._distance(out.value.astype(np.float64), exact) <= out.error).all() and out.error.max() > 0
+
+
+def test_a_double_written_into_a_single_array_is_charged_its_rounding() -> None:
+    """``G32[:] = x64`` rounds each double to single, as NumPy's assignment does: u32 |G| on top of x's bound."""
+    x = np.random.default_rng(4).uniform(-2, 2, 5)
+
+    def twin(x: Any) -> dict[str, Any]:
+        G = np.zeros(5, dtype=np.float32)
+        G[:] = x
+        return {"G": G}
+    out = track(twin, {"x": x})["G"]
+    assert out.value.dtype == np.float32 and np.array_equal(out.value, twin(x)["G"])
+    dist = np.array([float(abs(Fraction(float(g)) - Fraction(t))) for g, t in zip(out.value, x, strict=True)])
+    assert (dist <= out.error).all() and float(np.max(dist / out.error)) > 0.25

@@ -623,12 +623,13 @@ def write(x: Tracked, key: Any, t: Tracked) -> None:
     """``x.v[key] = t.v`` in place, with the bounds alike; x is no longer a fresh product or sum."""
     e_old = x.e  # a fresh product's bound is evaluated here, before it stops being fresh
     if not x._writable:  # the value may be an input's memory or shared with a cache: x's own from now on
-        x.v = np.array(x.v, dtype=np.float64, copy=True)
+        x.v = np.array(x.v, copy=True)  # float64, or float32 (MATLAB's single) kept as it is
         x._writable = True
     x.v[key] = t.v
-    if e_old is not None or t.e is not None:  # a new array: other values may share the old one (-x, abs(x))
+    rounded = x.v.dtype != t.v.dtype and x.v.dtype == np.float32  # a double written into a single rounds once
+    if e_old is not None or t.e is not None or rounded:  # a new array: other values may share the old one (-x, abs(x))
         e = np.zeros(x.v.shape) if e_old is None else np.array(e_old, copy=True)
-        e[key] = t.error
+        e[key] = t.error + unit_roundoff(x.v.dtype) * _mag(x.v[key]) if rounded else t.error
         x.e = e
     x.acc, x.mag, x._abs, x._views = None, None, None, None
     x.k = max(x.k, t.k)

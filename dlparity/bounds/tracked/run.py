@@ -249,7 +249,7 @@ def _tracked_constructor(original: Callable[..., Any]) -> Callable[..., Any]:
             out[...] = fill
             return out
         out = original(*args, **kwargs)
-        return Tracked(out) if isinstance(out, np.ndarray) and out.dtype == np.float64 else out
+        return Tracked(out) if isinstance(out, np.ndarray) and out.dtype in (np.float64, np.float32) else out
     constructor.__wrapped__ = original  # type: ignore[attr-defined]
     return constructor
 
