@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ import pytest
 from dlparity.bridge import OctaveSide
 from dlparity.comparison.compare import QuantityReport
 from dlparity.comparison.pair import OBSERVERS, ParityResult
+from dlparity.fileio import OutputError
+from dlparity.validation import InputError
 
 _RECORDER = pytest.StashKey["_Records"]()
 _PLANTED = pytest.StashKey[list[bool]]()
@@ -81,6 +84,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--dlparity-record", action="store_true", default=False,
                     help="record every Octave result the tests use into dlparity_reference/ beside each test file, "
                          "for runs where Octave is missing (needs Octave; run without -n)")
+    group.addoption("--dlparity-html", metavar="DIR", default=None,
+                    help="write an HTML report (both files side by side, each variable's verdict on its line) into DIR "
+                         "for every parity check that fails, and name it in the test's failure message")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -112,6 +118,8 @@ _NOTES_KEY = "dlparity_notes"
 _WORKER_PARTS = pytest.StashKey[list[Any]]()
 _OBSERVER = pytest.StashKey[Any]()
 _KEY = "dlparity_bound_ratio"
+_CURRENT = pytest.StashKey[list[str | None]]()  # the test whose setup, call or teardown is running
+_HTML = pytest.StashKey[dict[str, list[str]]]()  # test node id -> a line per HTML report its failing checks wrote
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -128,12 +136,53 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "count in dlparity's end-of-run bound line")
     planted = config.stash.setdefault(_PLANTED, [False])
 
+    html_dir = _html_folder(config)
+    current: list[str | None] = config.stash.setdefault(_CURRENT, [None])
+    written: dict[str, list[str]] = config.stash.setdefault(_HTML, {})
+
     def observe(result: ParityResult) -> None:
         if result.ok and not planted[0]:  # a failed check is reported by its test; planted faults set no figure
             reports.extend(result.reports)
+        if not result.ok and html_dir is not None:
+            nodeid = current[0] or "outside-a-test"
+            mine = written.setdefault(nodeid, [])
+            stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.rpartition("/")[2]).strip("_")[:150]
+            path = html_dir / f"{stem}{'-' + str(len(mine) + 1) if mine else ''}.html"
+            try:
+                result.save_html(path)
+                mine.append(f"open in a browser: {path}")
+            except (OutputError, InputError) as exc:  # the check's own failure stays the test's message
+                mine.append(f"not written: {exc}")
 
     config.stash[_OBSERVER] = observe
     OBSERVERS.append(observe)
+
+
+def _html_folder(config: pytest.Config) -> Path | None:
+    """``--dlparity-html DIR``, made if missing; a usage error if it names a file."""
+    given = config.getoption("dlparity_html", None)
+    if not given:
+        return None
+    folder = Path(given)
+    if folder.exists() and not folder.is_dir():
+        raise pytest.UsageError(f"--dlparity-html {given} is a file; expected a folder for the HTML reports.")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder.resolve()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed test names the HTML reports its failing parity checks wrote (``--dlparity-html``)."""
+    outcome = yield
+    report = outcome.get_result()
+    lines = item.config.stash.get(_HTML, {}).get(item.nodeid)
+    if report.when != "call" or not report.failed or not lines:
+        return
+    text = "\n".join(lines)
+    if hasattr(report.longrepr, "addsection"):
+        report.longrepr.addsection("dlparity HTML report", text)
+    else:
+        report.sections.append(("dlparity HTML report", text))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -190,7 +239,11 @@ def live_octave(octave: OctaveSide) -> OctaveSide:
 
 
 def _file_under(item: pytest.Item, path: Path | None) -> None:
-    """Under --dlparity-record, file what Octave evaluates from now on under ``path``'s record (None: nowhere)."""
+    """Under --dlparity-record, file what Octave evaluates from now on under ``path``'s record (None: nowhere);
+    the test running is noted for ``--dlparity-html``'s file names."""
+    current = item.config.stash.get(_CURRENT, None)
+    if current is not None:
+        current[0] = item.nodeid if path is not None else None
     records = item.config.stash.get(_RECORDER, None)
     if records is not None:
         records.switch(path)

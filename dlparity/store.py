@@ -33,6 +33,7 @@ import platform
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -342,33 +343,75 @@ def _record_pair(recorder: RecordingBridge, args: tuple[Any, ...], out: Any) -> 
     failed = not isinstance(reply, Mapping) or "error" in reply
     if failed or temporary:  # a file in a temporary folder of its own (a planted bug) does not outlive its test
         return
-    for case, item in zip(payload, items, strict=True):
-        spec = {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames)}
+    seeded = _random_keys(args, len(payload))
+    draws = _draw_rows(reply, len(payload))
+    for case, item, random, drew in zip(payload, items, seeded, draws, strict=True):
+        spec: dict[str, Any] = {"kind": kind, "files": [p.name for p in paths], "outputs": list(outnames)}
         if folders:
             spec["path"] = [_relative(f, recorder.base) for f in folders]
-        recorder.note(pair_key(kind, paths, case, outnames, recorder.base, folders), "pair", spec, folder_m, item)
+        if random is not None and sum(drew) > 0:  # a case that drew: filed under its mode and seed, with its counts
+            spec["random"] = list(random)
+            recorder.note(pair_key(kind, paths, case, outnames, recorder.base, folders, random), "pair", spec,
+                          folder_m, {**item, _DRAWS: np.array(drew, dtype=np.float64)})
+        else:
+            recorder.note(pair_key(kind, paths, case, outnames, recorder.base, folders), "pair", spec, folder_m, item)
+
+
+#: Where a stored case that drew keeps its draw counts beside its variables (no MATLAB variable comes back with
+#: a ``dlparity_`` name: the runner leaves its own out).
+_DRAWS = "dlparity_draws__"
+
+
+def _random_keys(args: tuple[Any, ...], n: int) -> list[tuple[str, int] | None]:
+    """Per case, (mode, seed) when the call seeded the cases (dlparity_run_mfile's seventh argument), else None."""
+    if len(args) < 7:
+        return [None] * n
+    random = args[6]
+    seeds = np.ravel(np.asarray(random["seeds"], dtype=np.float64)).tolist()
+    return [(str(random["mode"]), int(s)) for s in seeds]
+
+
+def _draw_rows(reply: Any, n: int) -> list[list[float]]:
+    """Per case, [uniforms, normals] as the runner's reply gives them (zeros where it gives none)."""
+    draws = reply.get("draws") if isinstance(reply, Mapping) else None
+    if draws is None:
+        return [[0.0, 0.0] for _ in range(n)]
+    return np.asarray(draws, dtype=np.float64).reshape(n, 2).tolist()
 
 
 def _replay_pair(stored: StoredBridge, args: tuple[Any, ...]) -> Any:
     kind, files, sent, words, outnames = args[:5]
     payload = wire.from_octave(sent, words)
     paths, folders = _pair_paths(files), _pair_folders(args)
+    seeded = _random_keys(args, len(payload))
     results: list[Any] = []
+    draws: list[list[float]] = []
     for k, case in enumerate(payload):
         answer = next((a for a in (answer(stored, kind, paths, case) for answer in PAIR_ANSWERS) if a is not None),
                       None)
-        if answer is not None:
-            results.append(answer)
-            continue
+        if answer is None:
+            def key(base: Path, case: Any = case, random: tuple[str, int] | None = None) -> str:
+                return pair_key(kind, paths, case, outnames, base, folders, random)
 
-        def key(base: Path, case: Any = case) -> str:
-            return pair_key(kind, paths, case, outnames, base, folders)
-
-        results.append(stored.find(key, f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs",
-                                   "or record it beside its test with 'pytest --dlparity-record' where Octave is "
-                                   "installed"))
-    text, data = wire.encode({"results": results})
+            answer = _replay_case(stored, key, seeded[k],
+                                  f"{' then '.join(p.name for p in paths)} on case {k + 1} of these inputs")
+        counts = answer.get(_DRAWS) if isinstance(answer, Mapping) else None
+        draws.append([0.0, 0.0] if counts is None else np.ravel(np.asarray(counts, dtype=np.float64)).tolist())
+        results.append({n: v for n, v in answer.items() if n != _DRAWS} if isinstance(answer, Mapping) else answer)
+    reply = {"results": results} if len(args) < 7 else {"results": results, "draws": np.array(draws).reshape(-1, 2)}
+    text, data = wire.encode(reply)
     return text, np.frombuffer(data, dtype=np.uint8).reshape(-1, 1)  # as Octave's dlparity_run_mfile answers
+
+
+def _replay_case(stored: StoredBridge, key: Callable[..., str], seeded: tuple[str, int] | None, what: str) -> Any:
+    """One case's stored result: a case that drew is filed under its mode and seed, one that did not without."""
+    how = "or record it beside its test with 'pytest --dlparity-record' where Octave is installed"
+    if seeded is None:
+        return stored.find(key, what, how)
+    try:
+        return stored.find(partial(key, random=seeded), what, how)
+    except NotRecorded:
+        return stored.find(key, f"{what} (if it draws random numbers: from {seeded[0]} mode, seed {seeded[1]})", how)
 
 
 RECORDED_CALLS["dlparity_run_mfile"] = RecordedCall(_record_pair, _replay_pair)
@@ -420,13 +463,17 @@ class RecordingBridge:
 
 
 def pair_key(kind: str, files: Sequence[Path], case: Any, outnames: Sequence[str], base: Path,
-             folders: Sequence[Path] = ()) -> str:
+             folders: Sequence[Path] = (), random: tuple[str, int] | None = None) -> str:
     """The key of one pair case: how the file is run, where it and the folders put on the path are relative to the
-    record's folder (not their content: that is the freshness check), the inputs."""
+    record's folder (not their content: that is the freshness check), the inputs; for a case that drew random
+    numbers, the mode and the seed its generators started from as well."""
     where = [_relative(f, base) for f in files]
+    parts: list[Any] = ["dlparity_run_mfile", kind, where, case, list(outnames)]
     if folders:  # keys without --path stay as they were
-        return key_of("dlparity_run_mfile", kind, where, case, list(outnames), [_relative(f, base) for f in folders])
-    return key_of("dlparity_run_mfile", kind, where, case, list(outnames))
+        parts.append([_relative(f, base) for f in folders])
+    if random is not None:  # and so do those of cases that drew nothing
+        parts += ["random", random[0], random[1]]
+    return key_of(*parts)
 
 
 def _relative(path: Path | str, base: Path) -> str:

@@ -100,7 +100,11 @@ def test_row_y_is_one_sentence(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     (["--samples", "many"], "--samples is 'many'"),
     (["--save", "out.mat"], "expected a file name ending in .npz"),
     (["--form", "adjoint"], "invalid choice: 'adjoint'"),
-], ids=["sizes-two", "sizes-zero", "batch-zero", "samples-text", "save-suffix", "form"])
+    (["--random-seed", "-3"], "--random-seed is '-3'; expected a whole number from 0 to 4294967295"),
+    (["--random-seed", "4294967296"], "--random-seed is '4294967296'"),
+    (["--random-mode", "matlab"], "invalid choice: 'matlab'"),
+], ids=["sizes-two", "sizes-zero", "batch-zero", "samples-text", "save-suffix", "form", "random-seed-negative",
+        "random-seed-big", "random-mode"])
 def test_bad_flags(capsys: pytest.CaptureFixture[str], argv: list[str], fragment: str, no_octave: None) -> None:
     with pytest.raises(SystemExit) as info:
         cli.main(["compare", *argv])

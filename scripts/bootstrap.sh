@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up everything dlparity needs on Debian/Ubuntu: GNU Octave (from the distribution, when
+# Set up everything dlparity needs on Debian/Ubuntu: GNU Octave and Chromium (from the distribution, when
 # missing), a virtual environment in .venv, and the package with its test extras.
 # Safe to run again: what is already there is left alone.
 #
@@ -41,6 +41,15 @@ if command -v dpkg >/dev/null 2>&1 && ! dpkg -s libopenblas0-pthread >/dev/null 
     wanted+=(libopenblas0-pthread)
   else
     say "optional: 'sudo apt-get install -y libopenblas0-pthread' makes Octave's matrix products faster"
+  fi
+fi
+# Debian's chromium: the HTML report's tests render it in this browser (Playwright drives it; its own browser
+# download is never used)
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; then
+    wanted+=(chromium)
+  else
+    say "optional: 'apt-get install -y --no-install-recommends chromium' as root; without it the HTML report's browser tests skip"
   fi
 fi
 if [ ${#wanted[@]} -gt 0 ]; then apt_install "${wanted[@]}"; fi

@@ -46,6 +46,7 @@ from dlparity.cli.pair import add_pair_arguments, run_pair, wants_pair
 from dlparity.cli.record import add_record_parser, add_selfcheck_parser, octave_line, run_record, run_selfcheck
 from dlparity.cli.train import add_train_parser, run_train
 from dlparity.comparison.compare import QuantityReport
+from dlparity.comparison.html_report import save_report, section1_html
 from dlparity.comparison.report import json_number, render_table
 from dlparity.comparison.section1 import CaseResult, evaluate
 from dlparity.fileio import OutputError, write_atomic
@@ -64,7 +65,10 @@ def add_compare_parser(sub: Any) -> None:
                    help="compare on these inputs (X y W1 b1 W2 b2 W3 b3 [i batch_size]) instead of drawing them")
     p.add_argument("--save", type=path_with_suffix("--save", ".npz"), metavar="PATH.npz",
                    help="save inputs and both sides' outputs (keys octave/<form>/<name>, numpy/<form>/<name>)")
-    p.add_argument("--overwrite", action="store_true", help="let --save replace an existing file")
+    p.add_argument("--html", type=path_with_suffix("--html", ".html"), metavar="REPORT.html",
+                   help="also write a report to open in a browser: the MATLAB and its twin side by side, each "
+                        "variable's verdict on its line, the first divergence marked (the exit status is unchanged)")
+    p.add_argument("--overwrite", action="store_true", help="let --save and --html replace an existing file")
     add_pair_arguments(p)
 
 
@@ -130,6 +134,7 @@ def run_compare(args: argparse.Namespace) -> int:
     if wants_pair(args):  # --matlab/--python: any MATLAB/NumPy pair (dlparity/cli/pair.py)
         return run_pair(args, build_parser().parse_args(["compare"]))
     check_output_path("--save", args.save, args.overwrite)
+    check_output_path("--html", args.html, args.overwrite)
     case = case_from_args(args)
     evaluate([case], forms_of(args.form))  # NumPy alone first: inputs that overflow are refused before Octave starts
     bridge = octave_for_comparison()  # live Octave, or the stored results where there is none
@@ -141,6 +146,13 @@ def run_compare(args: argparse.Namespace) -> int:
             save_result(args.save, result, args.overwrite)  # a name taken meanwhile: InputError, as serially
         except OutputError as exc:  # the comparison ran: its results are still shown
             not_written = exc
+    html_written = False
+    if args.html is not None:
+        try:
+            save_report(args.html, section1_html(result, {**bridge.describe(), "why": getattr(bridge, "why", None)}), args.overwrite)
+            html_written = True
+        except OutputError as exc:
+            not_written = not_written or exc
     if args.json:
         print(json.dumps({**compare_json(result, reports), "octave": bridge.describe()}, indent=2))
     else:
@@ -148,6 +160,8 @@ def run_compare(args: argparse.Namespace) -> int:
         print(compare_table(result, reports))
         if args.save is not None and not_written is None:
             print(f"saved inputs and outputs to {args.save}")
+        if html_written:
+            print(f"wrote the HTML report to {args.html}")
     if not_written is not None:
         raise not_written
     return EXIT_OK if all(r.ok for r in reports) else EXIT_MISMATCH

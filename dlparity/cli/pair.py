@@ -18,6 +18,7 @@ import numpy as np
 
 from dlparity.bridge import OctaveSide
 from dlparity.cli.args import EXIT_MISMATCH, EXIT_NOT_CHECKED, EXIT_OK, check_output_path
+from dlparity.comparison.html_report import save_report
 from dlparity.comparison.inputs import check_path
 from dlparity.comparison.pair import ParityResult, check_parity
 from dlparity.fileio import OutputError, read_npz, write_atomic
@@ -47,6 +48,18 @@ def add_pair_arguments(p: argparse.ArgumentParser) -> None:
                         "in the report) with atol + rtol x |octave value|; without it they are not checked (exit 5)")
     g.add_argument("--fallback-atol", type=_nonnegative("--fallback-atol"), metavar="A",
                    help="see --fallback-rtol (either may be given alone)")
+    g.add_argument("--random-seed", type=_seed, metavar="S",
+                   help="the seed both sides' random generators start each case from (default: one per case, "
+                        "from its label; docs/harness.md, code that draws)")
+    g.add_argument("--random-mode", choices=("octave", "stream"), default="octave",
+                   help="rand, randn, randi, randperm, rng as GNU Octave draws them (default), or from the "
+                        "documented stream of dlparity's shims")
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit() or int(text) > 2**32 - 1:
+        raise argparse.ArgumentTypeError(f"--random-seed is {text!r}; expected a whole number from 0 to 4294967295.")
+    return int(text)
 
 
 def _nonnegative(flag: str) -> Any:
@@ -84,6 +97,7 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
     check_pair_args(args, defaults)
 
     check_output_path("--save", args.save, args.overwrite)
+    check_output_path("--html", args.html, args.overwrite)
     inputs = read_npz("--inputs", args.inputs)
     check_path(args.path, "--path")  # named as the flag; check_parity checks the same again
     matlab = Path(args.matlab)
@@ -91,7 +105,7 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
     bridge = LazyOctave([matlab.parent / REFERENCE_FOLDER])
     result = check_parity(matlab, args.python, inputs, rtol=args.rtol, atol=args.atol, labels=[args.inputs.name],
                           bridge=bridge, fallback_rtol=args.fallback_rtol, fallback_atol=args.fallback_atol,
-                          path=args.path)
+                          path=args.path, random_seed=args.random_seed, random_mode=args.random_mode)
     not_written = None
     if args.save is not None:
         try:  # a name taken meanwhile: InputError, as serially; a failed write: the results are still shown
@@ -99,12 +113,21 @@ def run_pair(args: argparse.Namespace, defaults: argparse.Namespace) -> int:
                          flag="--save")
         except OutputError as exc:
             not_written = exc
+    html_written = False
+    if args.html is not None:  # the exit status stays the comparison's (or 4 when a file could not be written)
+        try:
+            save_report(args.html, result.to_html(), args.overwrite)
+            html_written = True
+        except OutputError as exc:
+            not_written = not_written or exc
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     else:
         print(result.table())
         if args.save is not None and not_written is None:
             print(f"saved inputs and outputs to {args.save}")
+        if html_written:
+            print(f"wrote the HTML report to {args.html}")
     if not_written is not None:
         raise not_written
     return {"match": EXIT_OK, "not checked": EXIT_NOT_CHECKED}.get(result.status, EXIT_MISMATCH)

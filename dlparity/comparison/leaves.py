@@ -68,6 +68,9 @@ class Leaves:
     not_checked: dict[str, str] = field(default_factory=dict)
     paths: list[str] = field(default_factory=list)  # every path met, in order (the first case's, then new ones)
     texts: int = 0  # text leaves compared
+    #: (path, case) -> (octave, numpy, elementwise tolerance): each numeric leaf as compared (the HTML heatmap)
+    compared: dict[tuple[str, str], tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]] = field(
+        default_factory=dict)
     _seen: set[str] = field(default_factory=set)
 
     def note(self, names: list[str], name: str) -> None:
@@ -323,7 +326,8 @@ def _numeric(found: Leaves, case: str, form: str, path: str, py: str, gold: NDAr
             return
         tolerance = chosen
     found.tolerance_from[(path, case)] = source
-    report = compare_quantity(case, form, path, gold64, mine64, np.asarray(tolerance, dtype=np.float64), count)
+    found.compared[(path, case)] = (gold64, mine64, np.asarray(tolerance, dtype=np.float64))
+    report = compare_quantity(case, form, path, gold64, mine64, found.compared[(path, case)][2], count)
     if report.ok and exact and mine_arr.dtype.kind in "iu" and not np.array_equal(gold.astype(object),
                                                                                   mine_arr.astype(object)):
         report = replace(report, ok=False)  # 64-bit integers beyond 2**53 differ where their doubles do not

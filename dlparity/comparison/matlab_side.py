@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from dlparity import wire
 from dlparity.bridge import OctaveError, OctaveSide
 from dlparity.comparison.inputs import CheckedInputs
@@ -25,16 +27,24 @@ class MatlabError(InputError):
 
 
 def run_octave(mfile: MatlabFile, cases: list[CheckedInputs], octave: OctaveSide,
-               folders: Sequence[Path] = ()) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+               folders: Sequence[Path] = (), random: Mapping[str, Any] | None = None,
+               ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Run every case in one Octave call, ``folders`` on Octave's path for it (restored after, also on an error);
     each case's values (name -> value, as :mod:`dlparity.values` maps them) and what to say about Octave. Values
-    travel as :mod:`dlparity.wire` text and bytes, both ways."""
+    travel as :mod:`dlparity.wire` text and bytes, both ways.
+
+    ``random`` (``{"mode": ..., "seeds": [one per case]}``) has each case start from
+    ``dlparity_seed_case`` with the random shims on the path; the draws each case made come back in
+    the second value's ``"draws"``: per case ``{"uniforms": n, "normals": m}``.
+    """
     payload: list[Any] = ([dict(c.octave) for c in cases] if mfile.kind == "script"
                           else [[c.octave[a] for a in mfile.arguments] for c in cases])
     t0 = time.perf_counter()
     files = [p.as_posix() for p in mfile.files]
     text, words = wire.to_octave(payload)
-    extra = [[f.as_posix() for f in folders]] if folders else []  # the call as before when there are none
+    extra: list[Any] = [[f.as_posix() for f in folders]] if folders or random is not None else []
+    if random is not None:
+        extra.append({"mode": random["mode"], "seeds": np.array([[float(s) for s in random["seeds"]]])})
     reply = octave.call("dlparity_run_mfile", mfile.kind, files[0] if len(files) == 1 else files, text, words,
                         list(mfile.outputs), *extra, nout=2)
     seconds = time.perf_counter() - t0
@@ -49,7 +59,12 @@ def run_octave(mfile: MatlabFile, cases: list[CheckedInputs], octave: OctaveSide
     if len(items) != len(cases):
         raise OctaveError(f"Octave returned {len(items)} results for {len(cases)} cases of {mfile.path.name}.")
     results = [dict(item) if isinstance(item, Mapping) else {} for item in items]
-    return results, {**octave.describe(), "seconds": round(seconds, 4)}
+    info = {**octave.describe(), "seconds": round(seconds, 4)}
+    if random is not None:
+        rows = answer.get("draws") if isinstance(answer, Mapping) else None
+        counts = np.zeros((len(cases), 2)) if rows is None else np.asarray(rows, dtype=np.float64).reshape(len(cases), 2)
+        info["draws"] = [{"uniforms": int(u), "normals": int(n)} for u, n in counts]
+    return results, info
 
 
 def matlab_message(mfile: MatlabFile, message: str, inputs: list[str]) -> str:

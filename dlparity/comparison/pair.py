@@ -26,13 +26,16 @@ checks), :mod:`~dlparity.comparison.matlab_side` (the ``.m`` run in Octave),
 from __future__ import annotations
 
 import copy
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from dlparity import random as mr
 from dlparity.bridge import OctaveSide
 from dlparity.comparison.inputs import check_cases, check_matlab_side, check_path, check_tolerance
 from dlparity.comparison.leaves import shape_hint, track_nested
@@ -61,6 +64,8 @@ def check_parity(
     fallback_rtol: float | None = None,
     fallback_atol: float | None = None,
     path: str | Path | Sequence[str | Path] | None = None,
+    random_seed: int | None = None,
+    random_mode: str = "octave",
 ) -> ParityResult:
     r"""Run a MATLAB file in Octave and its NumPy twin on the same inputs; compare every shared variable.
 
@@ -98,6 +103,12 @@ def check_parity(
         order given (helpers in ``util/`` beside ``NN/``); Octave's path is restored exactly
         afterwards, also when the MATLAB fails. Recorded results key on them, and their ``.m``
         files count for freshness.
+    random_seed : int, optional
+        The seed (0 to 2^32 - 1) every case's generators start from, on both sides; by default each
+        case's own, :func:`dlparity.random.case_seed` of its label. See docs/harness.md, code that draws.
+    random_mode : {"octave", "stream"}
+        How ``rand``, ``randn``, ``randi``, ``randperm`` and ``rng`` draw: as GNU Octave does (the twin
+        draws through :mod:`dlparity.random`, bit for bit), or from the documented stream of the shims.
 
     Returns
     -------
@@ -126,12 +137,26 @@ def check_parity(
     check_matlab_side(mfile, cases)
     for c in cases:
         check_signature(func, list(c.python), label)
+    if random_mode not in mr.MODES:
+        raise InputError(f"random_mode {random_mode!r} is not known; expected one of {', '.join(mr.MODES)}.")
+    seeds = [mr.case_seed(n) for n in names] if random_seed is None else [_checked_seed(random_seed)] * len(cases)
 
     # The Python side and its bounds first: their failures are the user's to fix, and Octave need not start.
+    # Each run of the twin, plain or tracked, starts from its case's seed, as the MATLAB side will.
     t0 = time.perf_counter()
-    python_out = [run_python(func, c.python, label) for c in cases]
+    python_out = []
+    twin_draws = []
+    for c, seed in zip(cases, seeds, strict=True):
+        mr.seed_case(seed, random_mode)
+        python_out.append(run_python(func, c.python, label))
+        twin_draws.append(mr.draw_counts())
     python_seconds = time.perf_counter() - t0
-    bounds = [] if user is not None else [tracked_tolerances(func, c.python, label) for c in cases]
+    bounds = []
+    if user is None:
+        for c, seed in zip(cases, seeds, strict=True):
+            with mr.draws_tracked():  # seeded at every call: the tracker may run the twin more than once
+                bounds.append(tracked_tolerances(_seeded(func, seed, random_mode), c.python, label))
+    mr.set_mode("octave")
     rule = ToleranceRule(user=user, fallback=fallback, bounds=bounds)
 
     # The MATLAB side: every case in one Octave call.
@@ -139,7 +164,8 @@ def check_parity(
         from dlparity.bridge import get_bridge  # noqa: PLC0415
 
         bridge = get_bridge()
-    octave_out, octave_info = run_octave(mfile, cases, bridge, folders)
+    octave_out, octave_info = run_octave(mfile, cases, bridge, folders, {"mode": random_mode, "seeds": seeds})
+    matlab_draws = octave_info.pop("draws")
 
     # Compare, in the MATLAB side's statement order.
     found = compare_all(mfile, names, octave_out, python_out, set(cases[0].python), rule)
@@ -151,13 +177,19 @@ def check_parity(
     complex_values: dict[str, str] = {}
     for (name, _), why in found.complex.items():
         complex_values.setdefault(name, why)  # the first case's
+    if first is not None:
+        k = names.index(first.case)
+        first = replace(first, draws=mr.draws_sentence(matlab_draws[k], twin_draws[k]))
+    random = {"mode": random_mode, "seeds": seeds,
+              "draws": [{"matlab": m, "twin": t} for m, t in zip(matlab_draws, twin_draws, strict=True)]}
     result = ParityResult(
         matlab=mfile, python=label, case_labels=names, reports=found.reports, matlab_only=found.matlab_only,
         python_only=found.python_only, not_compared=found.not_compared, tolerance=description, user_tolerance=user,
         first_divergence=first, octave=octave_info, python_seconds=python_seconds, shape_hints=found.hints,
         values=[{"octave": m, "numpy": p} for m, p in zip(octave_out, python_out, strict=True)],
         complex_values=complex_values, fallback_tolerance=fallback, tolerance_from=found.tolerance_from,
-        not_checked=found.not_checked, differences=found.differences, texts_compared=found.texts)
+        not_checked=found.not_checked, differences=found.differences, texts_compared=found.texts,
+        compared=found.compared, function=func, random=random)
     for observer in list(OBSERVERS):
         observer(result)
     return result
@@ -190,3 +222,19 @@ def tracked_tolerances(func: Callable[..., Any], inputs: dict[str, Any], label: 
     except Exception as exc:
         raise InputError(f"python function {label} raised {one_line(exc)} while its rounding-error bounds were "
                          "tracked.") from None
+
+
+def _seeded(func: Callable[..., Any], seed: int, mode: str) -> Callable[..., Any]:
+    """``func`` with :mod:`dlparity.random` put in the case's state before every call."""
+    @functools.wraps(func)
+    def run(**kwargs: Any) -> Any:
+        mr.seed_case(seed, mode)
+        return func(**kwargs)
+    return run
+
+
+def _checked_seed(seed: object) -> int:
+    """``random_seed`` as an int from 0 to 2^32 - 1, or one sentence."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= 2**32 - 1:
+        raise InputError(f"random_seed must be a whole number from 0 to 2^32 - 1 (4294967295); got {seed!r}.")
+    return int(seed)

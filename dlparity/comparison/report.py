@@ -20,6 +20,7 @@ from dlparity.comparison.compare import QuantityReport
 from dlparity.comparison.leaves import Difference, Leaves
 from dlparity.comparison.loading import python_lines
 from dlparity.matlab_file import MatlabFile, Statement, assigned_names, statements
+from dlparity.random import draws_sentence
 
 
 def json_number(x: float) -> float | None:
@@ -65,6 +66,8 @@ class Divergence:
     python_file: str | None
     python_line: int | None
     python_text: str | None
+    #: Where the two sides drew a different number of random values in this case: what each drew.
+    draws: str | None = None
 
     def describe(self) -> str:
         m = (f"  MATLAB {self.matlab_file}:{self.matlab_line}  {self.matlab_text}" if self.matlab_line is not None
@@ -72,13 +75,15 @@ class Divergence:
         p = (f"  Python {self.python_file}:{self.python_line}  {self.python_text}" if self.python_line is not None
              else f"  Python {self.python_file or '(source not available)'}: (no assignment to {self.name} found)")
         what = "variable" if self.name.isidentifier() else "leaf"
-        return "\n".join([f"first diverging {what}: {self.name} in case {self.case} ({self.reason})", m, p,
+        drew = [f"  draws differ: {self.draws}"] if self.draws else []
+        return "\n".join([f"first diverging {what}: {self.name} in case {self.case} ({self.reason})", m, p, *drew,
                           "  (later differences usually follow from this one: fix it first)"])
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "case": self.case, "reason": self.reason,
                 "matlab": {"file": self.matlab_file, "line": self.matlab_line, "text": self.matlab_text},
-                "python": {"file": self.python_file, "line": self.python_line, "text": self.python_text}}
+                "python": {"file": self.python_file, "line": self.python_line, "text": self.python_text},
+                "draws": self.draws}
 
 
 @dataclass(kw_only=True)
@@ -135,6 +140,13 @@ class ParityResult:
     not_checked: dict[str, str] = field(default_factory=dict)
     differences: list[Difference] = field(default_factory=list)
     texts_compared: int = 0
+    #: (path, case) -> (octave, numpy, elementwise tolerance): each numeric leaf as compared (the HTML heatmap).
+    compared: dict[tuple[str, str], tuple[Any, Any, Any]] = field(default_factory=dict)
+    #: The Python twin itself (its source is shown beside the MATLAB in the HTML report).
+    function: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
+    #: The random generators: ``mode``, ``seeds`` (one per case) and ``draws`` (per case, what the
+    #: ``matlab`` and the ``twin`` drew: ``{"uniforms": n, "normals": m}``).
+    random: dict[str, Any] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -145,6 +157,34 @@ class ParityResult:
         if self.not_checked:
             return "not checked"
         return "match" if self.reports or self.texts_compared else "nothing compared"
+
+    def draws_differ(self) -> dict[str, str]:
+        """Per case label, where the two sides drew differently, the sentence saying what each drew."""
+        out = {}
+        for label, drew in zip(self.case_labels, self.random.get("draws", []), strict=False):
+            sentence = draws_sentence(drew["matlab"], drew["twin"])
+            if sentence is not None:
+                out[label] = sentence
+        return out
+
+    def _draws_lines(self) -> list[str]:
+        """A line per case whose draws differ, but the first divergence's (it says so beside the variable)."""
+        shown = self.first_divergence.case if self.first_divergence is not None and self.first_divergence.draws else None
+        return [f"draws differ in case {label}: {sentence}" for label, sentence in self.draws_differ().items()
+                if label != shown]
+
+    def drew(self) -> bool:
+        """Whether either side drew a random number in any case."""
+        return any(sum(d["matlab"].values()) + sum(d["twin"].values()) for d in self.random.get("draws", []))
+
+    def random_line(self) -> str:
+        """The header line: the mode and the seed (or each case's)."""
+        seeds = [int(s) for s in self.random.get("seeds", [])]
+        if len(set(seeds)) == 1:
+            which = f"seed {seeds[0]}" + (" (every case)" if len(seeds) > 1 else "")
+        else:
+            which = "seeds " + ", ".join(f"{label}: {s}" for label, s in zip(self.case_labels, seeds, strict=True))
+        return f"random: {self.random.get('mode', 'octave')} mode, {which} (docs/harness.md, code that draws)"
 
     @property
     def ok(self) -> bool:
@@ -190,10 +230,12 @@ class ParityResult:
                + (f", {self.octave['seconds']:.2f} s" if "seconds" in self.octave else ""),
                f"matlab: {' then '.join(map(str, self.matlab.files))} ({kind}) · python: {self.python} · {n} case{'s' if n != 1 else ''}",
                f"tolerance: {self.tolerance}",
+               *([self.random_line()] if self.drew() else []),
                "octave/numpy: the entry with the largest |Δ|/tolerance" + (" (the worst case of each variable)" if many else ""), "", *lines, ""]
         out += self.notes()
         if self.first_divergence is not None:
             out.append(self.first_divergence.describe())
+        out += self._draws_lines()
         out.append(self.verdict())
         return "\n".join(out)
 
@@ -244,6 +286,20 @@ class ParityResult:
 
     __str__ = table
 
+    def to_html(self) -> str:
+        """The report a porter can open: both files side by side, each variable's verdict on its line
+        (:mod:`dlparity.comparison.html_report`); one self-contained HTML document."""
+        from dlparity.comparison.html_report import parity_html  # noqa: PLC0415
+
+        return parity_html(self)
+
+    def save_html(self, path: str | Path, overwrite: bool = True) -> Path:
+        """Write :meth:`to_html` to ``path`` whole or not at all (``overwrite=False``: refuse an existing file)."""
+        from dlparity.comparison.html_report import save_report  # noqa: PLC0415
+
+        save_report(path, self.to_html(), overwrite, flag="save_html")
+        return Path(path)
+
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` fields of ``dlparity compare``, plus what only this mode has."""
         return {
@@ -274,6 +330,7 @@ class ParityResult:
             "not_checked": self.not_checked,
             "differences": [d.to_json() for d in self.differences],
             "first_divergence": None if self.first_divergence is None else self.first_divergence.to_json(),
+            "random": self.random,
         }
 
 

@@ -1,7 +1,8 @@
-function [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames, folders)
+function [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames, folders, random)
 % DLPARITY_RUN_MFILE  Run a user's MATLAB script or function file on many cases in one call.
 %   [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames)      (dlparity's pair mode)
 %   [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames, folders)
+%   [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames, folders, random)
 %
 %   kind      'script': FILE runs in a fresh function workspace holding the case's inputs, and
 %             every variable in that workspace afterwards comes back;
@@ -16,6 +17,10 @@ function [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames,
 %   outnames  cell array of a function's declared output names ({} for a script).
 %   folders   optional cell array of absolute folder paths (a toolbox's util/ beside NN/), put on the
 %             path for the call after FILE's folder, in the order given; the path is restored after.
+%   random    (optional) struct('mode', 'octave' or 'stream', 'seeds', one per case): dlparity's random shims
+%             (dlparity_add_random_shims) go on the path behind FILE's folder, every case starts from
+%             dlparity_seed_case(seed, mode), and reply's struct gets a field 'draws': per case (a row)
+%             [uniforms normals] drawn.
 %   reply     wire text of struct('results', {outs}): outs a 1xK cell, one struct per case (variable
 %             or output name -> value, every class, nested to any depth; what has no wire form, such
 %             as a function handle, comes back as its class only); bytes, its leaves' bytes (uint8).
@@ -26,12 +31,15 @@ function [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames,
   cases = dlparity_wire_decode__(cases, words);
   files = cellstr(file);
   [folder, name] = fileparts(files{1});
-  if nargin < 6
+  if nargin < 6 || isempty(folders)  % none, or an empty list when only RANDOM is given
     folders = {};
   end
   folders = cellstr(folders);
   saved = path();
   restore = onCleanup(@() path(saved));  % the path exactly as it was, even if FOLDER was on it already
+  if nargin >= 7
+    dlparity_add_random_shims(random.mode);  % behind FOLDER and FOLDERS: the user's own rand.m ... stay theirs
+  end
   if ~isempty(folders)
     addpath(folders{:});  % in the order given, behind FILE's folder (added last, so first)
   end
@@ -43,8 +51,12 @@ function [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames,
     forget = onCleanup(@() dlparity_forget__(locals));  % cleared even if the script fails
   end
   outs = cell(1, numel(cases));
+  draws = zeros(numel(cases), 2);
   for c = 1:numel(cases)
     try
+      if nargin >= 7
+        dlparity_seed_case(random.seeds(c), random.mode);
+      end
       if strcmp(kind, 'script')
         got = dlparity_script_workspace__(files, cases{c});
       else
@@ -61,6 +73,9 @@ function [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames,
         end
       end
       outs{c} = got;
+      if nargin >= 7
+        draws(c, :) = dlparity_draw_counts();
+      end
     catch err
       where = '';
       for s = 1:numel(err.stack)
@@ -75,7 +90,11 @@ function [reply, bytes] = dlparity_run_mfile(kind, file, cases, words, outnames,
       return;
     end
   end
-  [reply, bytes] = dlparity_wire_encode__(struct('results', {outs}));
+  if nargin >= 7
+    [reply, bytes] = dlparity_wire_encode__(struct('results', {outs}, 'draws', draws));
+  else
+    [reply, bytes] = dlparity_wire_encode__(struct('results', {outs}));
+  end
 end
 
 function dlparity_out__ = dlparity_script_workspace__(dlparity_files__, dlparity_in__)
