@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 venv=${DLPARITY_VENV:-.venv}
-"$venv/bin/ruff" check dlparity python_impl parity_tests benchmarks examples
+"$venv/bin/ruff" check dlparity python_impl parity_tests benchmarks examples corpus
 "$venv/bin/mypy"
 exec "$venv/bin/python" -m pytest -n auto --dist loadgroup "$@"  # loadgroup deals tests out one by one: the slow ones start on different workers
