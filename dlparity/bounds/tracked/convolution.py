@@ -118,6 +118,33 @@ def _routed(name: str, plain: Callable[..., Any]) -> Callable[..., Any]:
     return routed
 
 
+def _module_namespaces(twin: Any, depth: int = 4) -> list[dict[str, Any]]:
+    """The module namespaces of ``twin`` and of the functions it wraps (``functools.partial``, ``__wrapped__``, a
+    closure's functions: the comparison layer calls the twin through such wrappers), each once."""
+    found: list[dict[str, Any]] = []
+    todo, seen = [(twin, 0)], set()
+    while todo:
+        f, level = todo.pop()
+        if id(f) in seen or level > depth:
+            continue
+        seen.add(id(f))
+        g = getattr(f, "__globals__", None)
+        if isinstance(g, dict) and all(g is not h for h in found):
+            found.append(g)
+        inner = [getattr(f, "func", None), getattr(f, "__wrapped__", None)]
+        inner += [c.cell_contents for c in (getattr(f, "__closure__", None) or ()) if _filled(c)]
+        todo += [(x, level + 1) for x in inner if callable(x)]
+    return found
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 (an empty cell raises)
+    except ValueError:
+        return False
+    return True
+
+
 @functools.cache
 def _routing() -> dict[int, tuple[str, Callable[..., Any]]]:
     """SciPy's function's id -> (its name, its routed stand-in), made once."""
@@ -140,8 +167,9 @@ def scipy_signal_routed(twin: Callable[..., Any]) -> Iterator[None]:
         if id(value) in routing:
             replaced.append((namespace, name, value))
             namespace[name] = routing[id(value)][1]
-    twin_globals = getattr(twin, "__globals__", None)
-    if isinstance(twin_globals, dict) and twin_globals is not namespace:  # from scipy.signal import convolve2d
+    for twin_globals in _module_namespaces(twin):  # from scipy.signal import convolve2d, in the twin's module
+        if twin_globals is namespace:
+            continue
         bound = [(key, value) for key, value in twin_globals.items() if id(value) in routing and callable(value)]
         for key, value in bound:
             replaced.append((twin_globals, key, value))
