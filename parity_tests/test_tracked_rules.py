@@ -291,7 +291,7 @@ def _tracked(error: float = 1e-3) -> Any:
 
 REFUSALS: dict[str, tuple[Callable[[], Any], str]] = {
     "linalg.solve": (lambda: np.linalg.solve(_tracked(), _tracked()), "numpy.linalg.solve"),
-    "sort": (lambda: np.sort(_tracked()), "numpy.sort"),
+    "linalg.svd": (lambda: np.linalg.svd(_tracked()), "numpy.linalg.svd"),
     "out=": (lambda: np.add(_tracked(), 1.0, out=np.zeros((2, 2))), "out="),
     "asarray": (lambda: np.asarray(_tracked()), "np.asarray"),
     "float of inexact": (lambda: float(_tracked()[0, 0]), "float()"),
@@ -300,7 +300,7 @@ REFUSALS: dict[str, tuple[Callable[[], Any], str]] = {
     "division by an interval with 0": (lambda: 1.0 / _tracked(1.0), "division"),
     "log of an interval with 0": (lambda: np.log(tr.Tracked(np.array([0.5]), np.array([1.0]))), "numpy.log"),
     "overflow": (lambda: np.exp(tr.Tracked(np.array([800.0]))), "numpy.exp"),
-    "unknown method": (lambda: _tracked().cumsum(), "ndarray.cumsum"),
+    "unknown method": (lambda: _tracked().searchsorted(0.5), "ndarray.searchsorted"),
     "complex operand": (lambda: _tracked() * (1 + 2j), "complex128"),
     "non-integer power": (lambda: _tracked() ** 0.5, "numpy.power"),
 }
@@ -448,11 +448,11 @@ def test_a_value_leaving_the_tracker_untracks_every_output(name: str) -> None:
 
 
 UNRULED: dict[str, tuple[Callable[..., Any], str]] = {
-    "dot of 3-D arrays": (lambda x: {"y": np.dot(np.ones((2, 2, 2)) * x, np.ones((2, 2, 3)))}, "numpy.dot"),
+    "linalg.det": (lambda x: {"y": np.linalg.det(np.eye(2) * x)}, "numpy.linalg.det"),
     "an int constant float64 cannot hold": (lambda x: {"y": x + (2**53 + 1)}, "the integer 9007199254740993"),
     "a long double constant": (lambda x: {"y": x + np.longdouble(1) / 3}, "float128"),
     "linalg.solve": (lambda x: {"y": np.linalg.solve(np.eye(2) * x, np.ones(2))}, "numpy.linalg.solve"),
-    "an ndarray method": (lambda x: {"y": (np.ones(3) * x).cumsum()}, "ndarray.cumsum"),
+    "an ndarray method": (lambda x: {"y": (np.ones(3) * x).searchsorted(0.5)}, "ndarray.searchsorted"),
     "a ufunc method": (lambda x: {"y": np.add.reduce(np.ones(3) * x)}, "numpy.add.reduce"),
 }
 
@@ -475,9 +475,9 @@ def test_an_operation_without_a_rule_untracks_what_depends_on_it_only(name: str)
         assert np.array_equal(out[k].value, np.asarray(plain[k], dtype=float)), k
 
 
-@pytest.mark.parametrize(("name", "value"), [("float32", np.float32([0.1])), ("float16", np.float16([0.1])),
+@pytest.mark.parametrize(("name", "value"), [("float16", np.float16([0.1])),
                                              ("longdouble", np.array([1], dtype=np.longdouble))])
-def test_float_inputs_other_than_float64_are_refused(name: str, value: Any) -> None:
+def test_float_inputs_other_than_float64_and_float32_are_refused(name: str, value: Any) -> None:
     with pytest.raises(TypeError, match=f"input 'x' has dtype {np.asarray(value).dtype}"):
         track(lambda x: {"y": x * x}, {"x": value})
 

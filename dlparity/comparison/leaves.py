@@ -409,21 +409,21 @@ def track_nested(track: Any, func: Any, inputs: Mapping[str, Any]) -> dict[str, 
     """``track(func, inputs)`` (which walks dicts, lists, cells and struct arrays) for inputs holding MATLAB classes
     the tracker does not take: an integer leaf of a class other than int64 (``int32``, ``uint8``: exact, and what
     the twin computes from it in integer arithmetic is MATLAB's class, compared exactly) reaches the twin as it
-    is, outside the tracker; a ``single`` (float32) leaf is refused in one sentence naming its path (the tracker
-    models float64 rounding only, and leaving it untracked would give a bound of 0, which is untrue).
+    is, outside the tracker. A ``single`` (float32) leaf is tracked as float32 (u = 2^-24); another float class is
+    refused in one sentence naming its path (leaving it untracked would give a bound of 0, which is untrue).
     """
     from dlparity.bounds.tracked import UnsupportedOperation  # noqa: PLC0415
 
     constants: dict[tuple[Step, ...], Any] = {}
     for name, value in inputs.items():
         for steps, leaf in flatten(value, (("field", name),)):
-            if not isinstance(leaf, (np.ndarray, np.generic)) or leaf.dtype in (np.float64, np.bool_):
+            if not isinstance(leaf, (np.ndarray, np.generic)) or leaf.dtype in (np.float64, np.float32, np.bool_):
                 continue
             if leaf.dtype.kind == "f":
                 raise UnsupportedOperation(
                     f"input {matlab_path(name, list(steps[1:]))} is {NUMPY_TO_MATLAB.get(leaf.dtype, str(leaf.dtype))} "
-                    f"({leaf.dtype}), and the bound tracker models float64 rounding only (a bound of 0 would be "
-                    "untrue); give rtol= and atol= instead.")
+                    f"({leaf.dtype}), and the bound tracker models float64 and float32 rounding only (a bound of 0 "
+                    "would be untrue); give rtol= and atol= instead.")
             if leaf.dtype.kind in "iu":
                 constants[steps] = leaf
     if not constants:

@@ -55,11 +55,13 @@ longest chain of its bound's evaluation (k) and :func:`track` multiplies the fin
 ``1 + 2gamma_k``. A value or bound that stops being finite voids the first-order analysis: refused.
 
 The package: :mod:`.values` (the types), :mod:`.rules` (the bound formulas), :mod:`.dispatch` (the table and the
-one path to it), :mod:`.operations` (the operations, registered), :mod:`.integers` (Python int inputs),
-:mod:`.run` (:func:`track`).
+one path to it), :mod:`.operations` (the operations, registered), :mod:`.everyday` (prefix sums and products,
+``var``/``std``, norms, ``kron``/``tensordot``/``einsum``, ``sort``, ``sign``, ``hypot``, ``arctan2``),
+:mod:`.convolution` (``np.convolve`` and ``scipy.signal``'s direct convolutions), :mod:`.integers` (Python int
+inputs), :mod:`.run` (:func:`track`).
 """
 
-from dlparity.bounds.tracked import operations  # noqa: F401  (fills the dispatch table)
+from dlparity.bounds.tracked import convolution, everyday, operations  # noqa: F401  (fill the dispatch table)
 from dlparity.bounds.tracked.dispatch import RULES, dispatch, implements
 from dlparity.bounds.tracked.integers import _Integer
 from dlparity.bounds.tracked.rules import (

@@ -18,6 +18,7 @@ from dlparity.bounds.tracked.dispatch import dispatch, implements
 from dlparity.bounds.tracked.integers import _int_operand, _int_quotient, _Integer
 from dlparity.bounds.tracked.rules import Product, _sum_along
 from dlparity.bounds.tracked.values import (
+    _F64,
     _NO_AMBIGUITY,
     _RUN,
     _ZERO,
@@ -25,7 +26,6 @@ from dlparity.bounds.tracked.values import (
     Magnitude,
     Tracked,
     TrackedMask,
-    U,
     UnsupportedOperation,
     UntrackedArray,
     _abs_diff,
@@ -34,8 +34,8 @@ from dlparity.bounds.tracked.values import (
     _check_exact_operands,
     _const,
     _Fresh,
-    _gamma,
     _is_bool,
+    _mag,
     _mask_float,
     _mask_ids,
     _merge,
@@ -45,8 +45,12 @@ from dlparity.bounds.tracked.values import (
     _viewed,
     _wrap,
     escape,
+    gamma_of,
+    is_weak,
     refuse,
     refuse_run,
+    unit_roundoff,
+    weak_scalar,
     whole_numbers,
 )
 
@@ -98,21 +102,26 @@ def _binary_exact_scalars(op: str, a: Any, b: Any) -> Tracked | None:
         kb, amb = b.k, _merge(amb, b.amb)
     else:
         y, kb = _exact_scalar(b), 0
-    if x is None or y is None or (op == "divide" and y == 0.0):
+    if x is None or y is None or (op == "divide" and y == 0.0) or _has_float32(a) or _has_float32(b):
         return None
     r = _PY_OPS[op](x, y)
     # integers below 2^53 add, subtract and multiply exactly while the result stays below 2^53
     integral = op != "divide" and x.is_integer() and y.is_integer() and -(2.0**53) < r < 2.0**53
     if not (integral or _exact_in_rationals(op, x, y, r)):
         return None
-    return Tracked(np.array(r), None, ka if ka > kb else kb, None, None, amb)
+    out = Tracked(np.array(r), None, ka if ka > kb else kb, None, None, amb)
+    return weak_scalar(out) if _is_weak(a) and _is_weak(b) else out
+
+
+def _has_float32(x: Any) -> bool:
+    return type(x) is Tracked and x.v.dtype == np.float32
 
 
 def binary(op: str, a: Any, b: Any) -> Tracked:  # noqa: PLR0911 (one path per kind of operand)
     """``a op b`` for op in add, subtract, multiply, divide, with broadcasting; either side may be plain."""
     kind_a, kind_b = type(a), type(b)
-    if (kind_a is Tracked or kind_a is _Fresh) and (kind_b is Tracked or kind_b is _Fresh) and (a.v.ndim or b.v.ndim):  # tracked, one an array: float64 out
-        return _binary_arrays(op, a, b, _UFUNCS[op](a.v, b.v))
+    if (kind_a is Tracked or kind_a is _Fresh) and (kind_b is Tracked or kind_b is _Fresh) and (a.v.ndim or b.v.ndim):  # tracked, one an array
+        return _binary_arrays(op, a, b, _UFUNCS[op](*_operands(a, b)))
     if kind_b is TrackedMask and (kind_a is Tracked or kind_a is _Fresh) and op == "multiply":  # x .* mask, as (W' d) .* ReLU_deriv(z)
         return _times_mask(a, b)
     if kind_a is _Integer or kind_b is _Integer:  # np.int64(j) + i (a NumPy int's operator calls the ufunc): ints
@@ -138,16 +147,36 @@ def binary(op: str, a: Any, b: Any) -> Tracked:  # noqa: PLR0911 (one path per k
         other = _wrap(b if mask is a else a, name)
         return _times_mask(TrackedMask(np.asarray(mask), None, _NO_AMBIGUITY), other, mask_first=mask is a)
     ta, tb = _wrap(a, name), _wrap(b, name)
-    v = _UFUNCS[op](ta.v, tb.v)
+    v = _UFUNCS[op](*_operands(ta, tb))
     if type(v) is not np.ndarray:
         v = np.asarray(v)
-    if v.dtype != np.float64:
-        refuse(f"{name} giving {v.dtype}", "only float64 is tracked")
-    return _binary_arrays(op, ta, tb, v)
+    if v.dtype is not _F64 and v.dtype != np.float32:
+        refuse(f"{name} giving {v.dtype}", "only float64 and float32 are tracked")
+    out = _binary_arrays(op, ta, tb, v)
+    return weak_scalar(out) if _is_weak(ta) and _is_weak(tb) else out  # Python number op Python number: one too
+
+
+def _is_weak(t: Any) -> bool:
+    """A Python number of the plain twin (an int input, a constant ``0.5``): weak in NumPy's promotion (NEP 50)."""
+    return type(t) in (int, float, _Integer) or is_weak(t)
+
+
+def _operands(ta: Tracked, tb: Tracked) -> tuple[Any, Any]:
+    """What NumPy computes ``ta op tb`` with: the values; where a float32 is involved, a Python number of the plain
+    twin as that number (weak: ``x32 * 0.5`` stays float32), as the plain twin's NumPy sees it."""
+    if ta.v.dtype is _F64 and tb.v.dtype is _F64:
+        return ta.v, tb.v
+    return _plain_number(ta), _plain_number(tb)
+
+
+def _plain_number(t: Tracked) -> Any:
+    if type(t) is _Integer:
+        return t.n
+    return float(t.v) if is_weak(t) else t.v
 
 
 def _binary_arrays(op: str, ta: Tracked, tb: Tracked, v: Array) -> Tracked:
-    """The bound of ``v = ta op tb`` (float64), by :func:`rule_add`, :func:`rule_multiply` or :func:`rule_divide`."""
+    """The bound of ``v = ta op tb`` (float64 or float32), by :func:`rule_add`, :func:`rule_multiply` or :func:`rule_divide`."""
     amb, amb_b = ta.amb, tb.amb
     if amb_b:
         amb = amb | amb_b if amb else amb_b
@@ -175,7 +204,7 @@ def _times_mask(a: Any, b: Any, mask_first: bool | None = None) -> Tracked:
         if m is None:
             m = _mask_float(b)
         e = rules.rule_mask(a, b)
-        v = a.v * m
+        v = a.v * (m if a.v.dtype is _F64 else m.astype(a.v.dtype))  # NumPy keeps float32 times booleans float32
         if e is not None and e.shape != v.shape:
             e = np.broadcast_to(e, v.shape).copy()
         return Tracked(v, e, a.k + 2, None, None, _merge(a.amb, b.amb))
@@ -185,6 +214,8 @@ def _times_mask(a: Any, b: Any, mask_first: bool | None = None) -> Tracked:
     mask: TrackedMask = a if isinstance(a, TrackedMask) else b
     x = _wrap(b if mask is a else a, "numpy.multiply")
     m = _mask_float(mask)
+    if x.v.dtype is not _F64:
+        m = m.astype(x.v.dtype)
     v = np.multiply(m, x.v) if first_is_mask else np.multiply(x.v, m)
     e = rules.rule_mask(x, mask)
     if e is not None and e.shape != v.shape:
@@ -251,7 +282,7 @@ def compare(ufunc: np.ufunc, a: Any, b: Any) -> TrackedMask:
                          b.amb if isinstance(b, Tracked) else _NO_AMBIGUITY)
             return TrackedMask(np.array(_PY_COMPARISONS[ufunc](x, y)), None, amb)
         ta, tb = _wrap(a, f"numpy.{ufunc.__name__}"), _wrap(b, f"numpy.{ufunc.__name__}")
-    v = ufunc(ta.v, tb.v)
+    v = ufunc(*_operands(ta, tb))
     if type(v) is not np.ndarray:
         v = np.asarray(v)
     amb, amb_b = ta.amb, tb.amb
@@ -282,7 +313,7 @@ def extreme(ufunc: np.ufunc, a: Any, b: Any) -> Tracked:
     ta = a if isinstance(a, Tracked) else (_ZERO if type(a) is int and a == 0 else  # max(0, z): the common case
                                            _wrap(a, f"numpy.{ufunc.__name__}"))
     tb = b if isinstance(b, Tracked) else _wrap(b, f"numpy.{ufunc.__name__}")
-    v = ufunc(ta.v, tb.v)
+    v = ufunc(*_operands(ta, tb))
     if type(v) is not np.ndarray:
         v = np.asarray(v)
     e = rules.rule_extreme(ta, tb, ufunc is np.maximum or ufunc is np.fmax)
@@ -291,7 +322,7 @@ def extreme(ufunc: np.ufunc, a: Any, b: Any) -> Tracked:
     # no finiteness check: each entry of e is 0 or one operand's E (or their max), each already finite
     ka, kb = ta.k, tb.k
     out = Tracked(v, e, (ka if ka > kb else kb) + 2, None, None, _merge(ta.amb, tb.amb))
-    if ta is _ZERO and ufunc is np.maximum:  # max(+0, z) >= 0 entrywise: its value serves as |value| in the bounds
+    if ta is _ZERO and ufunc is np.maximum and v.dtype is _F64:  # max(+0, z) >= 0 entrywise: its value serves as |value| in the bounds
         out._abs = v  # (NumPy may give -0.0 where z = -0.0: the same magnitude; __abs__ does not use this array)
     return out
 
@@ -326,7 +357,7 @@ def reduce_sum(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mapping
     if type(v) is not np.ndarray:
         v = np.asarray(v)
     acc, cost = rules.rule_sum(t, axis, keepdims)
-    return _result("numpy.sum", v, acc.bound(_gamma(acc.n)), cost, t.k + cost, t.amb, acc)
+    return _result("numpy.sum", v, acc.bound(gamma_of(acc.n, acc.u)), cost, t.k + cost, t.amb, acc)
 
 
 def reduce_mean(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mapping[str, Any] | None = None) -> Tracked:
@@ -335,9 +366,9 @@ def reduce_mean(x: Any, axis: Any = None, keepdims: bool = False, kwargs: Mappin
     t = _wrap(x, "numpy.mean")
     v = np.asarray(np.mean(t.v, axis=axis, keepdims=keepdims))
     acc, cost = rules.rule_sum(t, axis, keepdims)
-    e_sum = acc.bound(_gamma(acc.n))
+    e_sum = acc.bound(gamma_of(acc.n, acc.u))
     n = t.v.size // max(v.size, 1) if t.v.size else 0
-    e = e_sum / max(n, 1) + U * np.abs(v)
+    e = e_sum / max(n, 1) + unit_roundoff(v.dtype) * _mag(v)
     return _result("numpy.mean", v, e, cost + 3, t.k + cost + 3, t.amb)
 
 
@@ -392,8 +423,8 @@ def where(cond: Any, a: Any, b: Any) -> Tracked:
     if (isinstance(a, TrackedMask) or _is_bool(a)) and (isinstance(b, TrackedMask) or _is_bool(b)):
         return _where_masks(mask, _as_mask(a, "numpy.where"), _as_mask(b, "numpy.where"))  # type: ignore[return-value]
     ta, tb = _wrap(a, "numpy.where"), _wrap(b, "numpy.where")
-    v = np.asarray(np.where(mask.v, ta.v, tb.v))
-    if v.dtype != np.float64:
+    v = np.asarray(np.where(mask.v, *_operands(ta, tb)))
+    if v.dtype not in (np.float64, np.float32):
         v = v.astype(np.float64)
     with np.errstate(over="ignore", invalid="ignore"):  # a non-finite bound is refused by _check
         e = rules.rule_where(mask, ta, tb, v)
@@ -592,12 +623,13 @@ def write(x: Tracked, key: Any, t: Tracked) -> None:
     """``x.v[key] = t.v`` in place, with the bounds alike; x is no longer a fresh product or sum."""
     e_old = x.e  # a fresh product's bound is evaluated here, before it stops being fresh
     if not x._writable:  # the value may be an input's memory or shared with a cache: x's own from now on
-        x.v = np.array(x.v, dtype=np.float64, copy=True)
+        x.v = np.array(x.v, copy=True)  # float64, or float32 (MATLAB's single) kept as it is
         x._writable = True
     x.v[key] = t.v
-    if e_old is not None or t.e is not None:  # a new array: other values may share the old one (-x, abs(x))
+    rounded = x.v.dtype != t.v.dtype and x.v.dtype == np.float32  # a double written into a single rounds once
+    if e_old is not None or t.e is not None or rounded:  # a new array: other values may share the old one (-x, abs(x))
         e = np.zeros(x.v.shape) if e_old is None else np.array(e_old, copy=True)
-        e[key] = t.error
+        e[key] = t.error + unit_roundoff(x.v.dtype) * _mag(x.v[key]) if rounded else t.error
         x.e = e
     x.acc, x.mag, x._abs, x._views = None, None, None, None
     x.k = max(x.k, t.k)
@@ -639,7 +671,7 @@ for _choice in (np.maximum, np.minimum, np.fmax, np.fmin):
     implements(_choice.__name__)(functools.partial(extreme, _choice))
 for _comparison in (np.greater, np.greater_equal, np.less, np.less_equal):
     implements(_comparison.__name__)(functools.partial(compare, _comparison))
-for _name in ("exp", "expm1", "log", "log1p", "tanh", "sqrt"):
+for _name in ("exp", "expm1", "log", "log1p", "log2", "log10", "tanh", "sin", "cos", "sqrt"):
     implements(_name)(lambda x, name=_name: elementary(name, _wrap(x, f"numpy.{name}")))
 for _name, _logic in (("bitwise_and", operator.and_), ("logical_and", operator.and_), ("bitwise_or", operator.or_),
                       ("logical_or", operator.or_), ("bitwise_xor", operator.xor), ("logical_xor", operator.xor)):
@@ -755,23 +787,22 @@ implements("round", "around")(integral(np.rint))  # NumPy's round to 0 decimals 
 
 @implements("astype")
 def astype(x: Any, dtype: Any, **kwargs: Any) -> Any:
-    r"""``x.astype(float64)``: a copy. ``x.astype(int)`` (any integer dtype): NumPy's integers, truncated toward 0, as
+    r"""``x.astype(float64)``: a copy (of a float32 value: exact). ``x.astype(float32)`` (MATLAB's ``single``): one
+    rounding, :math:`u_{32}|\hat y| + E`. ``x.astype(int)`` (any integer dtype): NumPy's integers, truncated toward 0, as
     a plain array (exact: bound 0) where every value in :math:`[x - E, x + E]` truncates to the same integer (labels
     ``y.astype(int)``); where the bound reaches another integer, refused naming the entry (Untracked in a run)."""
     t = _wrap(x, "ndarray.astype")
     if np.dtype(dtype).kind in "iu":
         return whole_numbers(f"astype({np.dtype(dtype)})", t, np.trunc).astype(dtype, **kwargs)
-    if np.dtype(dtype) != np.float64:
-        refuse(f"astype({np.dtype(dtype)})", "only float64 and integer dtypes are tracked")
+    if np.dtype(dtype) == np.float32 and t.v.dtype != np.float32:  # MATLAB's single(x): one rounding to float32
+        v = t.v.astype(np.float32, **kwargs)
+        e = unit_roundoff(v.dtype) * _mag(v)
+        return _result("astype(float32)", v, e if t.e is None else e + t.e, 3, t.k + 3, t.amb)
+    if np.dtype(dtype) == np.float64 and t.v.dtype != np.float64:  # double(x) of a single: exact
+        return Tracked(t.v.astype(np.float64, **kwargs), t.e, t.k, amb=t.amb)
+    if np.dtype(dtype) not in (np.float64, np.float32):
+        refuse(f"astype({np.dtype(dtype)})", "only float64, float32 and integer dtypes are tracked")
     return t._same(np.copy)
-
-
-@implements("dot")
-def _dot(*a: Any, **k: Any) -> Any:
-    """np.dot is matmul for 1-D and 2-D operands only (for N-D it is a different product)."""
-    if k or len(a) != 2 or not all(np.ndim(_value_of(x)) in (1, 2) for x in a):
-        return NotImplemented
-    return matmul(*a)
 
 
 @implements("where")

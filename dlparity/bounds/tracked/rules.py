@@ -9,12 +9,14 @@ its own evaluation (the chain k). They are module-level so that the tests can we
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from dlparity.bounds.tracked.values import (
+    _F64,
     _ZERO,
     LIBM_ULP,
     Array,
@@ -24,8 +26,11 @@ from dlparity.bounds.tracked.values import (
     _abs,
     _abs_diff,
     _gamma,
+    _mag,
     _mask_float,
+    gamma_of,
     refuse,
+    unit_roundoff,
 )
 
 #: what ``np.sum`` calls for an ndarray, without its Python wrapper (typed loosely: keepdims is a plain bool here)
@@ -58,10 +63,10 @@ def rule_add(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
         fresh, other = (a, b) if a.acc is not None else (b, a)
         assert fresh.acc is not None
         if other.acc is not None:  # two fresh sums: one of their terms together, the longer chain plus one
-            g = matmul_gamma(max(fresh.acc.n, other.acc.n) + 1)
+            g = fresh.acc.gamma(max(fresh.acc.n, other.acc.n) + 1)
             return g * (fresh.acc.M + other.acc.M) + fresh.acc.bound(0.0) + other.acc.bound(0.0), \
                 max(fresh.acc.n, other.acc.n) + 5
-        g = matmul_gamma(fresh.acc.n + 1)
+        g = fresh.acc.gamma(fresh.acc.n + 1)
         e = fresh.acc.bound(g)  # a fresh array (a product or a sum's g M + P): added to in place when shapes allow
         if e.shape == v.shape and type(e) is np.ndarray:
             e += g * _abs(other)
@@ -73,8 +78,8 @@ def rule_add(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
             e = e + (1.0 + g) * other.e
         return e, fresh.acc.n + 5
     ea, eb = a.e, b.e
-    e = np.abs(v)  # a fresh array of the result's shape (a scalar for 0-d): added to in place
-    e *= U
+    e = _mag(v)  # a fresh array of the result's shape (a scalar for 0-d): added to in place
+    e *= unit_roundoff(v.dtype)
     if ea is not None:
         e += ea
     if eb is not None:
@@ -85,8 +90,8 @@ def rule_add(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
 def rule_multiply(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
     r"""``a * b``: :math:`u|ab| + (|a| + E_a) E_b + E_a |b|` (one rounding, then propagation)."""
     ea, eb = a.e, b.e
-    e = np.abs(v)  # a fresh array of the result's shape (a scalar for 0-d): added to in place
-    e *= U
+    e = _mag(v)  # a fresh array of the result's shape (a scalar for 0-d): added to in place
+    e *= unit_roundoff(v.dtype)
     if eb is not None:
         e += (_abs(a) if ea is None else _abs(a) + ea) * eb
     if ea is not None:
@@ -96,8 +101,8 @@ def rule_multiply(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
 
 def rule_divide(a: Tracked, b: Tracked, v: Array) -> tuple[Array, int]:
     r"""``a / b``: :math:`u|a/b| + (E_a + |a/b| E_b) / (|b| - E_b)`, for ``|b| > E_b`` (rigorous, not only first order)."""
-    av = np.abs(v)
-    e = U * av
+    av = _mag(v)
+    e = unit_roundoff(v.dtype) * av
     if b.e is None:
         return (e if a.e is None else e + a.e / _abs(b)), 4
     room = _abs(b) - b.e
@@ -116,9 +121,14 @@ class Accumulation:
     r"""A fresh inner product or sum, bound :math:`\gamma_n M + P`: M the terms' magnitudes, P what the operands carry in."""
 
     n: int
+    u: float = U  # the unit roundoff of the result's dtype
+
+    def gamma(self, n: int) -> float:
+        r""":math:`\gamma_n` in the result's dtype: :func:`matmul_gamma` for float64."""
+        return matmul_gamma(n) if self.u == U else gamma_of(n, self.u)
 
     def gamma_n(self) -> float:
-        return matmul_gamma(self.n)
+        return self.gamma(self.n)
 
     @property
     def M(self) -> Array:  # noqa: N802 (Higham's letter)
@@ -137,16 +147,17 @@ class Product(Accumulation):
     only as needed, and :math:`g M + P` in as few products as the operands allow.
     """
 
-    __slots__ = ("_M", "aA", "bA", "eA", "eB", "n")
+    __slots__ = ("_M", "aA", "bA", "eA", "eB", "n", "u")
 
     def __init__(self, A: Tracked, B: Tracked, n: int) -> None:
         self.n = n
+        self.u = U if A.v.dtype is B.v.dtype is _F64 else unit_roundoff(np.result_type(A.v, B.v))
         aA = A._abs
         if aA is None:
-            aA = A._abs = np.abs(A.v)
+            aA = _abs(A)
         bA = B._abs
         if bA is None:
-            bA = B._abs = np.abs(B.v)
+            bA = _abs(B)
         self.aA, self.bA, self.eA, self.eB = aA, bA, A.e, B.e
         self._M: Array | None = None
 
@@ -204,10 +215,10 @@ def _c_order(b: Array, a: Array) -> Array:
 class Sum(Accumulation):
     r"""A sum of n + 1 terms: :math:`\gamma_n \sum |x| + \sum E` (Higham §4.2)."""
 
-    __slots__ = ("P", "_M", "n")
+    __slots__ = ("P", "_M", "n", "u")
 
-    def __init__(self, M: Array, P: Array | None, n: int) -> None:
-        self._M, self.P, self.n = M, P, n
+    def __init__(self, M: Array, P: Array | None, n: int, u: float = U) -> None:
+        self._M, self.P, self.n, self.u = M, P, n, u
 
     @property
     def M(self) -> Array:  # noqa: N802 (Higham's letter)
@@ -249,7 +260,7 @@ def rule_sum(x: Tracked, axis: Any, keepdims: bool) -> tuple[Sum, int]:
     M = _sum_of_magnitudes(a, axis, keepdims)
     P = None if e is None else _sum_of_magnitudes(e, axis, keepdims)
     n = x.v.size // max(M.size, 1) if x.v.size else 0
-    return Sum(M, P, n - 1 if n > 1 else 0), n + 3
+    return Sum(M, P, n - 1 if n > 1 else 0, unit_roundoff(x.v.dtype)), n + 3
 
 
 def rule_mask(x: Tracked, mask: TrackedMask) -> Array | None:
@@ -320,19 +331,39 @@ def _df_tanh(x: Array, e: Array) -> Array:
     return 1.0 / np.cosh(t) ** 2
 
 
+def _df_log_base(name: str, ln_base: float) -> Callable[[Array, Array], Array]:
+    """log2 / log10: 1 / ((x - E) ln b), ln b rounded as math.log gives it (within an ulp: the chain k covers it)."""
+    def df(x: Array, e: Array) -> Array:
+        low = x - e
+        if not (low > 0).all():
+            refuse(f"numpy.{name} of a value whose bound reaches 0", f"{name} has no finite bound there")
+        return 1.0 / (low * ln_base)
+    return df
+
+
+def _df_sin(x: Array, e: Array) -> Array:
+    return np.minimum(1.0, np.abs(np.cos(x)) + e)  # |cos| is 1-Lipschitz: at most |cos x| + E on the interval
+
+
+def _df_cos(x: Array, e: Array) -> Array:
+    return np.minimum(1.0, np.abs(np.sin(x)) + e)
+
+
 #: max |f'| on [x - E, x + E] for each libm-style function
 DERIVATIVE_BOUNDS: dict[str, Callable[[Array, Array], Array]] = {
     "exp": _df_exp, "expm1": _df_exp, "log": _df_log, "log1p": _df_log1p, "tanh": _df_tanh,
+    "log2": _df_log_base("log2", math.log(2.0)), "log10": _df_log_base("log10", math.log(10.0)),
+    "sin": _df_sin, "cos": _df_cos,
 }
 
 
 def rule_elementary(name: str, x: Tracked, v: Array) -> tuple[Array, int]:
-    r"""``f(x)`` for f in exp, expm1, log, log1p, tanh: :math:`\max_{[x-E, x+E]} |f'| \cdot E + k\,\mathrm{ulp}(f(x))`.
+    r"""``f(x)`` for f in exp, expm1, log, log1p, log2, log10, tanh, sin, cos: :math:`\max_{[x-E, x+E]} |f'| \cdot E + k\,\mathrm{ulp}(f(x))`.
 
     k = :data:`LIBM_ULP` for every function (glibc's published maxima are lower; NumPy's AVX-512
     SVML loops are within 4 ULP); one ULP of y is at most 2u|y|.
     """
-    e = (2 * LIBM_ULP * U) * np.abs(v)
+    e = (2 * LIBM_ULP * unit_roundoff(v.dtype)) * _mag(v)
     if x.e is not None:
         e = e + DERIVATIVE_BOUNDS[name](x.v, x.e) * x.e
     return e, 2 * LIBM_ULP + 8
@@ -340,7 +371,7 @@ def rule_elementary(name: str, x: Tracked, v: Array) -> tuple[Array, int]:
 
 def rule_sqrt(x: Tracked, v: Array) -> tuple[Array, int]:
     r"""``sqrt``, correctly rounded: :math:`u\sqrt{x} + \min(E / (\sqrt{x} + \sqrt{\max(x - E, 0)}), \sqrt{E})`."""
-    e = U * v
+    e = U * v if v.dtype is _F64 else unit_roundoff(v.dtype) * _mag(v)
     if x.e is not None:
         with np.errstate(divide="ignore", invalid="ignore"):
             lipschitz = x.e / (v + np.sqrt(np.maximum(x.v - x.e, 0.0)))
@@ -352,9 +383,9 @@ def rule_power(x: Tracked, p: int, v: Array) -> tuple[Array, int]:
     r"""``x ** p``, p a positive integer: ``x**2`` is one product (:math:`u x^2 + (2|x| + E)E`); other p
     call libm's pow: :math:`k\,\mathrm{ulp} + p(|x| + E)^{p-1} E`."""
     if p == 2:
-        e = U * v
+        e = U * v if v.dtype is _F64 else unit_roundoff(v.dtype) * _mag(v)
         return (e if x.e is None else e + (2.0 * _abs(x) + x.e) * x.e), 5
-    e = (2 * LIBM_ULP * U) * np.abs(v)
+    e = (2 * LIBM_ULP * unit_roundoff(v.dtype)) * _mag(v)
     if x.e is not None:
         e = e + p * (_abs(x) + x.e) ** (p - 1) * x.e
     return e, 2 * LIBM_ULP + 8
@@ -364,7 +395,7 @@ def rule_power_real(x: Tracked, p: float, v: Array) -> tuple[Array, int]:
     r"""``x ** p``, p negative or not whole (``x ** -1``, ``x ** 0.5``): libm's pow, 4 ulp (NumPy may take
     ``1/x`` or ``sqrt`` instead, each within that), plus :math:`|p| \max_{|t| \in [|x| - E, |x| + E]} |t|^{p-1} E`
     (the largest derivative on the interval: at its small end when p < 1); an interval reaching 0 is refused."""
-    e = (2 * LIBM_ULP * U) * np.abs(v)
+    e = (2 * LIBM_ULP * unit_roundoff(v.dtype)) * _mag(v)
     if x.e is None:
         return e, 2 * LIBM_ULP + 4
     low = _abs(x) - x.e

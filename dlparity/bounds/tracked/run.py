@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 
 from dlparity.bounds.hand import gamma
+from dlparity.bounds.tracked.convolution import scipy_signal_routed
+from dlparity.bounds.tracked.everyday import arange_takes_int_inputs
 from dlparity.bounds.tracked.integers import _Integer
 from dlparity.bounds.tracked.values import (
     _CAREFUL,
@@ -27,6 +29,7 @@ from dlparity.bounds.tracked.values import (
     _Input0d,
     _Run,
     called_from_twin,
+    weak_scalar,
 )
 from dlparity.values import Cell, StructArray
 
@@ -59,19 +62,19 @@ def _input(name: str, value: Any, error: Any) -> Any:
                          "2^53); the bound tracker takes integers it can hold.")
     arr = np.asarray(value)
     if arr.dtype.kind not in "iuf" or (arr.dtype.kind in "iu" and not isinstance(value, (int, np.integer))) or (
-            arr.dtype.kind == "f" and arr.dtype != np.float64 and not isinstance(value, float)):
-        raise TypeError(f"input {name!r} has dtype {arr.dtype}; the bound tracker takes float64 arrays "
-                        "and Python ints or floats (integer, complex and other float arrays are refused: NumPy "
-                        "computes float32 in float32, which the bounds do not model).")
-    v = arr.astype(np.float64)
+            arr.dtype.kind == "f" and arr.dtype not in (np.float64, np.float32) and not isinstance(value, float)):
+        raise TypeError(f"input {name!r} has dtype {arr.dtype}; the bound tracker takes float64 and float32 arrays "
+                        "and Python ints or floats (integer, complex and other float arrays are refused).")
+    v = arr.astype(np.float32 if arr.dtype == np.float32 else np.float64)  # float32 (MATLAB's single) stays float32
     if not np.isfinite(v).all():
         raise ValueError(_not_finite(name))
     if error is None:
-        return Tracked(v)
+        return weak_scalar(Tracked(v)) if kind is float else Tracked(v)  # a Python float is weak (NEP 50)
     e = np.broadcast_to(np.asarray(error, dtype=np.float64), v.shape).copy()
     if not (np.isfinite(e).all() and (e >= 0).all()):
         raise ValueError(f"errors[{name!r}] must be finite and non-negative, broadcastable to {v.shape}.")
-    return Tracked(v, e if e.any() else None)
+    out = Tracked(v, e if e.any() else None)
+    return weak_scalar(out) if kind is float else out
 
 
 def _not_finite(name: str) -> str:
@@ -246,7 +249,7 @@ def _tracked_constructor(original: Callable[..., Any]) -> Callable[..., Any]:
             out[...] = fill
             return out
         out = original(*args, **kwargs)
-        return Tracked(out) if isinstance(out, np.ndarray) and out.dtype == np.float64 else out
+        return Tracked(out) if isinstance(out, np.ndarray) and out.dtype in (np.float64, np.float32) else out
     constructor.__wrapped__ = original  # type: ignore[attr-defined]
     return constructor
 
@@ -265,7 +268,9 @@ def _run(func: Callable[..., Any], wrapped: Mapping[str, Any], inputs: Mapping[s
         for name, f in _TRACKED_CONSTRUCTORS.items():
             setattr(np, name, f)
     try:
-        out = func(**wrapped)
+        # np.arange takes int inputs, scipy.signal's convolutions take tracked operands: for this run only
+        with arange_takes_int_inputs(), scipy_signal_routed(func):
+            out = func(**wrapped)
     finally:
         _RUN.reset(token)
         if not outer:

@@ -49,6 +49,59 @@ _NO_AMBIGUITY: Ambiguity = frozenset()
 _mask_ids = itertools.count(1)
 
 _gamma = functools.cache(gamma)  # gamma_n, computed once per n (a pure function of n)
+
+_F64 = np.dtype(np.float64)
+_F32 = np.dtype(np.float32)
+#: The unit roundoff of each float dtype tracked (the one place it is looked up): float64's u = 2^-53, float32's
+#: (MATLAB's ``single``) 2^-24. A result carries its own dtype's: NumPy promotes float32 with float64 to float64,
+#: and that operation then rounds to 2^-53. Every bound is evaluated in float64, whatever the value's dtype.
+UNIT_ROUNDOFF: dict[np.dtype[Any], float] = {_F64: U, _F32: 2.0**-24}
+
+
+def unit_roundoff(dtype: np.dtype[Any]) -> float:
+    """u of a tracked value's dtype (:data:`UNIT_ROUNDOFF`)."""
+    return U if dtype is _F64 else UNIT_ROUNDOFF[np.dtype(dtype)]
+
+
+def tiny(dtype: np.dtype[Any]) -> float:
+    """The smallest subnormal of a tracked value's dtype: :data:`TINY` for float64, 2^-149 for float32 (the
+    absolute slack of a rounding that underflows, see :func:`_result`)."""
+    return TINY if dtype is _F64 else float(np.finfo(dtype).smallest_subnormal)
+
+
+@functools.cache
+def gamma_of(n: int, u: float) -> float:
+    r""":math:`\gamma_n = nu/(1 - nu)` for the unit roundoff u (float64's is :func:`_gamma`)."""
+    if u == U:
+        return _gamma(n)
+    nu = n * u
+    if nu >= 1:
+        refuse(f"a float32 sum of {n} terms", "n u reaches 1, where gamma_n is undefined")
+    return nu / (1 - nu)
+
+
+def _mag(v: Any) -> Array:
+    """``|v|`` as float64 (exact for a float32 value): the bounds are evaluated in float64."""
+    a = np.abs(v)
+    return a if a.dtype is _F64 else np.asarray(a, dtype=np.float64)
+
+
+#: The 0-d values that stand for a Python float or int in the plain twin (a constant ``0.5`` or ``2``, a Python
+#: float input): NumPy treats those as *weak* (NEP 50), so ``x32 * 0.5`` stays float32 where ``x32 *
+#: np.float64(0.5)`` is float64. Keyed by the value array's id, holding it weakly.
+_WEAK: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+
+
+def weak_scalar(t: Tracked) -> Tracked:
+    """Mark ``t`` (a 0-d value) as a Python number of the plain twin (see :data:`_WEAK`)."""
+    _WEAK[id(t.v)] = t.v
+    return t
+
+
+def is_weak(t: Any) -> bool:
+    """True when ``t`` is a 0-d value marked by :func:`weak_scalar`."""
+    v = getattr(t, "v", None)
+    return v is not None and _WEAK.get(id(v)) is v
 _max_reduce: Callable[..., Any] = np.maximum.reduce
 
 _ADVICE = "pass rtol=/atol= (or --rtol/--atol) to compare with a chosen tolerance instead"
@@ -233,7 +286,8 @@ class Tracked(_ArrayShape):
 
     def __init__(self, v: Any, e: Array | None = None, k: int = 0, acc: Accumulation | None = None,
                  mag: Magnitude = None, amb: Ambiguity = _NO_AMBIGUITY) -> None:
-        self.v: Array = v if type(v) is np.ndarray else np.asarray(v, dtype=np.float64)
+        self.v: Array = v if type(v) is np.ndarray else np.asarray(
+            v, dtype=np.float32 if getattr(v, "dtype", None) == np.float32 else np.float64)
         if e is not None or acc is None:  # an unevaluated product is a _Fresh; here an unset e fails loudly on read
             self.e: Array | None = e
         self.k = k
@@ -308,7 +362,8 @@ class Tracked(_ArrayShape):
 
     def __abs__(self) -> Tracked:
         a = self._abs
-        if a is None or a is self.v:  # max(0, z) keeps its value as its magnitudes, where -0.0 may stand for 0
+        # max(0, z) keeps its value as its magnitudes, where -0.0 may stand for 0; a float32 value's are float64
+        if a is None or a is self.v or a.dtype != self.v.dtype:
             a = np.abs(self.v)
         return Tracked(a, self.e, self.k, mag=self.mag, amb=self.amb)
 
@@ -434,7 +489,7 @@ class _Fresh(Tracked):
             acc = cast("Product", self.acc)
             e = acc.bound(acc.gamma_n())
             if _CAREFUL.get():
-                e = e + (acc.cost + 2) * TINY  # the slack of _result, for the product's own roundings
+                e = e + (acc.cost + 2) * tiny(self.v.dtype)  # the slack of _result, for the product's roundings
             _check_bound("numpy.matmul", self.v, e)
             self._bound = e
         return e
@@ -715,7 +770,7 @@ def whole_numbers(op: str, x: Tracked, f: Callable[[Any], Any]) -> Array:
 # -- helpers ----------------------------------------------------------------------------------------
 
 #: the constant +0.0, shared (a Tracked is never written: rules make new arrays)
-_ZERO: Tracked = Tracked(np.array(0.0))
+_ZERO: Tracked = weak_scalar(Tracked(np.array(0.0)))
 
 
 def _const(x: Any, op: str) -> Tracked:
@@ -727,7 +782,7 @@ def _const(x: Any, op: str) -> Tracked:
     if (kind is int or kind is float) and x == 0 and math.copysign(1.0, x) > 0:  # the 0 of max(0, z), z > 0
         return _ZERO
     if kind is float or (kind is int and -(2**53) <= x <= 2**53):  # as the 0 of max(0, z) and z > 0
-        return Tracked(np.array(float(x)))  # the float64 that asarray(x).astype(float64) gives
+        return weak_scalar(Tracked(np.array(float(x))))  # the float64 that asarray(x).astype(float64) gives; weak
     if isinstance(x, int) and not isinstance(x, bool) and not (abs(x) <= 2**1023 and float(x) == x):
         refuse(f"{op} with the integer {x}", "float64 cannot hold it exactly, so the constant would be rounded")
     arr = np.asarray(x)
@@ -737,6 +792,8 @@ def _const(x: Any, op: str) -> Tracked:
     if (dkind == "f" and arr.dtype.itemsize > 8) or (
             dkind in "iu" and arr.dtype.itemsize >= 8 and arr.size and not np.all(np.abs(arr.astype(object)) <= 2**53)):
         refuse(f"{op} with a {arr.dtype} operand float64 cannot hold exactly", "it would be rounded as a constant")
+    if arr.dtype.itemsize <= (4 if dkind == "f" else 2):  # float32 (and what NumPy computes with it in float32:
+        return Tracked(arr.astype(np.float32, copy=False))  # float16, bool, small ints), exactly
     return Tracked(arr.astype(np.float64, copy=False))
 
 
@@ -796,7 +853,7 @@ def _result(op: str, v: Array, e: Array, roundings: int, k: int, amb: Ambiguity,
     slack propagates downstream with the bound, scaled as any error.
     """
     if _CAREFUL.get():
-        e = e + (roundings + 2) * TINY
+        e = e + (roundings + 2) * tiny(v.dtype)
     _check_bound(op, v, e)
     return Tracked(v, e, k, acc, mag, amb)
 
@@ -815,6 +872,8 @@ def _abs(t: Tracked) -> Array:
     a = t._abs
     if a is None:
         a = t._abs = np.abs(t.v)
+        if a.dtype is not _F64:  # float32: |v| in float64, exactly, as every bound is evaluated
+            a = t._abs = a.astype(np.float64)
     return a
 
 
@@ -825,7 +884,9 @@ def _abs_diff(a: Tracked, b: Tracked) -> Array:
         return _abs(a)
     if a.v.ndim == 0 and a.acc is None and a.e is None and a.v == 0:
         return _abs(b)
-    return np.abs(a.v - b.v)
+    if a.v.dtype is _F64 and b.v.dtype is _F64:
+        return np.abs(a.v - b.v)
+    return np.abs(np.asarray(a.v, dtype=np.float64) - np.asarray(b.v, dtype=np.float64))  # float32: in float64
 
 
 
