@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from dlparity.bounds.tracked.values import TINY, Tracked, U, refuse
+from dlparity.bounds.tracked.values import TINY, Tracked, U, _Fields, refuse
 
 
 def _int_operand(other: Any) -> int | None:
@@ -82,7 +82,7 @@ class _Integer(Tracked):
                 err = math.nextafter(err, math.inf)
             Tracked.__init__(self, np.array(f), np.array(err) if d else None)
             return getattr(self, name)
-        if name.startswith("_"):
+        if name.startswith("_") or name == "reason":  # (an untracked array's slot, unset here: copy skips it)
             raise AttributeError(name)
         if hasattr(self.n, name):  # i.bit_length(), i.numerator: the int's own, as in the plain twin
             return getattr(self.n, name)
@@ -201,6 +201,6 @@ class _Integer(Tracked):
         return self.n != 0
 
 
-_TRACKED_FIELDS = frozenset(Tracked.__slots__) - {"__weakref__"}
+_TRACKED_FIELDS = frozenset(_Fields.__slots__) - {"__weakref__", "reason"}
 
 

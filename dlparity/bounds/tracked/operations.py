@@ -609,9 +609,14 @@ def setitem(x: Any, key: Any, value: Any) -> None:
 
     NumPy's aliasing: a view (``x = G[0]``, ``G.T``) shares its base's memory, so a write through either changes
     both. The tracker follows a write when the array shares memory with no other live tracked array; otherwise
-    (and for a write into a mask, or of an untracked value) the write is made on the plain values and is an
-    escape (every output of the run Untracked, naming it). An input's memory is the caller's: the first write
-    copies it (the plain twin writes into the caller's array; the tracked run leaves it as it was).
+    (and for a write into a mask) the write is made on the plain values and is an escape (every output of the run
+    Untracked, naming it). An input's memory is the caller's: the first write copies it (the plain twin writes into
+    the caller's array; the tracked run leaves it as it was).
+
+    An untracked value written (in a run) into a tracked array of its own memory that no other live tracked array
+    views and that is not an input makes that array untracked, with the value's reason, in place
+    (:func:`_untrack_in_place`): every name for it, and everything later computed from it, is untracked; the run's
+    other values keep their bounds. Into a view, a viewed array or an input it is an escape, as above.
     """
     if type(x) is UntrackedArray:  # untracked stays untracked: NumPy's plain write
         x.v[_plain(key)] = _plain(value)
@@ -620,6 +625,11 @@ def setitem(x: Any, key: Any, value: Any) -> None:
         refuse_run("item assignment into a comparison mask", "build the mask by comparing, or write into a float array")
     try:
         if type(value) is UntrackedArray:
+            run = _RUN.get()
+            if (run is not None and type(x) is Tracked and x._base is None and not run.is_input(x)
+                    and not (x._views and any(view() is not None for view in x._views))):
+                _untrack_in_place(x, key, value)
+                return
             refuse("item assignment of an untracked value", value.reason)
         if isinstance(key, (Tracked, TrackedMask, tuple)):
             key = _plain_key(key)
@@ -635,6 +645,28 @@ def setitem(x: Any, key: Any, value: Any) -> None:
         escape(exc.op, lambda: x.v.__setitem__(_plain(key), _plain(value)), exc.why)
         return
     write(x, key, t)
+
+
+#: the fields of a Tracked that hold its bound and its sharing, deleted when it becomes untracked in place
+_BOUND_FIELDS = ("e", "k", "acc", "mag", "amb", "_abs", "_base", "_views", "_writable")
+
+
+def _untrack_in_place(x: Tracked, key: Any, value: UntrackedArray) -> None:
+    """``x[key] = value`` as NumPy's plain write, and x an :class:`UntrackedArray` (``value.reason``) from now on.
+
+    The object itself changes class (Tracked and UntrackedArray share their layout, values._Fields), so no name for
+    it can hand out its bound: every operation, attribute and method then takes UntrackedArray's path, and the run's
+    output is Untracked. Its bound fields are deleted, so a lazy reader of them fails loudly instead of reading a
+    bound the new value does not have.
+    """
+    v = np.array(x.v, copy=True)  # its own memory: no other value, lazy or not, sees the write
+    v[_plain(key)] = value.v  # NumPy's write, raising as NumPy does before anything here changes
+    for name in _BOUND_FIELDS:
+        if hasattr(x, name):
+            delattr(x, name)
+    x.v = v
+    x.reason = value.reason
+    x.__class__ = UntrackedArray  # type: ignore[assignment]
 
 
 def write(x: Tracked, key: Any, t: Tracked) -> None:

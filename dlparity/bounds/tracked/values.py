@@ -255,7 +255,16 @@ class _ArrayShape:
 
 
 
-class Tracked(_ArrayShape):
+class _Fields(_ArrayShape):
+    """The memory layout :class:`Tracked` and :class:`UntrackedArray` share: a tracked array written with an
+    untracked value becomes an :class:`UntrackedArray` in place (``__class__`` assignment, see
+    :func:`.operations.setitem`), so that every name for it sees it untracked. ``reason`` is an UntrackedArray's."""
+
+    __slots__ = ("__weakref__", "_abs", "_base", "_views", "_writable", "acc", "amb", "e", "k", "mag", "reason", "v")
+    reason: str  # (set on an UntrackedArray only)
+
+
+class Tracked(_Fields):
     r"""A float64 array with an elementwise bound :math:`E` on its distance from exact arithmetic.
 
     Attributes
@@ -277,7 +286,7 @@ class Tracked(_ArrayShape):
         The mask-ambiguous entries of every comparison this value depends on.
     """
 
-    __slots__ = ("__weakref__", "_abs", "_base", "_views", "_writable", "acc", "amb", "e", "k", "mag", "v")
+    __slots__ = ()
     __array_priority__ = 1000.0
     #: True only for a 0-d ndarray given as an input (:class:`_Input0d`): every other 0-d value stands for the
     #: NumPy scalar plain NumPy would hold there (np.sum(x), x[0, 0], arithmetic on 0-d arrays all give scalars),
@@ -646,7 +655,7 @@ class TrackedMask(_ArrayShape):
                       lambda: self.v if dtype is None else self.v.astype(dtype), "it would drop which entries are ambiguous")
 
 
-class UntrackedArray(_ArrayShape):
+class UntrackedArray(_Fields):
     """A value the tracker cannot bound, inside a run: NumPy's plain value ``v`` and why (``reason``, the first cause).
 
     Every operation with it gives NumPy's plain result, untracked with the same reason (:func:`.dispatch.dispatch`);
@@ -654,7 +663,7 @@ class UntrackedArray(_ArrayShape):
     number or array is an :func:`escape`.
     """
 
-    __slots__ = ("reason", "v")
+    __slots__ = ()  # v and reason (_Fields); a tracked array made untracked in place has its bound fields deleted
     __array_priority__ = 1000.0
 
     def __init__(self, v: Any, reason: str) -> None:
