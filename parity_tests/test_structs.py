@@ -218,6 +218,21 @@ def test_structure_differences_name_the_path_and_the_fix(octave: Any, tmp_path: 
 
 
 @pytest.mark.octave
+def test_a_field_spelt_in_another_case_is_one_difference_saying_rename(octave: Any, tmp_path: Path) -> None:
+    # MATLAB's nn.W ported as nn["w"]: one difference at nn.W saying to rename, not two unrelated ones
+    script = write(tmp_path, "s.m", "nn.W = 2;\nnn.b = 1;\n")
+    bad = check_parity(script, lambda: {"nn": {"w": 2.0, "b": 1.0}}, {}, bridge=octave, rtol=0.0)
+    assert [(d.path, d.kind, d.reason) for d in bad.differences] == [
+        ("nn.W", "structure", 'field W is spelt w in Python (MATLAB\'s names are case-sensitive): rename nn["w"] '
+                              'to nn["W"].')]
+    assert bad.first_divergence is not None and bad.first_divergence.name == "nn.W"
+    # where MATLAB has both W and w, nothing is guessed
+    both = write(tmp_path, "t.m", "nn.W = 2;\nnn.w = 1;\n")
+    two = check_parity(both, lambda: {"nn": {"W": 2.0}}, {}, bridge=octave, rtol=0.0)
+    assert [d.reason for d in two.differences] == ['field w is only in MATLAB: set nn["w"] in the twin.']
+
+
+@pytest.mark.octave
 def test_leaves_are_named_as_matlab_writes_them(octave: Any, tmp_path: Path) -> None:
     script = write(tmp_path, "net.m", "net.layers{2}.k{1}{3} = x;\ns(2).w = 2 * x;\n")
     def port(x: np.ndarray) -> dict[str, Any]:
