@@ -314,6 +314,9 @@ def _read_v73(flag: str, path: Path, max_bytes: int) -> dict[str, Any]:
         for name in f:
             if name.startswith("#"):  # '#refs#' holds cell contents, '#subsystem#' MATLAB's object data
                 continue
+            if "OCTAVE_NEW_FORMAT" in f[name].attrs:  # each variable of Octave's save -hdf5 carries it
+                raise InputError(f"{flag} {path} is not a MAT-file (Octave's HDF5 format, save -hdf5: write it with "
+                                 f"save('-v7', ...)); {_EXPECTED}.")
             try:
                 out[name] = _h5_value(flag, path, f, f[name], name)
             except InputError:

@@ -101,7 +101,8 @@ def test_a_v4_file_holds_doubles_and_text(live_octave: Any, tmp_path: Path) -> N
 
 @pytest.mark.octave
 @pytest.mark.parametrize(("form", "named"), [("-text", "Octave's text format, what its save writes by default"),
-                                             ("-binary", "Octave's binary format, save -binary")])
+                                             ("-binary", "Octave's binary format, save -binary"),
+                                             ("-hdf5", "Octave's HDF5 format, save -hdf5")])
 def test_octave_own_formats_are_refused_saying_save_v7(live_octave: Any, tmp_path: Path, form: str,
                                                        named: str) -> None:
     # Octave's plain save('case.mat', 'x') writes its text format: the first thing a new user tries
