@@ -233,6 +233,20 @@ def test_a_field_spelt_in_another_case_is_one_difference_saying_rename(octave: A
 
 
 @pytest.mark.octave
+def test_none_where_matlab_has_a_number_is_a_mismatch(octave: Any, tmp_path: Path) -> None:
+    # nn["dW"] = [None] * (n - 1) with one slot never filled, or a variable returned as None: a port's slip,
+    # never "not compared" (that passed the check)
+    script = write(tmp_path, "s.m", "nn.dW = {1, 2};\nJ = 3;\n")
+    bad = check_parity(script, lambda: {"nn": {"dW": [1.0, None]}, "J": None}, {}, bridge=octave, rtol=0.0)
+    assert not bad.ok
+    assert [(d.path, d.kind, d.reason) for d in bad.differences] == [
+        ("nn.dW{2}", "structure", 'MATLAB has a double array, Python a NoneType: return an array as nn["dW"][1].'),
+        ("J", "structure", "MATLAB has a double array, Python a NoneType: return an array as J.")]
+    assert bad.first_divergence is not None and bad.first_divergence.name == "nn.dW{2}"
+    assert not bad.not_compared
+
+
+@pytest.mark.octave
 def test_leaves_are_named_as_matlab_writes_them(octave: Any, tmp_path: Path) -> None:
     script = write(tmp_path, "net.m", "net.layers{2}.k{1}{3} = x;\ns(2).w = 2 * x;\n")
     def port(x: np.ndarray) -> dict[str, Any]:
