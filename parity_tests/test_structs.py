@@ -244,6 +244,10 @@ def test_none_where_matlab_has_a_number_is_a_mismatch(octave: Any, tmp_path: Pat
         ("J", "structure", "MATLAB has a double array, Python a NoneType: return an array as J.")]
     assert bad.first_divergence is not None and bad.first_divergence.name == "nn.dW{2}"
     assert not bad.not_compared
+    # a set (a typo for a list or an array) is named the same way, under the automatic tolerance too
+    auto = check_parity(script, lambda: {"nn": {"dW": [1.0, {2.0}]}, "J": 3.0}, {}, bridge=octave)
+    assert [(d.path, d.reason) for d in auto.differences] == [
+        ("nn.dW{2}", 'MATLAB has a double array, Python a set: return an array as nn["dW"][1].')]
 
 
 @pytest.mark.octave

@@ -304,6 +304,8 @@ def _finished(value: Any, done: dict[int, Any], inputs: Mapping[str, Any], escap
         return value
     elif kind is UntrackedArray:
         return Untracked(_as_float(value.v), value.reason)
+    elif not isinstance(value, (Tracked, TrackedMask, np.ndarray, np.generic, int, float, complex)):
+        return value  # not a number (a set, an object): the comparison names it as a structure difference
     else:
         leaf = finish(value)
     return leaf if escaped is None else Untracked(leaf.value, escaped)
