@@ -251,6 +251,17 @@ def test_none_where_matlab_has_a_number_is_a_mismatch(octave: Any, tmp_path: Pat
 
 
 @pytest.mark.octave
+def test_a_char_matrix_result_is_compared_as_text_under_the_automatic_tolerance(octave: Any, tmp_path: Path) -> None:
+    # docs/harness.md's table: a char matrix is a NumPy array of one-character strings, MATLAB's shape
+    script = write(tmp_path, "s.m", "t = ['ab'; 'cd'];\nz = 2 * x;\n")
+    chars = np.array([["a", "b"], ["c", "d"]])
+    ok = check_parity(script, lambda x: {"t": chars, "z": 2 * x}, {"x": 1.5}, bridge=octave)
+    assert ok.ok and ok.texts_compared == 1, ok.table()
+    bad = check_parity(script, lambda x: {"t": chars[::-1], "z": 2 * x}, {"x": 1.5}, bridge=octave)
+    assert [(d.path, d.kind) for d in bad.differences] == [("t", "text")]
+
+
+@pytest.mark.octave
 def test_leaves_are_named_as_matlab_writes_them(octave: Any, tmp_path: Path) -> None:
     script = write(tmp_path, "net.m", "net.layers{2}.k{1}{3} = x;\ns(2).w = 2 * x;\n")
     def port(x: np.ndarray) -> dict[str, Any]:
