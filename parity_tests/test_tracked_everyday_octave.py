@@ -85,3 +85,18 @@ def test_everyday_pair_passes_and_a_slip_on_either_side_is_caught(live_octave: A
     assert not numpy_side.ok, f"{name}: a 1e-9 slip in the NumPy twin passed\n{numpy_side.table()}"
     matlab_side = check_parity(slipped_m, numpy_twin, inputs, bridge=live_octave)
     assert not matlab_side.ok, f"{name}: a 1e-9 slip in the MATLAB code passed\n{matlab_side.table()}"
+
+
+@pytest.mark.octave
+def test_single_differences_are_counted_in_singles_ulps(live_octave: Any, tmp_path: Path) -> None:
+    """Both sides single: the report's ULP column counts float32 steps (a 1e-5 slip is some 10^2 of them), not the
+    2^29 doubles between two neighbouring singles (found by review R2: a 2-ULP single difference showed 1073741824)."""
+    statement, twin, _ = PAIRS["single"]
+    A = _inputs()["A"]
+    result = check_parity(_script(tmp_path, "good", statement.replace(" SLIP", "")), lambda A: twin(A, s=1.0 + 1e-5),
+                          {"A": A}, bridge=live_octave)
+    (report,) = result.reports
+    octave_y = (A.astype(np.float32) * 3 + A.astype(np.float32) ** 2).astype(np.float32)  # Octave's y, as NumPy computes it
+    numpy_y = twin(A, s=1.0 + 1e-5)["y"]
+    steps = np.abs(octave_y.view(np.int32).astype(np.int64) - numpy_y.view(np.int32).astype(np.int64))  # same signs here
+    assert not result.ok and report.max_ulp == int(steps.max()) and 10 < report.max_ulp < 10**4, report.max_ulp

@@ -368,3 +368,26 @@ def test_a_course_style_port_is_derived_throughout_and_a_slip_is_caught_where_it
                                   2.0 * tv.error, tv.ambiguous, gold_label="numpy", mine_label="slipped")
         assert report.ok is (name in ("J", "G2")), f"{name}: {report.message()}"
         check_tight(name, tv)
+
+
+@pytest.mark.xfail(strict=True, reason="found by review R2: an untracked value written into a tracked array is an "
+                   "escape of the whole run (operations.setitem), so variables that never touch it lose their derived "
+                   "tolerance too, against issue 17 item 3; the fix is to untrack the written array (and its later "
+                   "views) only, which the direct methods (.T, reshape, copy, ...) must then honour")
+def test_an_untracked_value_written_into_an_array_untracks_that_array_only() -> None:
+    """Preallocate-then-fill with an operation that has no rule (``V[:, k] = np.linalg.solve(S, X[:, k])``): ``V`` is
+    untracked, ``before`` (computed earlier, from X only) and ``after`` (later, from X only) keep derived bounds."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((3, 3))
+
+    def twin(X: Any, S: Any) -> dict[str, Any]:
+        before = X + 1
+        V = np.zeros((3, 3))
+        for k in range(3):
+            V[:, k] = np.linalg.solve(S, X[:, k])
+        after = X * 2
+        return {"before": before, "V": V, "after": after}
+    out = track(twin, {"X": X, "S": X @ X.T + 3 * np.eye(3)})
+    assert isinstance(out["V"], Untracked) and "numpy.linalg.solve" in str(out["V"])
+    assert isinstance(out["before"], TrackedValue), out["before"]
+    assert isinstance(out["after"], TrackedValue), out["after"]

@@ -19,12 +19,19 @@ Array = NDArray[np.float64]
 _MAGNITUDE = np.uint64(0x7FFF_FFFF_FFFF_FFFF)
 
 
-def ulp_distance(a: Array, b: Array) -> NDArray[np.uint64]:
-    """Number of representable doubles between ``a`` and ``b``, elementwise (0 for +0 vs -0).
+def ulp_distance(a: Array, b: Array, dtype: Any = np.float64) -> NDArray[np.uint64]:
+    """Number of representable doubles (``dtype=np.float32``: singles) between ``a`` and ``b``, elementwise (0 for
+    +0 vs -0).
 
     Doubles are mapped to integers that count up monotonically through the whole float line,
     and the distance is taken in unsigned 64-bit arithmetic so opposite signs cannot overflow.
     """
+    if np.dtype(dtype) == np.float32:  # a single's bits, widened exactly: the same ordering, counted in singles
+        ja = np.ascontiguousarray(a, dtype=np.float32).view(np.int32).astype(np.int64)
+        jb = np.ascontiguousarray(b, dtype=np.float32).view(np.int32).astype(np.int64)
+        oa32 = np.where(ja < 0, -(ja & 0x7FFF_FFFF), ja)
+        ob32 = np.where(jb < 0, -(jb & 0x7FFF_FFFF), jb)
+        return np.abs(oa32 - ob32).astype(np.uint64)
     ia = np.ascontiguousarray(a, dtype=np.float64).view(np.int64)
     ib = np.ascontiguousarray(b, dtype=np.float64).view(np.int64)
     oa = np.where(ia < 0, -(ia & _MAGNITUDE.view(np.int64)), ia)
@@ -92,13 +99,14 @@ class QuantityReport:
 
 def compare_quantity(
     case: str, form: str, name: str, gold: Array, mine: Array, tolerance: Array,
-    ambiguous: int = 0, gold_label: str = "octave", mine_label: str = "numpy",
+    ambiguous: int = 0, gold_label: str = "octave", mine_label: str = "numpy", ulps_of: Any = np.float64,
 ) -> QuantityReport:
     """Compare ``mine`` with ``gold`` elementwise against ``tolerance`` (same shape as ``gold``).
 
     ``bound_ratio`` is ``max |gold - mine| / tolerance`` (0/0 counts as 0, x/0 as inf); the
     quantity is ok when the shapes agree and every difference is within its tolerance.
-    The samples are the two values at the entry with the largest ratio (or largest difference).
+    The samples are the two values at the entry with the largest ratio (or largest difference). ``max_ulp`` counts
+    the representable numbers of ``ulps_of`` between them (``np.float32`` where both sides are single).
     """
     gold = np.asarray(gold, dtype=np.float64)
     mine = np.asarray(mine, dtype=np.float64)
@@ -134,6 +142,6 @@ def compare_quantity(
         gold_sample=float(gold[worst]), mine_sample=float(mine[worst]),
         max_abs_diff=float(diff.max(initial=0.0)),
         max_rel_diff=float(rel.max(initial=0.0)),
-        max_ulp=int(ulp_distance(g0, m0).max(initial=0)),
+        max_ulp=int(ulp_distance(g0, m0, ulps_of).max(initial=0)),
         tolerance=float(tolerance[worst]), bound_ratio=float(ratio.max(initial=0.0)),
         ambiguous=ambiguous, ok=ok, worst_index=tuple(int(k) for k in worst), not_finite=not_finite)

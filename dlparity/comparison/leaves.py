@@ -343,7 +343,9 @@ def _numeric(found: Leaves, case: str, form: str, path: str, py: str, gold: NDAr
         tolerance = chosen
     found.tolerance_from[(path, case)] = source
     found.compared[(path, case)] = (gold64, mine64, np.asarray(tolerance, dtype=np.float64))
-    report = compare_quantity(case, form, path, gold64, mine64, found.compared[(path, case)][2], count)
+    single = gold.dtype == np.float32 and mine_arr.dtype == np.float32  # both single: ULPs counted in singles
+    report = compare_quantity(case, form, path, gold64, mine64, found.compared[(path, case)][2], count,
+                              ulps_of=np.float32 if single else np.float64)
     if report.ok and exact and mine_arr.dtype.kind in "iu" and not np.array_equal(gold.astype(object),
                                                                                   mine_arr.astype(object)):
         report = replace(report, ok=False)  # 64-bit integers beyond 2**53 differ where their doubles do not

@@ -175,8 +175,26 @@ def _plain_number(t: Tracked) -> Any:
     return float(t.v) if is_weak(t) else t.v
 
 
+def _rounded_to_float32(t: Tracked) -> Tracked:
+    r"""A weak Python number (a constant ``0.1``, a float input ``lr``, an int ``n``) met by a float32: NumPy rounds it to
+    float32 before the operation (NEP 50), as Octave rounds a double to ``single``. That rounding is charged, exactly:
+    :math:`E + |c - \mathrm{fl}_{32}(c)|` (the difference of two nearby doubles, exact by Sterbenz)."""
+    if not _is_weak(t) or t.v.dtype != _F64:
+        return t
+    if type(t) is _Integer:  # an int input: exact in integers (float32's whole numbers are Python ints)
+        r = float(abs(t.n - int(np.float32(t.n)))) if abs(t.n) < 2**127 else math.inf
+    else:
+        c = float(t.v)
+        r = abs(c - float(np.float32(c)))
+    if r == 0.0 or not math.isfinite(r):  # representable in single; or beyond it: the value overflows, refused later
+        return t
+    return Tracked(t.v, np.asarray(r if t.e is None else t.e + r), t.k + 1, None, None, t.amb)
+
+
 def _binary_arrays(op: str, ta: Tracked, tb: Tracked, v: Array) -> Tracked:
     """The bound of ``v = ta op tb`` (float64 or float32), by :func:`rule_add`, :func:`rule_multiply` or :func:`rule_divide`."""
+    if v.dtype is not _F64:  # float32: a weak Python number was rounded to float32 first
+        ta, tb = _rounded_to_float32(ta), _rounded_to_float32(tb)
     amb, amb_b = ta.amb, tb.amb
     if amb_b:
         amb = amb | amb_b if amb else amb_b
