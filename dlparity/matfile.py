@@ -49,6 +49,10 @@ from dlparity.values import MATLAB_CLASSES, Cell, StructArray
 _EXPECTED = "expected a .mat file written by MATLAB's or Octave's save, or by scipy.io.savemat"
 _SENT = "numbers, logicals, text, structs and cells"
 
+#: Octave's own formats, which its ``save`` writes unless told ``-v7`` (its default is text): their first bytes
+_OCTAVE_FORMATS = ((b"# Created by Octave", "Octave's text format, what its save writes by default"),
+                   (b"Octave-1-", "Octave's binary format, save -binary"))
+
 # scipy's v5 element types (the MAT-file format's miINT8 ... miCOMPRESSED)
 _MI_INT8, _MI_MATRIX, _MI_COMPRESSED = 1, 14, 15
 
@@ -79,9 +83,13 @@ def read_mat(flag: str, path: Path | str, max_bytes: int = MAX_MAT_BYTES) -> dic
         raise InputError(f"{flag} {path} cannot be read ({exc.strerror or exc}).") from None
     if head.startswith(b"MATLAB 7.3 MAT-file") or head[:8] == b"\x89HDF\r\n\x1a\n":
         return _read_v73(flag, path, max_bytes)
+    for magic, octave_format in _OCTAVE_FORMATS:
+        if head.startswith(magic):
+            raise InputError(f"{flag} {path} is not a MAT-file ({octave_format}: write it with save('-v7', ...)); "
+                             f"{_EXPECTED}.")
     try:
         major, _ = sio_matlab.matfile_version(str(path))
-    except (ValueError, sio_matlab.MatReadError, OSError) as exc:
+    except (ValueError, IndexError, sio_matlab.MatReadError, OSError) as exc:  # IndexError: a text file < 128 bytes
         raise InputError(f"{flag} {path} is not a MAT-file ({_short(exc)}); {_EXPECTED}.") from None
     if major == 2:  # an HDF5 file that did not start at byte 0 as expected
         return _read_v73(flag, path, max_bytes)
@@ -306,6 +314,9 @@ def _read_v73(flag: str, path: Path, max_bytes: int) -> dict[str, Any]:
         for name in f:
             if name.startswith("#"):  # '#refs#' holds cell contents, '#subsystem#' MATLAB's object data
                 continue
+            if "OCTAVE_NEW_FORMAT" in f[name].attrs:  # each variable of Octave's save -hdf5 carries it
+                raise InputError(f"{flag} {path} is not a MAT-file (Octave's HDF5 format, save -hdf5: write it with "
+                                 f"save('-v7', ...)); {_EXPECTED}.")
             try:
                 out[name] = _h5_value(flag, path, f, f[name], name)
             except InputError:

@@ -257,6 +257,8 @@ def _single_target(text: str) -> str | None:
         break
     if k < n and text[k] in "+-*/^" and text.startswith("=", k + 1):  # Octave's x += 1, x(k) -= 1, x *= 2 ...
         return match.group("name")
+    if text[k:].rstrip() in ("++", "--"):  # Octave's x++ and x-- as statements
+        return match.group("name")
     if k < n and text[k] == "=" and not text.startswith("=", k + 1):
         return match.group("name")
     return None
@@ -335,6 +337,32 @@ def entry_body(found: list[Statement]) -> list[Statement]:
     return body
 
 
+def script_body(found: list[Statement]) -> list[Statement]:
+    """A script's own statements, without the functions it defines.
+
+    MATLAB puts a script's local functions at its end; Octave also defines them before the code that
+    uses them (a script file opening with ``1;``, then ``function ... endfunction`` blocks, then the
+    script). Functions closed by ``end`` (``endfunction``) are skipped with their bodies wherever they
+    stand; in a file whose functions have no closing ``end``, the first ``function`` line ends the script.
+    """
+    words = [_block_word(st.text) for st in found]
+    opened = sum(w in _OPENERS or w == "function" for w in words)
+    terminated = sum(w in _CLOSERS for w in words) >= opened
+    body: list[Statement] = []
+    nested = 0  # depth inside a function being skipped
+    for st, w in zip(found, words, strict=True):
+        if nested:
+            nested += 1 if (w in _OPENERS or w == "function") else (-1 if w in _CLOSERS else 0)
+            continue
+        if w == "function":
+            if not terminated:
+                break  # unterminated local functions run to the end of the file
+            nested = 1
+            continue
+        body.append(st)
+    return body
+
+
 def read_matlab_file(path: str | Path, flag: str = "matlab") -> MatlabFile:
     """Read ``path`` as a script or a function file; one-sentence :class:`InputError` if it cannot be.
 
@@ -366,9 +394,7 @@ def read_matlab_file(path: str | Path, flag: str = "matlab") -> MatlabFile:
     if head is None:
         assigned: dict[str, Statement] = {}
         last: dict[str, Statement] = {}
-        for st in found:
-            if _FUNCTION.match(st.text):
-                break  # local functions at the end of a script are not part of its workspace
+        for st in script_body(found):
             for name in assigned_names(st.text):
                 assigned.setdefault(name, st)
                 last[name] = st

@@ -100,6 +100,20 @@ def test_a_v4_file_holds_doubles_and_text(live_octave: Any, tmp_path: Path) -> N
 
 
 @pytest.mark.octave
+@pytest.mark.parametrize(("form", "named"), [("-text", "Octave's text format, what its save writes by default"),
+                                             ("-binary", "Octave's binary format, save -binary"),
+                                             ("-hdf5", "Octave's HDF5 format, save -hdf5")])
+def test_octave_own_formats_are_refused_saying_save_v7(live_octave: Any, tmp_path: Path, form: str,
+                                                       named: str) -> None:
+    # Octave's plain save('case.mat', 'x') writes its text format: the first thing a new user tries
+    octave_run(tmp_path, f"x = [1 2; 3 4]; save('{form}', 'case.mat', 'x');")
+    with pytest.raises(InputError) as err:
+        read_mat("--inputs", tmp_path / "case.mat")
+    assert_one_sentence(str(err.value))
+    assert f"is not a MAT-file ({named}: write it with save('-v7', ...)); expected a .mat file" in str(err.value)
+
+
+@pytest.mark.octave
 def test_octave_cannot_write_v73_so_the_tests_build_it(live_octave: Any, tmp_path: Path) -> None:
     done = subprocess.run(["octave-cli", "--no-gui", "--quiet", "--eval", "x = 1; save('-v7.3', 'x.mat', 'x');"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
@@ -150,6 +164,7 @@ def _function_handle_v5(path: Path) -> Path:
     (lambda p: p, "does not exist; expected a .mat file"),
     (lambda p: (p.write_text("x = 1\n" * 40), p)[1], "is not a MAT-file"),
     (lambda p: (p.write_bytes(b""), p)[1], "is not a MAT-file"),
+    (lambda p: (p.write_text("% a note\n" * 10), p)[1], "is not a MAT-file"),  # 20 to 126 bytes: scipy's IndexError
     (lambda p: (np.savez(p.with_suffix(".npz"), x=1), p.with_suffix(".npz").rename(p), p)[2], "is not a MAT-file"),
     (lambda p: write_mat73(p, {"fh": FunctionHandle()}), "variable fh is a function handle"),
     (_function_handle_v5, "variable fh is a function handle"),

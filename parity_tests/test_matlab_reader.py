@@ -120,6 +120,36 @@ def test_a_signature_over_three_lines_and_a_nested_block_comment(tmp_path: Path)
     assert "g" not in m.assigned
 
 
+# Octave's script-file idiom: '1;' first (so the file is not a function file), then the functions the
+# script uses, each closed by endfunction, then the script itself.
+OCTAVE_DEFINES_FIRST_M = """\
+1;
+function y = sq(x)
+  y = x .^ 2;
+endfunction
+
+function [a, b] = two(x)
+  if x > 0
+    a = x;
+  end
+  b = x;
+endfunction
+
+z = sq(3);
+[p, q] = two(z);
+k = 0;
+k++;
+"""
+
+
+def test_an_octave_script_defining_its_functions_first(tmp_path: Path) -> None:
+    m = read_matlab_file(write(tmp_path, "defines_first.m", OCTAVE_DEFINES_FIRST_M))
+    assert m.kind == "script"
+    assert m.order() == ["z", "p", "q", "k"]  # the functions' y, a and b are theirs
+    assert m.last_assignment("z").line == 13  # type: ignore[union-attr]
+    assert m.last_assignment("k").line == 16  # type: ignore[union-attr]  # k++ assigns k
+
+
 def test_octave_dialect_script(tmp_path: Path) -> None:
     m = read_matlab_file(write(tmp_path, "octave_style.m", OCTAVE_M))
     assert m.kind == "script"

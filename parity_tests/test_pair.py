@@ -209,6 +209,23 @@ def test_function_file_arguments_must_match_the_inputs(tmp_path: Path) -> None:
         check_parity(g, lambda a: {"p": a}, {"a": np.ones(2)}, bridge=NoOctave(), rtol=1e-9)
 
 
+@pytest.mark.octave
+def test_trailing_arguments_a_function_defaults_by_nargin_may_be_left_out(octave: Any, tmp_path: Path) -> None:
+    # the course's idiom: function J = cost(theta, X, lambda) ... if nargin < 3, lambda = 0; end
+    f = write(tmp_path, "cost.m", "function J = cost(theta, X, lambda)\n  if nargin < 3\n    lambda = 0.5;\n  end\n"
+                                  "  J = sum(X * theta) + lambda;\nend\n")
+    case = {"theta": np.array([[1.0], [2.0]]), "X": np.array([[1.0, 2.0], [3.0, 4.0]])}
+    ok = check_parity(f, lambda theta, X, lambda_=0.5: {"J": np.sum(X @ theta) + lambda_}, case, bridge=octave)
+    assert ok.ok and [r.name for r in ok.reports] == ["J"], ok.table()
+    # the MATLAB really ran with nargin 2: a twin defaulting to another lambda is a MISMATCH
+    bad = check_parity(f, lambda theta, X, lambda_=0.0: {"J": np.sum(X @ theta) + lambda_}, case, bridge=octave)
+    assert not bad.ok and bad.first_divergence is not None and bad.first_divergence.name == "J"
+    # only trailing ones: leaving out X (the middle) is still refused before Octave
+    with pytest.raises(InputError, match=r"the inputs lack X, which cost.m declares as arguments \(theta, X, lambda\)"):
+        check_parity(f, lambda theta, lambda_: {"J": theta}, {"theta": case["theta"], "lambda": 1.0},
+                     bridge=NoOctave(), rtol=1e-9)
+
+
 # -- errors in the user's MATLAB: Octave's words, with the line -------------------------------------------
 
 

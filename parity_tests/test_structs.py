@@ -218,6 +218,50 @@ def test_structure_differences_name_the_path_and_the_fix(octave: Any, tmp_path: 
 
 
 @pytest.mark.octave
+def test_a_field_spelt_in_another_case_is_one_difference_saying_rename(octave: Any, tmp_path: Path) -> None:
+    # MATLAB's nn.W ported as nn["w"]: one difference at nn.W saying to rename, not two unrelated ones
+    script = write(tmp_path, "s.m", "nn.W = 2;\nnn.b = 1;\n")
+    bad = check_parity(script, lambda: {"nn": {"w": 2.0, "b": 1.0}}, {}, bridge=octave, rtol=0.0)
+    assert [(d.path, d.kind, d.reason) for d in bad.differences] == [
+        ("nn.W", "structure", 'field W is spelt w in Python (MATLAB\'s names are case-sensitive): rename nn["w"] '
+                              'to nn["W"].')]
+    assert bad.first_divergence is not None and bad.first_divergence.name == "nn.W"
+    # where MATLAB has both W and w, nothing is guessed
+    both = write(tmp_path, "t.m", "nn.W = 2;\nnn.w = 1;\n")
+    two = check_parity(both, lambda: {"nn": {"W": 2.0}}, {}, bridge=octave, rtol=0.0)
+    assert [d.reason for d in two.differences] == ['field w is only in MATLAB: set nn["w"] in the twin.']
+
+
+@pytest.mark.octave
+def test_none_where_matlab_has_a_number_is_a_mismatch(octave: Any, tmp_path: Path) -> None:
+    # nn["dW"] = [None] * (n - 1) with one slot never filled, or a variable returned as None: a port's slip,
+    # never "not compared" (that passed the check)
+    script = write(tmp_path, "s.m", "nn.dW = {1, 2};\nJ = 3;\n")
+    bad = check_parity(script, lambda: {"nn": {"dW": [1.0, None]}, "J": None}, {}, bridge=octave, rtol=0.0)
+    assert not bad.ok
+    assert [(d.path, d.kind, d.reason) for d in bad.differences] == [
+        ("nn.dW{2}", "structure", 'MATLAB has a double array, Python a NoneType: return an array as nn["dW"][1].'),
+        ("J", "structure", "MATLAB has a double array, Python a NoneType: return an array as J.")]
+    assert bad.first_divergence is not None and bad.first_divergence.name == "nn.dW{2}"
+    assert not bad.not_compared
+    # a set (a typo for a list or an array) is named the same way, under the automatic tolerance too
+    auto = check_parity(script, lambda: {"nn": {"dW": [1.0, {2.0}]}, "J": 3.0}, {}, bridge=octave)
+    assert [(d.path, d.reason) for d in auto.differences] == [
+        ("nn.dW{2}", 'MATLAB has a double array, Python a set: return an array as nn["dW"][1].')]
+
+
+@pytest.mark.octave
+def test_a_char_matrix_result_is_compared_as_text_under_the_automatic_tolerance(octave: Any, tmp_path: Path) -> None:
+    # docs/harness.md's table: a char matrix is a NumPy array of one-character strings, MATLAB's shape
+    script = write(tmp_path, "s.m", "t = ['ab'; 'cd'];\nz = 2 * x;\n")
+    chars = np.array([["a", "b"], ["c", "d"]])
+    ok = check_parity(script, lambda x: {"t": chars, "z": 2 * x}, {"x": 1.5}, bridge=octave)
+    assert ok.ok and ok.texts_compared == 1, ok.table()
+    bad = check_parity(script, lambda x: {"t": chars[::-1], "z": 2 * x}, {"x": 1.5}, bridge=octave)
+    assert [(d.path, d.kind) for d in bad.differences] == [("t", "text")]
+
+
+@pytest.mark.octave
 def test_leaves_are_named_as_matlab_writes_them(octave: Any, tmp_path: Path) -> None:
     script = write(tmp_path, "net.m", "net.layers{2}.k{1}{3} = x;\ns(2).w = 2 * x;\n")
     def port(x: np.ndarray) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from dlparity.matlab_file import MatlabFile
+from dlparity.matlab_file import MatlabFile, statements
 from dlparity.names import for_twin
 from dlparity.validation import InputError
 from dlparity.values import Cell, StructArray, matlab_path
@@ -194,6 +194,11 @@ def check_path(path: str | Path | Sequence[str | Path] | None, flag: str = "path
     return folders
 
 
+def _reads_nargin(mfile: MatlabFile) -> bool:
+    """The function file reads ``nargin`` (outside comments), so its trailing arguments may be left out."""
+    return any(re.search(r"\bnargin\b", st.text) for st in statements(list(mfile.lines)))
+
+
 def check_matlab_side(mfile: MatlabFile, cases: list[CheckedInputs]) -> None:
     """A function file's declared arguments and outputs usable by name, and each case holding exactly its arguments."""
     if mfile.kind != "function":
@@ -211,6 +216,8 @@ def check_matlab_side(mfile: MatlabFile, cases: list[CheckedInputs]) -> None:
         given = list(c.octave)
         missing = [a for a in mfile.arguments if a not in given]
         extra = [g for g in given if g not in mfile.arguments]
+        if missing and _reads_nargin(mfile) and list(mfile.arguments[-len(missing):]) == missing:
+            missing = []  # MATLAB's optional trailing arguments: called with fewer, the function sees nargin < its count
         if missing:
             raise InputError(f"the inputs lack {', '.join(missing)}, which {mfile.path.name} declares as arguments "
                              f"({', '.join(mfile.arguments)}); the inputs hold {', '.join(given) or 'nothing'}.")

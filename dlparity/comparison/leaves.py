@@ -166,15 +166,20 @@ def _walk(found: Leaves, case: str, form: str, root: str, steps: list[Step], gol
             found.differ(path, case, "structure", f"MATLAB has a struct, Python a {_kind(mine)}: return a dict "
                                                   f"with the fields {', '.join(gold) or '(none)'} as {py}.")
             return
+        spelt = _spelt_otherwise(gold, mine)
         for name in gold:
-            if name not in mine:
+            if name in spelt:
+                found.differ(matlab_path(root, [*steps, ("field", name)]), case, "structure",
+                             f"field {name} is spelt {spelt[name]} in Python (MATLAB's names are case-sensitive): "
+                             f"rename {py}[\"{spelt[name]}\"] to {py}[\"{name}\"].")
+            elif name not in mine:
                 found.differ(matlab_path(root, [*steps, ("field", name)]), case, "structure",
                              f"field {name} is only in MATLAB: set {py}[\"{name}\"] in the twin.")
             else:
                 step = ("field", name)
                 _walk(found, case, form, root, [*steps, step], gold[name], mine[name], _sub(tracked, step), rule)
         for name in mine:
-            if name not in gold:
+            if name not in gold and name not in spelt.values():
                 found.differ(matlab_path(root, [*steps, ("field", str(name))]), case, "structure",
                              f"field {name} is only in Python: MATLAB's struct {path} has no field {name}; "
                              f"remove {py}[\"{name}\"] (or assign it in the MATLAB).")
@@ -186,6 +191,20 @@ def _walk(found: Leaves, case: str, form: str, root: str, steps: list[Step], gol
         _text(found, case, path, gold, mine)
         return
     _numeric(found, case, form, path, py, np.asarray(gold), mine, tracked, rule)
+
+
+def _spelt_otherwise(gold: Mapping[str, Any], mine: Mapping[Any, Any]) -> dict[str, str]:
+    """MATLAB's fields missing from the twin that it has in another case (``W`` and ``w``): MATLAB name -> twin's.
+
+    Only a one-to-one match counts (a twin holding both ``w`` and ``W0`` is not guessed at)."""
+    extra = [k for k in mine if isinstance(k, str) and k not in gold]
+    found: dict[str, str] = {}
+    for name in gold:
+        if name not in mine:
+            same = [k for k in extra if k.lower() == name.lower()]
+            if len(same) == 1 and sum(g.lower() == name.lower() for g in gold if g not in mine) == 1:
+                found[name] = same[0]
+    return found
 
 
 def _struct_array(found: Leaves, case: str, form: str, root: str, steps: list[Step], gold: StructArray,
@@ -281,12 +300,9 @@ def _dtype_fix(matlab_class: str, py: str) -> str:
 def _numeric(found: Leaves, case: str, form: str, path: str, py: str, gold: NDArray[Any], mine: Any,
              tracked: Any, rule: ToleranceRule) -> None:
     if isinstance(mine, (Mapping, list, str)) or not isinstance(
-            mine, (np.ndarray, np.generic, bool, int, float, complex)):
-        if isinstance(mine, (Mapping, list, str)):
-            found.differ(path, case, "structure", f"MATLAB has a {NUMPY_TO_MATLAB.get(gold.dtype, 'numeric')} "
-                                                  f"array, Python a {_kind(mine)}: return an array as {py}.")
-        else:
-            found.not_compared[path] = f"Python {type(mine).__name__}"
+            mine, (np.ndarray, np.generic, bool, int, float, complex)):  # None too: a slot [None] * n left unfilled
+        found.differ(path, case, "structure", f"MATLAB has a {NUMPY_TO_MATLAB.get(gold.dtype, 'numeric')} "
+                                              f"array, Python a {_kind(mine)}: return an array as {py}.")
         return
     g_class = _class_of(gold)
     m_class = _class_of(mine)

@@ -38,7 +38,7 @@ def run_octave(mfile: MatlabFile, cases: list[CheckedInputs], octave: OctaveSide
     the second value's ``"draws"``: per case ``{"uniforms": n, "normals": m}``.
     """
     payload: list[Any] = ([dict(c.octave) for c in cases] if mfile.kind == "script"
-                          else [[c.octave[a] for a in mfile.arguments] for c in cases])
+                          else [[c.octave[a] for a in mfile.arguments if a in c.octave] for c in cases])  # trailing ones may be left out (nargin)
     t0 = time.perf_counter()
     files = [p.as_posix() for p in mfile.files]
     text, words = wire.to_octave(payload)

@@ -66,7 +66,12 @@ def compare_all(mfile: MatlabFile, labels: list[str], octave_out: list[dict[str,
         m_names += [n for n in sorted(m_vals) if n not in m_names and n not in input_names]
         for n in m_names:
             if n not in p_vals:
-                f.note(f.matlab_only, n)
+                if mfile.kind == "function" and n in mfile.outputs:  # the function's contract: never a silent pass
+                    f.differ(n, labels[k], "structure",
+                             f"{n} is an output {mfile.path.name} declares, and the twin does not return it: "
+                             f"add \"{n}\": {n} to the dict it returns.")
+                else:
+                    f.note(f.matlab_only, n)
                 continue
             compare_variable(f, labels[k], mfile.name, n, m_vals[n], p_vals[n], rule.tracked(k, n), rule)
         for n in p_vals:

@@ -304,6 +304,11 @@ def _finished(value: Any, done: dict[int, Any], inputs: Mapping[str, Any], escap
         return value
     elif kind is UntrackedArray:
         return Untracked(_as_float(value.v), value.reason)
+    elif (not isinstance(value, (Tracked, TrackedMask, np.ndarray, np.generic, int, float, complex))
+          or (isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "USO")):
+        # not a number: a char matrix (one-character strings) is compared as text; a set or an object is named
+        # by the comparison as a structure difference
+        return value
     else:
         leaf = finish(value)
     return leaf if escaped is None else Untracked(leaf.value, escaped)
