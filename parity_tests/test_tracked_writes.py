@@ -451,3 +451,31 @@ def test_an_untracked_value_written_into_a_view_or_an_input_is_still_an_escape()
     for twin in (into_view, into_viewed, into_product):
         out = track(twin, {"X": X, "S": X @ X.T + 3 * np.eye(3)})
         assert all(isinstance(v, Untracked) for v in out.values()), (twin.__name__, out)
+
+
+def test_a_product_taken_before_the_write_keeps_the_magnitude_of_the_old_value() -> None:
+    """``P = V * (X @ y)`` reads V's magnitude lazily (only if a mask ambiguity reaches P): after V is made untracked
+    by ``V[:] = np.linalg.solve(...)`` that read still gives the old value's bound, bit for bit as without the
+    write (it failed with an AttributeError, or would read the new value)."""
+    from dlparity.bounds.tracked import rules  # noqa: PLC0415 (the lazy read itself is what is checked)
+    X, y, S = np.array([[1.0, 1e-17], [0.5, 0.25]]), np.array([1.0, -1.0]), 2 * np.eye(2)
+    seen: list[np.ndarray] = []
+
+    def twin(X: Any, y: Any, S: Any, write: bool) -> dict[str, Any]:
+        V = np.zeros(2)
+        V[:] = X[0] * 3.0
+        P = V * (X @ y)
+        if write:
+            V[:] = np.linalg.solve(S, y)
+        seen.append(rules._abs_max(P))
+        return {"P": P, "V": V}
+    written = track(partial_twin(twin, True), {"X": X, "y": y, "S": S})
+    plain = track(partial_twin(twin, False), {"X": X, "y": y, "S": S})
+    assert isinstance(written["V"], Untracked) and isinstance(plain["V"], TrackedValue)
+    assert seen[0].view(np.int64).tolist() == seen[1].view(np.int64).tolist(), seen
+    assert written["P"].error.view(np.int64).tolist() == plain["P"].error.view(np.int64).tolist()
+
+
+def partial_twin(twin: Callable[..., dict[str, Any]], write: bool) -> Callable[..., dict[str, Any]]:
+    """``twin`` with its ``write`` argument fixed (track passes the inputs by name)."""
+    return lambda X, y, S: twin(X, y, S, write)

@@ -656,14 +656,17 @@ def _untrack_in_place(x: Tracked, key: Any, value: UntrackedArray) -> None:
 
     The object itself changes class (Tracked and UntrackedArray share their layout, values._Fields), so no name for
     it can hand out its bound: every operation, attribute and method then takes UntrackedArray's path, and the run's
-    output is Untracked. Its bound fields are deleted, so a lazy reader of them fails loudly instead of reading a
-    bound the new value does not have.
+    output is Untracked. Its bound fields are deleted, except ``mag``, set to the bound on the *old* exact
+    ``|value|``: a product computed earlier (``P = x * y``) reads its operands' magnitudes lazily
+    (:func:`.rules._abs_max`), and those are the old value's.
     """
     v = np.array(x.v, copy=True)  # its own memory: no other value, lazy or not, sees the write
     v[_plain(key)] = value.v  # NumPy's write, raising as NumPy does before anything here changes
+    old_mag = rules._abs_max(x) if hasattr(x, "e") or x.mag is not None or x.acc is not None else None
     for name in _BOUND_FIELDS:
         if hasattr(x, name):
             delattr(x, name)
+    x.mag = old_mag
     x.v = v
     x.reason = value.reason
     x.__class__ = UntrackedArray  # type: ignore[assignment]
