@@ -362,7 +362,7 @@ def first_divergence(mfile: MatlabFile, func: Callable[..., Any], leaves: Leaves
             case, reason = r.case, f"octave {r.gold_sample!r} vs numpy {r.mine_sample!r}"
         else:
             case, reason = r.case, (f"|Δ| {abs(r.gold_sample - r.mine_sample):.3g} > tolerance {r.tolerance:.3g} at "
-                                    f"[{','.join(map(str, r.worst_index))}], {r.bound_ratio:.3g} times the tolerance")
+                                    f"({','.join(str(k + 1) for k in r.worst_index)}), {r.bound_ratio:.3g} times the tolerance")  # MATLAB's index
         fields = re.match(r"\w+(?:\.\w+)*", path)
         chains = fields.group(0).split(".") if fields else [path]
         prefixes = [".".join(chains[:k]) for k in range(len(chains), 0, -1)]  # nn.dW, then nn
