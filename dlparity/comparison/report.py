@@ -260,7 +260,7 @@ class ParityResult:
                 out.append(line)
         if self.not_checked:
             out.append("not checked (the automatic tolerance cannot bound them, and no fallback tolerance was given): "
-                       + ", ".join(f"{k} ({v})" for k, v in self.not_checked.items()))
+                       + "; ".join(f"{', '.join(names)} ({why})" for why, names in _by_reason(self.not_checked).items()))
         return out
 
     def verdict(self) -> str:
@@ -411,3 +411,11 @@ def field_assignment(mfile: MatlabFile, chain: str, last: bool = True) -> Statem
     if found is None:
         return None
     return Statement(found.line, found.text, mfile.path.name, mfile.lines[found.line - 1].strip())
+
+
+def _by_reason(named: dict[str, str]) -> dict[str, list[str]]:
+    """The names grouped under their reason, in order: one escape that untracks a whole run is said once."""
+    out: dict[str, list[str]] = {}
+    for name, why in named.items():
+        out.setdefault(why, []).append(name)
+    return out
