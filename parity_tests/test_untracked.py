@@ -62,7 +62,8 @@ def test_without_a_fallback_the_untracked_are_not_checked_and_it_is_not_a_pass(o
     assert "solve" in result.not_checked["x"], result.not_checked
     assert result.ok is False and result.status == "not checked"
     table = result.table()
-    assert "not checked (the automatic tolerance cannot bound them" in table and "x (" in table, table
+    assert "not checked (the automatic tolerance cannot bound them" in table and "x, s (" in table, table
+    assert table.count(result.not_checked["x"]) == 1, "one reason for both is said once"
     assert table.splitlines()[-1].startswith("NOT CHECKED: 2 variables not checked (x, s)"), table
     report = result.to_json()
     assert report["ok"] is False and report["status"] == "not checked" and set(report["not_checked"]) == {"x", "s"}

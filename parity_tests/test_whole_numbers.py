@@ -8,6 +8,7 @@ difference.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,9 @@ def test_an_index_off_by_one_is_still_caught(octave: Any, tmp_path: Path) -> Non
     result = run(tmp_path, octave, TWIN.replace("axis=1)[:, None] + 1", "axis=1)[:, None]"))
     assert not result.ok
     assert sorted({r.name for r in result.reports if not r.ok}) == ["idx", "k"]
+    first = result.first_divergence
+    assert first is not None and first.name == "idx"
+    assert re.search(r"at \([1-5],1\)", first.describe()), first.describe()  # MATLAB's 1-based (row,1) of a column
 
 
 @pytest.mark.octave

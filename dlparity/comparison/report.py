@@ -260,7 +260,7 @@ class ParityResult:
                 out.append(line)
         if self.not_checked:
             out.append("not checked (the automatic tolerance cannot bound them, and no fallback tolerance was given): "
-                       + ", ".join(f"{k} ({v})" for k, v in self.not_checked.items()))
+                       + "; ".join(f"{', '.join(names)} ({why})" for why, names in _by_reason(self.not_checked).items()))
         return out
 
     def verdict(self) -> str:
@@ -362,7 +362,7 @@ def first_divergence(mfile: MatlabFile, func: Callable[..., Any], leaves: Leaves
             case, reason = r.case, f"octave {r.gold_sample!r} vs numpy {r.mine_sample!r}"
         else:
             case, reason = r.case, (f"|Δ| {abs(r.gold_sample - r.mine_sample):.3g} > tolerance {r.tolerance:.3g} at "
-                                    f"[{','.join(map(str, r.worst_index))}], {r.bound_ratio:.3g} times the tolerance")
+                                    f"({','.join(str(k + 1) for k in r.worst_index)}), {r.bound_ratio:.3g} times the tolerance")  # MATLAB's index
         fields = re.match(r"\w+(?:\.\w+)*", path)
         chains = fields.group(0).split(".") if fields else [path]
         prefixes = [".".join(chains[:k]) for k in range(len(chains), 0, -1)]  # nn.dW, then nn
@@ -411,3 +411,11 @@ def field_assignment(mfile: MatlabFile, chain: str, last: bool = True) -> Statem
     if found is None:
         return None
     return Statement(found.line, found.text, mfile.path.name, mfile.lines[found.line - 1].strip())
+
+
+def _by_reason(named: dict[str, str]) -> dict[str, list[str]]:
+    """The names grouped under their reason, in order: one escape that untracks a whole run is said once."""
+    out: dict[str, list[str]] = {}
+    for name, why in named.items():
+        out.setdefault(why, []).append(name)
+    return out
