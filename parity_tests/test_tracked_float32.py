@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import test_tracked_everyday as everyday_tests
 import test_tracked_rules as rule_tests
+from tracked_support import bound_used, distance_from_exact
 
 import dlparity.bounds.tracked as tr
 from dlparity.bounds.tracked import track, values
@@ -61,11 +62,7 @@ def _run_float32(key: str, relative_error: float) -> float:
         ends = [everyday_tests._end(x.astype(np.float64), e, s, kind)
                 for x, e, s in zip(xs, errors.values(), pattern, strict=True)]
         exact = np.asarray(gold(*ends), dtype=object)
-        dist = everyday_tests._distance(mine.astype(np.float64), exact)
-        bound = np.asarray(result.error)
-        ratio = float(np.max(np.divide(dist, bound, out=np.where(dist > 0, np.inf, 0.0), where=bound > 0), initial=0.0))
-        assert ratio <= 1.0, f"{key}: |mine - exact| / bound = {ratio:.3g} > 1 at an input end"
-        used = max(used, ratio)
+        used = max(used, bound_used(mine.astype(np.float64), exact, result.error, key, "at an input end"))
     return used
 
 
@@ -119,7 +116,7 @@ def test_a_float32_twin_is_bit_for_bit_numpys_float32_and_mixed_promotes_as_nump
     # and the exact result of z from the float32 inputs is within z's bound, entry by entry
     W, x, b = (np.vectorize(Fraction, otypes=[object])(inputs[k].astype(np.float64)) for k in ("W", "x", "b"))
     exact = W.dot(x) + b
-    dist = everyday_tests._distance(out["z"].value.astype(np.float64), exact)
+    dist = distance_from_exact(out["z"].value.astype(np.float64), exact)
     assert (dist <= out["z"].error).all()
     assert (out["z"].error > 2.0**-40 * np.abs(out["z"].value)).all()  # float32's rounding is charged, not float64's
 
@@ -168,7 +165,7 @@ def test_a_float32_array_preallocated_and_filled_stays_tracked() -> None:
     out, plain = track(twin, {"x": x})["G"], twin(x)["G"]
     assert isinstance(out, tr.TrackedValue) and out.value.dtype == np.float32 and np.array_equal(out.value, plain)
     exact = np.vectorize(lambda t: Fraction(float(t)) ** 2, otypes=[object])(x)
-    assert (everyday_tests._distance(out.value.astype(np.float64), exact) <= out.error).all() and out.error.max() > 0
+    assert (distance_from_exact(out.value.astype(np.float64), exact) <= out.error).all() and out.error.max() > 0
 
 
 def test_a_double_written_into_a_single_array_is_charged_its_rounding() -> None:

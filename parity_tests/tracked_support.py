@@ -7,9 +7,11 @@ rule weakened or inflated and expect them to fail.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import partial
 from typing import Any
 
+import mpmath
 import numpy as np
 from oracle_support import exact_block, exact_excess
 
@@ -95,3 +97,18 @@ def check_planted(form: str, case: Case, result: dict[str, TrackedValue], multip
         assert report.ok is not flagged, (f"{form} {name}{list(at)} moved by {multiple} x tolerance "
                                           f"{tolerance[at]:.3g}: {'not flagged' if report.ok else 'flagged'}; "
                                           f"{report.message()}")
+
+
+def distance_from_exact(value: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """|value - exact| entry by entry, the exact side Fractions or mpmath numbers, as floats."""
+    return np.vectorize(lambda v, e: float(abs(Fraction(float(v)) - e)) if isinstance(e, Fraction)
+                        else float(abs(mpmath.mpf(float(v)) - e)), otypes=[float])(value, exact)
+
+
+def bound_used(value: np.ndarray, exact: np.ndarray, bound: np.ndarray, name: str, where: str) -> float:
+    """The largest |value - exact| / bound, asserted at most 1 (the bound is true); what it uses of the bound."""
+    dist = distance_from_exact(value, exact)
+    bound = np.asarray(bound)
+    ratio = float(np.max(np.divide(dist, bound, out=np.where(dist > 0, np.inf, 0.0), where=bound > 0), initial=0.0))
+    assert ratio <= 1.0, f"{name}: |mine - exact| / bound = {ratio:.3g} > 1 {where}"
+    return ratio
