@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from bench_bridge import best_of  # the same best-of-n timer (benchmarks/ is on sys.path when run)
 
 from dlparity import random as mr
 from dlparity.bridge import get_bridge
@@ -25,15 +25,6 @@ DRAWS: dict[str, tuple[Callable[[int], object], str]] = {
     "randi": (lambda n: mr.randi(10, n, 1), "randi(10, n, 1)"),
     "randperm": (mr.randperm, "randperm(n)"),
 }
-
-
-def best_of(repeat: int, work: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
